@@ -1,0 +1,146 @@
+// One nodePort per federated Service port, identical in every cluster the
+// Service goes to. GLBC names its backend service `k8s-be-<nodePort>--<uid>`,
+// so equal node ports are what make every cluster join ONE backend.
+//
+// Order of preference: a nodePort written in Git (enforced); the previous
+// allocation; the port the Service already holds in the clusters if it is
+// free everywhere; the lowest port free in ALL clusters, in range, not reserved.
+import { describeRef } from './object-keys.js';
+import type { Allocations, Finding, NodePortPolicy, Observations, PortRange, SourcedObject } from './model.js';
+import { portKey, servicePorts } from './ingress.js';
+
+export const DEFAULT_NODE_PORT_RANGE: PortRange = [30000, 32767];
+
+export interface NodePortService {
+  source: SourcedObject;
+  /** "namespace/name" */
+  key: string;
+  clusters: string[];
+}
+
+export interface NodePortResult {
+  /** service key -> port key -> node port */
+  ports: Record<string, Record<string, number>>;
+  /** service keys that could not get a port; their Service is blocked everywhere */
+  failed: Map<string, Finding>;
+  findings: Finding[];
+}
+
+function inRanges(port: number, ranges: readonly PortRange[]): boolean {
+  return ranges.some(([lo, hi]) => port >= lo && port <= hi);
+}
+
+type Holders = Map<number, { cluster: string; service: string }[]>;
+
+/** Index every observed node port once: port -> who holds it where. */
+function indexHolders(obs: Observations): Holders {
+  const holders: Holders = new Map();
+  for (const [cluster, o] of Object.entries(obs)) {
+    for (const u of o.nodePorts) {
+      const list = holders.get(u.port) ?? [];
+      list.push({ cluster, service: `${u.namespace}/${u.service}` });
+      holders.set(u.port, list);
+    }
+  }
+  return holders;
+}
+
+/** The first cluster (in the Service's cluster order) where another Service holds `port`. */
+function firstConflict(holders: Holders, clusters: string[], port: number, self: string): { cluster: string; service: string } | undefined {
+  const list = holders.get(port);
+  if (!list) return undefined;
+  for (const cluster of clusters) {
+    const h = list.find((x) => x.cluster === cluster && x.service !== self);
+    if (h) return h;
+  }
+  return undefined;
+}
+
+export function allocateNodePorts(
+  services: readonly NodePortService[],
+  policy: NodePortPolicy | undefined,
+  observations: Observations,
+  previous: Allocations,
+): NodePortResult {
+  const range = policy?.range ?? DEFAULT_NODE_PORT_RANGE;
+  const reserved = policy?.reserved ?? [];
+  const ports: Record<string, Record<string, number>> = {};
+  const holders = indexHolders(observations);
+  const failed = new Map<string, Finding>();
+  const findings: Finding[] = [];
+  const taken = new Set<number>(); // ports this fleet already gave out in this render
+  const usable = (p: number) => p >= range[0] && p <= range[1] && !inRanges(p, reserved) && !taken.has(p);
+
+  // Git-pinned ports first: they are not negotiable, and others must avoid them.
+  const sorted = [...services].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  for (const svc of sorted) for (const p of servicePorts(svc.source.object)) if (p.nodePort) taken.add(p.nodePort);
+
+  for (const svc of sorted) {
+    const out: Record<string, number> = {};
+    const ref = describeRef({ kind: 'Service', namespace: svc.key.split('/')[0], name: svc.key.split('/')[1]! });
+    for (const p of servicePorts(svc.source.object)) {
+      const key = portKey(p);
+      const place = svc.source.locate?.(['spec', 'ports', p.index, 'nodePort']) ?? svc.source.place;
+      if (p.nodePort) {
+        const c = firstConflict(holders, svc.clusters, p.nodePort, svc.key);
+        if (c) {
+          failed.set(svc.key, {
+            severity: 'error', code: 'NodePortTaken', place, cluster: c.cluster,
+            message: `${ref} port ${key}: nodePort ${p.nodePort} is already held by Service ${c.service} in cluster ${c.cluster}; pick a port free in every cluster or remove nodePort to let gitfed choose`,
+          });
+          continue;
+        }
+        out[key] = p.nodePort;
+        continue;
+      }
+      const prev = previous.nodePorts[svc.key]?.[key];
+      const held = heldPorts(observations, svc, key);
+      let chosen: number | undefined;
+      if (prev !== undefined && usable(prev) && !firstConflict(holders, svc.clusters, prev, svc.key)) chosen = prev;
+      if (chosen === undefined) {
+        // Adopt what the Service holds today, most common first, if free everywhere.
+        for (const [port] of held.counts) {
+          if (usable(port) && !firstConflict(holders, svc.clusters, port, svc.key)) { chosen = port; break; }
+        }
+      }
+      for (let port = range[0]; chosen === undefined && port <= range[1]; port++) {
+        if (usable(port) && !firstConflict(holders, svc.clusters, port, svc.key)) chosen = port;
+      }
+      if (chosen === undefined) {
+        failed.set(svc.key, {
+          severity: 'error', code: 'NodePortExhausted', place,
+          message: `${ref} port ${key}: no nodePort in ${range[0]}-${range[1]} is free in all of ${svc.clusters.join(', ')}; widen NodePortPolicy spec.range or free a port`,
+        });
+        continue;
+      }
+      taken.add(chosen);
+      out[key] = chosen;
+      const moving = held.byCluster.filter(([, port]) => port !== chosen);
+      if (moving.length > 0) {
+        findings.push({
+          severity: 'warning', code: 'NodePortMoves', place,
+          message: `${ref} port ${key}: node ports differ between clusters today; ${moving.map(([c, port]) => `${c} moves from ${port}`).join(', ')} to ${chosen}`,
+        });
+      }
+    }
+    if (!failed.has(svc.key)) ports[svc.key] = out;
+  }
+  return { ports, failed, findings };
+}
+
+/** Node ports this Service holds now, per cluster, and how often each port occurs. */
+function heldPorts(obs: Observations, svc: NodePortService, key: string): { byCluster: [string, number][]; counts: [number, number][] } {
+  const [ns, name] = svc.key.split('/');
+  const byCluster: [string, number][] = [];
+  const count = new Map<number, number>();
+  for (const cluster of svc.clusters) {
+    for (const u of obs[cluster]?.nodePorts ?? []) {
+      if (u.namespace !== ns || u.service !== name) continue;
+      if (u.servicePort !== undefined && u.servicePort !== key) continue;
+      byCluster.push([cluster, u.port]);
+      count.set(u.port, (count.get(u.port) ?? 0) + 1);
+    }
+  }
+  const counts = [...count].sort((a, b) => b[1] - a[1] || a[0] - b[0]);
+  return { byCluster, counts };
+}
