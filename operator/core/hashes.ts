@@ -4,6 +4,14 @@ import { createHash } from 'node:crypto';
 /** FNV-1 32-bit (Go's hash/fnv New32), the tie-break Federation v1's planner used. */
 export function fnv1_32(text: string): number {
   let h = 0x811c9dc5;
+  // Names are ASCII almost always: hash char codes directly, UTF-8 otherwise.
+  if (/^[\x00-\x7f]*$/.test(text)) {
+    for (let i = 0; i < text.length; i++) {
+      h = Math.imul(h, 0x01000193) >>> 0;
+      h = (h ^ text.charCodeAt(i)) >>> 0;
+    }
+    return h;
+  }
   for (const byte of new TextEncoder().encode(text)) {
     h = Math.imul(h, 0x01000193) >>> 0;
     h = (h ^ byte) >>> 0;

@@ -109,7 +109,7 @@ export function allocateNodePorts(
       if (chosen === undefined) {
         failed.set(svc.key, {
           severity: 'error', code: 'NodePortExhausted', place,
-          message: `${ref} port ${key}: no nodePort in ${range[0]}-${range[1]} is free in all of ${svc.clusters.join(', ')}; widen NodePortPolicy spec.range or free a port`,
+          message: `${ref} port ${key}: no nodePort in ${range[0]}-${range[1]} is free in all of ${listSome(svc.clusters)}; widen NodePortPolicy spec.range or free a port`,
         });
         continue;
       }
@@ -143,4 +143,8 @@ function heldPorts(obs: Observations, svc: NodePortService, key: string): { byCl
   }
   const counts = [...count].sort((a, b) => b[1] - a[1] || a[0] - b[0]);
   return { byCluster, counts };
+}
+
+function listSome(names: readonly string[], max = 5): string {
+  return names.length <= max ? names.join(', ') : `${names.slice(0, max).join(', ')} and ${names.length - max} more`;
 }

@@ -5,7 +5,6 @@
 import { applyJsonPatch, parsePointer } from './json-patch.js';
 import { INGRESS_UID_NAME, INGRESS_UID_NAMESPACE, STATIC_IP_ANNOTATION } from './labels.js';
 import type { Finding, JsonPatchOp, KubeObject, Override } from './model.js';
-import { selectClusters, selectsResource } from './selectors.js';
 import type { ClusterSpec } from './model.js';
 
 export interface EnforcedContext {
@@ -57,12 +56,10 @@ export interface OverrideOutcome {
   error?: Finding;
 }
 
-/** Apply every Override that targets this object in this cluster, in fleet order. */
-export function applyOverrides(obj: KubeObject, cluster: ClusterSpec, overrides: readonly Override[], allClusters: readonly ClusterSpec[]): OverrideOutcome {
+/** Apply the Overrides that target this object in this cluster (already selected), in fleet order. */
+export function applyOverrides(obj: KubeObject, cluster: ClusterSpec, overrides: readonly Override[]): OverrideOutcome {
   let current: KubeObject = obj;
   for (const o of overrides) {
-    if (!selectsResource(o.resources, obj)) continue;
-    if (!selectClusters(o.clusters, allClusters).some((c) => c.name === cluster.name)) continue;
     const r = applyJsonPatch(current, o.patches);
     if (!r.ok) {
       const op = o.patches[r.index];

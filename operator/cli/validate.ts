@@ -1,0 +1,32 @@
+// gitfed validate DIR: load + validate + a dry render with no observations,
+// so every error a revision can have offline is found here, with file:line:col.
+import { render } from '../core/render.js';
+import { emptyAllocations, hasErrors } from '../core/model.js';
+import { loadFleetDir } from '../load/index.js';
+import { outputFormat, parseCommandArgs, printStructured, runCommand, UsageError } from './args.js';
+import { printFindings, summarize } from './print-findings.js';
+import type { CliIO } from './main.js';
+import { resolve } from 'node:path';
+
+const HELP = `usage: gitfed validate DIR [--output text|json|yaml]
+
+Checks a fleet repo (clusters/, manifests/, policies/ under DIR).
+Prints each problem on its own line as  path/file.yaml:LINE:COL: error: message
+Exit codes: 0 valid (warnings allowed), 1 errors, 2 bad usage.`;
+
+export async function run(argv: string[], io: CliIO): Promise<number> {
+  return runCommand(io, HELP, argv, async () => {
+    const { values, positionals } = parseCommandArgs<{ output?: string }>('validate', argv, { output: { type: 'string', short: 'o' } });
+    const format = outputFormat('validate', values.output);
+    if (positionals.length !== 1) throw new UsageError('gitfed validate: expected exactly one DIR');
+    const loaded = await loadFleetDir(resolve(io.cwd, positionals[0]!));
+    const result = render({ fleet: loaded.fleet, observations: {}, allocations: emptyAllocations(), loadFindings: loaded.findings });
+    const findings = result.findings.filter((f) => f.severity !== 'info');
+    const ok = !hasErrors(findings);
+    if (!printStructured(io, format, { valid: ok, findings })) {
+      printFindings(io, findings);
+      io.err(summarize(findings, ok ? `fleet is valid: ${loaded.fleet.clusters.length} cluster(s), ${loaded.fleet.manifests.length} manifest(s)` : 'fleet is invalid'));
+    }
+    return ok ? 0 : 1;
+  });
+}
