@@ -1,0 +1,56 @@
+// Google Compute Engine clients (REST transport of @google-cloud/compute).
+// In production they use Application Default Credentials and Google's
+// endpoint. `endpoint` points them elsewhere: the tests start a local HTTP
+// server there, because nothing on the development machines can reach Google.
+import { BackendServicesClient, GlobalAddressesClient } from '@google-cloud/compute';
+
+export interface GceOptions {
+  /** "http://127.0.0.1:8085" for a local endpoint; absent = compute.googleapis.com with ADC. */
+  endpoint?: string;
+  /** Bearer token for a local endpoint (ADC is used otherwise). */
+  token?: string;
+}
+
+export interface GceClients {
+  backendServices: BackendServicesClient;
+  globalAddresses: GlobalAddressesClient;
+  close(): Promise<void>;
+}
+
+/** Minimal auth client for a non-Google endpoint: adds a bearer token and fetches. */
+function localAuth(token: string) {
+  return {
+    universeDomain: 'googleapis.com',
+    getRequestHeaders: async () => new Headers({ authorization: `Bearer ${token}` }),
+    fetch: (url: string | URL, init: RequestInit = {}) => {
+      const headers = new Headers(init.headers);
+      headers.set('authorization', `Bearer ${token}`);
+      return fetch(url, { ...init, headers });
+    },
+  };
+}
+
+export function gceClients(opts: GceOptions = {}): GceClients {
+  // The client's options type does not list the REST transport's protocol/port knobs.
+  let clientOpts: ConstructorParameters<typeof BackendServicesClient>[0] & Record<string, unknown> = { fallback: true };
+  if (opts.endpoint) {
+    const url = new URL(opts.endpoint);
+    clientOpts = {
+      fallback: true,
+      apiEndpoint: url.hostname,
+      servicePath: url.hostname,
+      port: Number(url.port || (url.protocol === 'http:' ? 80 : 443)),
+      protocol: url.protocol.replace(':', ''),
+      authClient: localAuth(opts.token ?? 'local') as never,
+    };
+  }
+  const backendServices = new BackendServicesClient(clientOpts);
+  const globalAddresses = new GlobalAddressesClient(clientOpts);
+  return {
+    backendServices,
+    globalAddresses,
+    close: async () => {
+      await Promise.all([backendServices.close(), globalAddresses.close()]);
+    },
+  };
+}

@@ -1,0 +1,35 @@
+// Pre-reserve the global static IP an Ingress names in
+// kubernetes.io/ingress.global-static-ip-name. Federation v1 raced: it
+// created the Ingress in one cluster, waited for an IP, then copied it to
+// the others. A reserved address lets every cluster start at once.
+import type { GceClients } from './gce-clients.js';
+import { GceError } from './backend-health.js';
+
+export interface StaticIp {
+  name: string;
+  address: string;
+  created: boolean;
+}
+
+function isNotFound(e: unknown): boolean {
+  const err = e as { code?: number | string; status?: number; message?: string };
+  return err.code === 404 || err.code === 5 || err.status === 404 || /\b404\b|not found/i.test(err.message ?? '');
+}
+
+export async function ensureGlobalAddress(gce: GceClients, project: string, name: string): Promise<StaticIp> {
+  const resource = `projects/${project}/global/addresses/${name}`;
+  try {
+    try {
+      const [found] = await gce.globalAddresses.get({ project, address: name });
+      return { name, address: found.address ?? '', created: false };
+    } catch (e) {
+      if (!isNotFound(e)) throw e;
+    }
+    const [op] = await gce.globalAddresses.insert({ project, addressResource: { name, addressType: 'EXTERNAL', ipVersion: 'IPV4' } });
+    await op.promise?.();
+    const [created] = await gce.globalAddresses.get({ project, address: name });
+    return { name, address: created.address ?? '', created: true };
+  } catch (e) {
+    throw new GceError(`GCE ${resource}: ${(e as Error).message}`, resource, e);
+  }
+}
