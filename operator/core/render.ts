@@ -108,7 +108,7 @@ function renderBase(m: ManifestInfo, fleet: Fleet, d: Decisions): BaseObject {
 }
 
 /** One manifest for one cluster, or the reason it is blocked there. */
-function renderObject(b: BaseObject, cluster: ClusterSpec, fleet: Fleet, d: Decisions, overrideTargets: Map<Override, Set<string>>): { object: KubeObject } | { blocked: BlockedObject } {
+function renderObject(b: BaseObject, cluster: ClusterSpec, d: Decisions, overrideTargets: Map<Override, Set<string>>): { object: KubeObject } | { blocked: BlockedObject } {
   if (b.blocked) return { blocked: { ref: b.ref, finding: b.blocked } };
   let obj = b.object;
   if (b.gceIngress && d.uid.blocked[cluster.name]) {
@@ -134,7 +134,7 @@ function renderCluster(cluster: ClusterSpec, bases: BaseObject[], fleet: Fleet, 
   let overridden = false;
   for (const b of bases) {
     if (!b.targets.has(cluster.name)) continue;
-    const rendered = renderObject(b, cluster, fleet, d, overrideTargets);
+    const rendered = renderObject(b, cluster, d, overrideTargets);
     if ('blocked' in rendered) {
       blocked.push(rendered.blocked);
       if (rendered.blocked.finding.code === 'OverrideFailed') findings.push(rendered.blocked.finding);

@@ -72,7 +72,7 @@ function checkNodePorts(fleet: Fleet, out: Finding[]): void {
   }
 }
 
-function checkIngresses(fleet: Fleet, index: FleetIndex, out: Finding[]): void {
+function checkIngresses(index: FleetIndex, out: Finding[]): void {
   for (const [svcKey, uses] of index.ingressBackends) {
     const svc = index.services.get(svcKey);
     for (const { ingress, backend } of uses) {
@@ -130,7 +130,7 @@ export function validateFleet(fleet: Fleet, index: FleetIndex): Finding[] {
   checkClusters(fleet, out);
   checkClusterNames(fleet, out);
   checkNodePorts(fleet, out);
-  checkIngresses(fleet, index, out);
+  checkIngresses(index, out);
   checkPlacementsAndOverrides(fleet, index, out);
   return out;
 }
