@@ -1,0 +1,180 @@
+// Fleet files -> Fleet, pure: the same bytes always give the same fleet and
+// the same findings. Every finding names file:line:col.
+import {
+  clusterSelectorAnnotation, parseClusterSelectorAnnotation, parseReplicaPreferences, preferencesAnnotation,
+} from '../core/federation-annotations.js';
+import { CLUSTER_SELECTOR_ANNOTATION } from '../core/labels.js';
+import type { Finding, Fleet, KubeObject, LoadResult, SourcePos } from '../core/model.js';
+import { effectiveNamespace, groupOf, isClusterScoped } from '../core/object-keys.js';
+import {
+  CONFIG_KINDS, parseCluster, parseDriftPolicy, parseNodePortPolicy, parseOverride, parsePlacement,
+} from './config-objects.js';
+import { FieldReader, isObj } from './field-reader.js';
+import { compareFindings } from './format-finding.js';
+import { dns1123Label, dns1123Subdomain } from './names.js';
+import { decodeUtf8, parseYamlFile, type ParsedDoc } from './parse-yaml.js';
+import { locator } from './positions.js';
+
+export interface FleetFile {
+  /** Relative to the fleet root, forward slashes. */
+  path: string;
+  content: Uint8Array;
+}
+
+export interface LoadLimits {
+  maxFileBytes: number;
+  maxAliasCount: number;
+  maxFiles: number;
+}
+
+export const DEFAULT_LIMITS: LoadLimits = { maxFileBytes: 4 * 1024 * 1024, maxAliasCount: 100, maxFiles: 20000 };
+
+export const FLEET_DIRS = ['clusters', 'manifests', 'policies'];
+const EXTENSIONS = /\.(ya?ml|json)$/i;
+
+export function isFleetFile(path: string): boolean {
+  return FLEET_DIRS.some((d) => path.startsWith(`${d}/`)) && EXTENSIONS.test(path);
+}
+
+export const CONFIG_API_VERSION = 'gitfed.io/v1alpha1';
+
+export function emptyFleet(): Fleet {
+  return { settings: { name: 'default', allowPruneAll: false }, clusters: [], placements: [], overrides: [], driftPolicies: [], manifests: [] };
+}
+
+const fmt = (p: SourcePos) => `${p.file}:${p.line}`;
+
+/** The common shape: a mapping with apiVersion, kind, metadata.name. undefined when unusable. */
+function checkBasics(r: FieldReader): { apiVersion: string; kind: string; name: string } | undefined {
+  if (!isObj(r.doc.value)) {
+    r.findings.push({ severity: 'error', code: 'NotAnObject', place: r.doc.place, message: `each YAML document must be a Kubernetes object (a mapping with apiVersion, kind and metadata), got ${Array.isArray(r.doc.value) ? 'a list' : JSON.stringify(r.doc.value)}` });
+    return undefined;
+  }
+  const apiVersion = r.get(['apiVersion']);
+  const kind = r.get(['kind']);
+  const name = r.get(['metadata', 'name']);
+  let ok = true;
+  if (typeof apiVersion !== 'string' || !apiVersion) { r.error(['apiVersion'], 'MissingApiVersion', 'apiVersion is missing or not a string (e.g. apiVersion: apps/v1)'); ok = false; }
+  if (typeof kind !== 'string' || !kind) { r.error(['kind'], 'MissingKind', 'kind is missing or not a string (e.g. kind: Deployment)'); ok = false; }
+  if (!isObj(r.get(['metadata']))) { r.error(['metadata'], 'MissingMetadata', 'metadata is missing (it needs at least a name)'); return undefined; }
+  if (typeof name !== 'string' || !name) { r.error(['metadata', 'name'], 'MissingName', 'metadata.name is missing or not a string'); ok = false; }
+  if (!ok) return undefined;
+  return { apiVersion: apiVersion as string, kind: kind as string, name: name as string };
+}
+
+function checkManifest(r: FieldReader, obj: KubeObject): void {
+  const bad = dns1123Subdomain(obj.metadata.name);
+  if (bad) r.error(['metadata', 'name'], 'BadName', bad);
+  const ns = r.get(['metadata', 'namespace']);
+  if (ns !== undefined) {
+    if (typeof ns !== 'string') r.error(['metadata', 'namespace'], 'WrongType', 'metadata.namespace must be a string');
+    else if (isClusterScoped(obj.kind)) r.error(['metadata', 'namespace'], 'NamespaceOnClusterScoped', `${obj.kind} is cluster-scoped: remove metadata.namespace`);
+    else { const b = dns1123Label(ns); if (b) r.error(['metadata', 'namespace'], 'BadName', b); }
+  }
+  r.stringMap(['metadata', 'labels']);
+  const annotations = r.stringMap(['metadata', 'annotations']);
+  if (!annotations) return;
+  const prefs = preferencesAnnotation(obj);
+  if (prefs) {
+    const parsed = parseReplicaPreferences(prefs.value);
+    if (typeof parsed === 'string') r.error(['metadata', 'annotations', prefs.key], 'BadPreferences', `annotation ${prefs.key}: ${parsed}`);
+  }
+  const selector = clusterSelectorAnnotation(obj);
+  if (selector !== undefined) {
+    const parsed = parseClusterSelectorAnnotation(selector);
+    if (typeof parsed === 'string') r.error(['metadata', 'annotations', CLUSTER_SELECTOR_ANNOTATION], 'BadClusterSelector', `annotation ${CLUSTER_SELECTOR_ANNOTATION}: ${parsed}`);
+  }
+}
+
+interface Seen { place: SourcePos }
+
+function addConfig(fleet: Fleet, r: FieldReader, kind: string, name: string, seen: Map<string, Seen>): void {
+  const key = `${kind}/${name}`;
+  const first = seen.get(key);
+  if (first) {
+    r.error(['metadata', 'name'], 'DuplicateObject', `${kind} "${name}" is defined twice; the first is at ${fmt(first.place)}`);
+    return;
+  }
+  seen.set(key, { place: r.doc.place });
+  switch (kind) {
+    case 'Cluster': fleet.clusters.push(parseCluster(r, name)); break;
+    case 'NodePortPolicy': {
+      const prev = [...seen.entries()].find(([k]) => k.startsWith('NodePortPolicy/') && k !== key);
+      if (prev) {
+        r.error(['kind'], 'TwoNodePortPolicies', `a fleet has at most one NodePortPolicy; another ("${prev[0].slice(15)}") is at ${fmt(prev[1].place)}`);
+        r.findings.push({ severity: 'error', code: 'TwoNodePortPolicies', place: prev[1].place, message: `NodePortPolicy ${prev[0].slice(15)}: a fleet has at most one NodePortPolicy; another ("${name}") is at ${fmt(r.doc.place)}` });
+        return;
+      }
+      fleet.nodePortPolicy = parseNodePortPolicy(r, name);
+      break;
+    }
+    case 'Placement': fleet.placements.push(parsePlacement(r, name)); break;
+    case 'Override': fleet.overrides.push(parseOverride(r, name)); break;
+    case 'DriftPolicy': fleet.driftPolicies.push(parseDriftPolicy(r, name)); break;
+    case 'Fleet': {
+      if ([...seen.keys()].some((k) => k.startsWith('Fleet/') && k !== key)) {
+        r.error(['kind'], 'TwoFleets', 'a fleet repo has at most one kind: Fleet');
+        return;
+      }
+      fleet.settings = { name, allowPruneAll: r.bool(['spec', 'allowPruneAll']) ?? false, place: r.doc.place };
+      const bad = dns1123Label(name);
+      if (bad) r.error(['metadata', 'name'], 'BadName', bad);
+      break;
+    }
+  }
+}
+
+export function loadFleetFiles(files: readonly FleetFile[], limits: Partial<LoadLimits> = {}): LoadResult {
+  const lim = { ...DEFAULT_LIMITS, ...limits };
+  const fleet = emptyFleet();
+  const findings: Finding[] = [];
+  const selected = files.filter((f) => isFleetFile(f.path)).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  if (selected.length > lim.maxFiles) {
+    findings.push({ severity: 'error', code: 'TooManyFiles', message: `the fleet has ${selected.length} files; the limit is ${lim.maxFiles}` });
+    return { fleet, findings };
+  }
+  const configSeen = new Map<string, Seen>();
+  const objectSeen = new Map<string, Seen>();
+  for (const file of selected) {
+    if (file.content.byteLength > lim.maxFileBytes) {
+      findings.push({ severity: 'error', code: 'FileTooLarge', place: { file: file.path, line: 1, col: 1 }, message: `file is ${file.content.byteLength} bytes; the limit is ${lim.maxFileBytes}: split it into several files` });
+      continue;
+    }
+    const decoded = decodeUtf8(file.path, file.content);
+    if ('finding' in decoded) { findings.push(decoded.finding); continue; }
+    const parsed = parseYamlFile(file.path, decoded.text, lim);
+    findings.push(...parsed.findings);
+    for (const doc of parsed.docs) loadDoc(doc, fleet, findings, configSeen, objectSeen);
+  }
+  findings.sort(compareFindings);
+  return { fleet, findings };
+}
+
+function loadDoc(doc: ParsedDoc, fleet: Fleet, findings: Finding[], configSeen: Map<string, Seen>, objectSeen: Map<string, Seen>): void {
+  const r = new FieldReader(doc, findings, 'object');
+  const basics = checkBasics(r);
+  if (!basics) return;
+  const reader = new FieldReader(doc, findings, `${basics.kind} ${basics.name}`);
+  if (basics.apiVersion === CONFIG_API_VERSION) {
+    if (!(CONFIG_KINDS as readonly string[]).includes(basics.kind)) {
+      reader.error(['kind'], 'UnknownKind', `unknown gitfed kind "${basics.kind}"; expected one of ${CONFIG_KINDS.join(', ')}`);
+      return;
+    }
+    addConfig(fleet, reader, basics.kind, basics.name, configSeen);
+    return;
+  }
+  if (basics.apiVersion.startsWith('gitfed.io/')) {
+    reader.error(['apiVersion'], 'UnknownApiVersion', `unknown apiVersion "${basics.apiVersion}"; gitfed reads ${CONFIG_API_VERSION}`);
+    return;
+  }
+  const obj = doc.value as KubeObject;
+  checkManifest(reader, obj);
+  const key = `${groupOf(obj.apiVersion)}/${obj.kind}/${effectiveNamespace(obj) ?? ''}/${obj.metadata.name}`;
+  const first = objectSeen.get(key);
+  if (first) {
+    reader.error(['metadata', 'name'], 'DuplicateObject', `the same object is also defined at ${fmt(first.place)}; an object may appear once in the fleet`);
+    return;
+  }
+  objectSeen.set(key, { place: doc.place });
+  fleet.manifests.push({ object: obj, place: doc.place, locate: locator(doc) });
+}
