@@ -14,13 +14,6 @@ export type CommandModule = { run: (argv: string[], io: CliIO) => Promise<number
 const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandModule> }> = {
   validate: { summary: 'check a fleet repo; errors as file:line:col', load: () => import('./validate.js') },
   render: { summary: 'write the per-cluster objects of a fleet repo to a directory', load: () => import('./render.js') },
-  sandbox: { summary: 'start/stop local clusters and a git server (up | down | install)', load: () => import('./sandbox.js') },
-  plan: { summary: 'show what apply would change in every cluster', load: () => import('./plan.js') },
-  apply: { summary: 'apply a fleet repo to every cluster', load: () => import('./apply.js') },
-  status: { summary: 'health, sync and ingress state of every cluster', load: () => import('./status.js') },
-  doctor: { summary: 'check a fleet for the known ways federated ingress breaks', load: () => import('./doctor.js') },
-  run: { summary: 'the GitOps operator: poll a fleet repo and reconcile', load: () => import('./run.js') },
-  demo: { summary: 'the built-in demo on local clusters and a local git server', load: () => import('./demo.js') },
 };
 
 export function usage(): string {
