@@ -1,0 +1,141 @@
+// One simulated cluster: a real kube-apiserver (sharing the sandbox's etcd
+// under its own prefix), kube-controller-manager, kube-scheduler and hollow
+// nodes (kubemark's hollow kubelet), every listener on 127.0.0.1.
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { KubeHttp } from '../cluster/kube-http.js';
+import type { Binaries } from './binaries.js';
+import { caFromServingChain, clusterIdentities, kubeconfig, serviceAccountKey, tokenFile, type Identity } from './identities.js';
+import { freePorts } from './ports.js';
+import { startProcess, type ProcessRecord } from './supervisor.js';
+
+export interface ClusterState {
+  name: string;
+  server: string;
+  ca: string;
+  adminToken: string;
+  restrictedToken: string;
+  nodes: string[];
+  dir: string;
+  /** process name -> record (apiserver, controller-manager, scheduler, node/<name>) */
+  processes: Record<string, ProcessRecord>;
+}
+
+export function clusterName(i: number): string {
+  return ['us-east1', 'europe-west1', 'asia-east1'][i] ?? `cluster-${String(i + 1).padStart(2, '0')}`;
+}
+
+async function waitFor(what: string, timeoutMs: number, check: () => Promise<boolean>, logFile?: string): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    if (await check().catch(() => false)) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const tail = logFile && existsSync(logFile) ? (await readFile(logFile, 'utf8')).split('\n').slice(-15).join('\n') : '';
+  throw new Error(`${what} did not become ready within ${timeoutMs / 1000}s${tail ? `; last log lines:\n${tail}` : ''}`);
+}
+
+export function apiserverArgs(c: { etcd: string; name: string; port: number; dir: string }): string[] {
+  return [
+    '--etcd-servers', c.etcd, '--etcd-prefix', `/${c.name}`,
+    '--secure-port', String(c.port), '--bind-address', '127.0.0.1', '--advertise-address', '127.0.0.1',
+    '--cert-dir', join(c.dir, 'certs'), '--token-auth-file', join(c.dir, 'tokens.csv'),
+    '--authorization-mode', 'Node,RBAC',
+    '--service-account-issuer', `https://${c.name}.sandbox.local`,
+    '--service-account-key-file', join(c.dir, 'sa.key'), '--service-account-signing-key-file', join(c.dir, 'sa.key'),
+    '--service-cluster-ip-range', '10.96.0.0/16', '--service-node-port-range', '30000-32767',
+    '--profiling=false', '--v', '0',
+  ];
+}
+
+/** Start an apiserver process (first start or restart) and wait until /readyz answers ok. */
+export async function startApiserver(bins: Binaries, sandboxDir: string, st: { name: string; dir: string }, args: string[], token: string): Promise<{ rec: ProcessRecord; ca: string; server: string }> {
+  const rec = startProcess(join(sandboxDir), `${st.name}-apiserver`, bins.paths['kube-apiserver']!, args);
+  const port = args[args.indexOf('--secure-port') + 1]!;
+  const server = `https://127.0.0.1:${port}`;
+  const crt = join(st.dir, 'certs', 'apiserver.crt');
+  await waitFor(`cluster ${st.name}: apiserver certificate`, 30_000, async () => existsSync(crt), rec.log);
+  const ca = caFromServingChain(await readFile(crt, 'utf8'));
+  const http = new KubeHttp({ server, ca, token }, 2000);
+  try {
+    await waitFor(`cluster ${st.name}: kube-apiserver /readyz`, 60_000, async () => (await http.request({ path: '/readyz' })).status === 200, rec.log);
+  } finally {
+    http.close();
+  }
+  return { rec, ca, server };
+}
+
+async function allowRestrictedUser(http: KubeHttp, user: string): Promise<void> {
+  // Only enough to list namespaces: permission tests can see what is missing.
+  const role = { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'gitfed-restricted' }, rules: [{ apiGroups: [''], resources: ['namespaces'], verbs: ['get', 'list'] }] };
+  const binding = { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: { name: 'gitfed-restricted' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'gitfed-restricted' }, subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: user }] };
+  for (const [path, body] of [['/apis/rbac.authorization.k8s.io/v1/clusterroles', role], ['/apis/rbac.authorization.k8s.io/v1/clusterrolebindings', binding]] as const) {
+    const r = await http.request({ method: 'POST', path, body });
+    if (r.status !== 201 && r.status !== 409) throw new Error(`cluster RBAC for the restricted user: HTTP ${r.status} ${r.text.slice(0, 200)}`);
+  }
+}
+
+function componentKubeconfig(name: string, server: string, ca: string, id: Identity): string {
+  return kubeconfig([{ context: name, server, ca, token: id.token, user: id.user }]);
+}
+
+export async function startCluster(opts: { bins: Binaries; sandboxDir: string; index: number; etcd: string; nodes: number; controllers: boolean; tmpDir: string }): Promise<ClusterState> {
+  const name = clusterName(opts.index);
+  const dir = join(opts.sandboxDir, 'clusters', name);
+  await mkdir(join(dir, 'certs'), { recursive: true });
+  const nodeNames = opts.controllers ? Array.from({ length: opts.nodes }, (_, i) => `${name}-node-${i + 1}`) : [];
+  const ids = clusterIdentities(nodeNames);
+  await writeFile(join(dir, 'tokens.csv'), tokenFile([ids.admin, ids.restricted, ids.controllerManager, ids.scheduler, ...ids.nodes]), { mode: 0o600 });
+  await writeFile(join(dir, 'sa.key'), serviceAccountKey(), { mode: 0o600 });
+  const [apiPort, cmPort, schedPort] = await freePorts(3);
+  const st = { name, dir };
+  const { rec, ca, server } = await startApiserver(opts.bins, opts.sandboxDir, st, apiserverArgs({ etcd: opts.etcd, name, port: apiPort!, dir }), ids.admin.token);
+  const processes: Record<string, ProcessRecord> = { apiserver: rec };
+  const http = new KubeHttp({ server, ca, token: ids.admin.token });
+  try {
+    await allowRestrictedUser(http, ids.restricted.user);
+  } finally {
+    http.close();
+  }
+  if (opts.controllers) {
+    await writeFile(join(dir, 'ca.crt'), ca);
+    const cmConfig = join(dir, 'controller-manager.kubeconfig');
+    const schedConfig = join(dir, 'scheduler.kubeconfig');
+    await writeFile(cmConfig, componentKubeconfig(name, server, ca, ids.controllerManager), { mode: 0o600 });
+    await writeFile(schedConfig, componentKubeconfig(name, server, ca, ids.scheduler), { mode: 0o600 });
+    await mkdir(join(dir, 'flexvolume'), { recursive: true });
+    processes['controller-manager'] = startProcess(opts.sandboxDir, `${name}-controller-manager`, opts.bins.paths['kube-controller-manager']!, [
+      '--kubeconfig', cmConfig, '--authentication-kubeconfig', cmConfig, '--authorization-kubeconfig', cmConfig,
+      '--service-account-private-key-file', join(dir, 'sa.key'), '--root-ca-file', join(dir, 'ca.crt'),
+      '--use-service-account-credentials', '--controllers=*', '--leader-elect=false',
+      '--bind-address', '127.0.0.1', '--secure-port', String(cmPort), '--flex-volume-plugin-dir', join(dir, 'flexvolume'),
+      '--node-monitor-grace-period', '20s', '--node-monitor-period', '2s', '--concurrent-deployment-syncs', '10', '--v', '0',
+    ]);
+    processes.scheduler = startProcess(opts.sandboxDir, `${name}-scheduler`, opts.bins.paths['kube-scheduler']!, [
+      '--kubeconfig', schedConfig, '--authentication-kubeconfig', schedConfig, '--authorization-kubeconfig', schedConfig,
+      '--leader-elect=false', '--bind-address', '127.0.0.1', '--secure-port', String(schedPort), '--v', '0',
+    ]);
+    for (const [i, node] of nodeNames.entries()) {
+      const cfg = join(dir, `${node}.kubeconfig`);
+      await writeFile(cfg, componentKubeconfig(name, server, ca, ids.nodes[i]!), { mode: 0o600 });
+      processes[`node/${node}`] = startProcess(opts.sandboxDir, node, opts.bins.paths['hollow-node']!, ['--kubeconfig', cfg, '--name', node], { TMPDIR: opts.tmpDir });
+    }
+  }
+  return { name, server, ca, adminToken: ids.admin.token, restrictedToken: ids.restricted.token, nodes: nodeNames, dir, processes };
+}
+
+/** Wait until every hollow node of a cluster is registered and Ready. */
+export async function waitNodesReady(c: ClusterState, timeoutMs = 90_000): Promise<void> {
+  if (c.nodes.length === 0) return;
+  const http = new KubeHttp({ server: c.server, ca: c.ca, token: c.adminToken });
+  try {
+    await waitFor(`cluster ${c.name}: ${c.nodes.length} Ready node(s)`, timeoutMs, async () => {
+      const r = await http.request<{ items: Array<{ status?: { conditions?: Array<{ type: string; status: string }> } }> }>({ path: '/api/v1/nodes' });
+      const ready = (r.body?.items ?? []).filter((n) => n.status?.conditions?.some((x) => x.type === 'Ready' && x.status === 'True'));
+      return ready.length >= c.nodes.length;
+    }, c.processes[`node/${c.nodes[0]}`]?.log);
+  } finally {
+    http.close();
+  }
+}

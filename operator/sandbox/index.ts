@@ -1,0 +1,246 @@
+// The local sandbox: one etcd, N real kube-apiservers (+ controller-manager,
+// scheduler and hollow nodes each), and a real git smart-HTTP server, all on
+// 127.0.0.1 with dynamic ports. Used by the tests, the demo, the benchmarks
+// and `gitfed sandbox up/down`.
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ensureBinaries, type Binaries } from './binaries.js';
+import { apiserverArgs, startApiserver, startCluster, waitNodesReady, type ClusterState } from './cluster-processes.js';
+import { kubeconfig, RESTRICTED_USER } from './identities.js';
+import { createBareRepo } from './git-server.js';
+import { freePorts } from './ports.js';
+import { alive, signal, startProcess, stopProcess, type ProcessRecord } from './supervisor.js';
+
+export { ensureBinaries } from './binaries.js';
+
+export interface SandboxOptions {
+  clusters: number;
+  dir?: string;
+  nodesPerCluster?: number;
+  controllers?: boolean;
+  gitAuth?: { username: string; password: string };
+  log?: (line: string) => void;
+  /** Leave the processes running when this process exits (`sandbox up`). */
+  detach?: boolean;
+}
+
+export interface SandboxCluster {
+  name: string;
+  context: string;
+  server: string;
+  ca: string;
+  adminToken: string;
+  restrictedToken: string;
+  nodes: string[];
+}
+
+export interface SandboxGit {
+  url: string;
+  baseUrl: string;
+  username?: string;
+  password?: string;
+  createRepo(name: string): Promise<string>;
+  refusePushes(on: boolean): Promise<void>;
+  stop(): Promise<void>;
+  start(): Promise<void>;
+}
+
+export interface SandboxFaults {
+  stopApiserver(c: string): Promise<void>;
+  killApiserver(c: string): Promise<void>;
+  startApiserver(c: string): Promise<void>;
+  pauseApiserver(c: string): void;
+  resumeApiserver(c: string): void;
+  stopNode(c: string, node: string): Promise<void>;
+  startNode(c: string, node: string): Promise<void>;
+}
+
+export interface Sandbox {
+  dir: string;
+  kubeconfig: string;
+  clusters: SandboxCluster[];
+  version: string;
+  git: SandboxGit;
+  faults: SandboxFaults;
+  /** Every process the sandbox runs now. */
+  pids(): number[];
+  stop(): Promise<void>;
+}
+
+interface SandboxState {
+  version: string;
+  etcd: ProcessRecord;
+  git: ProcessRecord & { port: number; root: string };
+  clusters: ClusterState[];
+  kubeconfig: string;
+  tmpDir: string;
+  ownsDir: boolean;
+}
+
+const STATE_FILE = 'sandbox.json';
+
+function gitServerScript(): string {
+  return join(dirname(fileURLToPath(import.meta.url)), 'git-server-main.js');
+}
+
+async function waitHttp(url: string, timeoutMs: number, what: string): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    try {
+      const r = await fetch(url, { signal: AbortSignal.timeout(1000) });
+      if (r.status < 500) return;
+    } catch { /* not yet */ }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${what} did not start within ${timeoutMs / 1000}s`);
+}
+
+function startGit(dir: string, port: number, root: string, auth?: { username: string; password: string }): ProcessRecord & { port: number; root: string } {
+  const args = [gitServerScript(), '--root', root, '--port', String(port), ...(auth ? ['--user', auth.username] : [])];
+  // The password goes through the environment, not the process table.
+  const rec = startProcess(dir, 'git-server', process.execPath, args, auth ? { GITFED_SANDBOX_GIT_PASSWORD: auth.password } : {});
+  return { ...rec, port, root };
+}
+
+/** Stop in dependency order: nodes and controllers, apiservers, then etcd and git. */
+async function stopState(st: SandboxState): Promise<void> {
+  const procs = (pred: (name: string) => boolean) => st.clusters.flatMap((c) => Object.entries(c.processes).filter(([n]) => pred(n)).map(([, p]) => p.pid));
+  await Promise.all(procs((n) => n !== 'apiserver').map((pid) => stopProcess(pid)));
+  await Promise.all(procs((n) => n === 'apiserver').map((pid) => stopProcess(pid)));
+  await Promise.all([stopProcess(st.etcd.pid), stopProcess(st.git.pid)]);
+  await rm(st.tmpDir, { recursive: true, force: true });
+}
+
+function allPids(st: SandboxState): number[] {
+  return [st.etcd.pid, st.git.pid, ...st.clusters.flatMap((c) => Object.values(c.processes).map((p) => p.pid))].filter(alive);
+}
+
+export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
+  const log = opts.log ?? (() => undefined);
+  const ownsDir = !opts.dir;
+  const dir = resolve(opts.dir ?? (await mkdtemp(join(tmpdir(), 'gitfed-sandbox-'))));
+  if (existsSync(join(dir, STATE_FILE))) throw new Error(`a sandbox already runs in ${dir}; stop it first with \`gitfed sandbox down --dir ${dir}\``);
+  await mkdir(join(dir, 'logs'), { recursive: true });
+  const tmpDir = join(dir, 'tmp');
+  await mkdir(tmpDir, { recursive: true });
+  const bins: Binaries = await ensureBinaries(log);
+  const controllers = (opts.controllers ?? true) && bins.full;
+  if ((opts.controllers ?? true) && !bins.full) log(`note: ${bins.source} has no controller-manager/scheduler/hollow-node: starting apiservers only`);
+
+  const [etcdClient, etcdPeer, etcdMetrics, gitPort] = await freePorts(4);
+  const etcdUrl = `http://127.0.0.1:${etcdClient}`;
+  const etcd = startProcess(dir, 'etcd', bins.paths.etcd!, [
+    '--data-dir', join(dir, 'etcd'), '--listen-client-urls', etcdUrl, '--advertise-client-urls', etcdUrl,
+    '--listen-peer-urls', `http://127.0.0.1:${etcdPeer}`, '--initial-advertise-peer-urls', `http://127.0.0.1:${etcdPeer}`,
+    '--initial-cluster', `default=http://127.0.0.1:${etcdPeer}`, '--listen-metrics-urls', `http://127.0.0.1:${etcdMetrics}`,
+    '--log-level', 'warn',
+  ]);
+  const repos = join(dir, 'repos');
+  await mkdir(repos, { recursive: true });
+  createBareRepo(repos, 'fleet.git');
+  const git = startGit(dir, gitPort!, repos, opts.gitAuth);
+  const state: SandboxState = { version: bins.version, etcd, git, clusters: [], kubeconfig: join(dir, 'kubeconfig'), tmpDir, ownsDir };
+  // Until this sandbox is handed to the caller, any failure stops what started.
+  const onExit = () => { for (const pid of allPids(state)) signal(pid, 'SIGKILL'); };
+  process.on('exit', onExit);
+  try {
+    await waitHttp(`${etcdUrl}/health`, 30_000, 'etcd');
+    await waitHttp(`http://127.0.0.1:${gitPort}/`, 15_000, 'git server');
+    log(`==> starting ${opts.clusters} cluster(s) on Kubernetes ${bins.version}`);
+    state.clusters = await Promise.all(Array.from({ length: opts.clusters }, (_, i) =>
+      startCluster({ bins, sandboxDir: dir, index: i, etcd: etcdUrl, nodes: opts.nodesPerCluster ?? 2, controllers, tmpDir })));
+    await Promise.all(state.clusters.map((c) => waitNodesReady(c)));
+  } catch (e) {
+    await stopState(state);
+    process.off('exit', onExit);
+    if (ownsDir) await rm(dir, { recursive: true, force: true });
+    throw e;
+  }
+  const entries = state.clusters.flatMap((c) => [
+    { context: c.name, server: c.server, ca: c.ca, token: c.adminToken, user: 'admin' },
+    { context: `${c.name}-restricted`, server: c.server, ca: c.ca, token: c.restrictedToken, user: RESTRICTED_USER },
+  ]);
+  await writeFile(state.kubeconfig, kubeconfig(entries), { mode: 0o600 });
+  await writeFile(join(dir, STATE_FILE), JSON.stringify(state, null, 2), { mode: 0o600 });
+  if (opts.detach) process.off('exit', onExit);
+  return handle(dir, state, bins, opts, onExit);
+}
+
+function handle(dir: string, state: SandboxState, bins: Binaries, opts: SandboxOptions, onExit: () => void): Sandbox {
+  const cluster = (name: string) => {
+    const c = state.clusters.find((x) => x.name === name);
+    if (!c) throw new Error(`no sandbox cluster named ${name}`);
+    return c;
+  };
+  const save = () => writeFile(join(dir, STATE_FILE), JSON.stringify(state, null, 2), { mode: 0o600 });
+  const baseUrl = `http://127.0.0.1:${state.git.port}`;
+  const auth = opts.gitAuth;
+  return {
+    dir,
+    kubeconfig: state.kubeconfig,
+    version: state.version,
+    clusters: state.clusters.map((c) => ({ name: c.name, context: c.name, server: c.server, ca: c.ca, adminToken: c.adminToken, restrictedToken: c.restrictedToken, nodes: c.nodes })),
+    git: {
+      url: `${baseUrl}/fleet.git`,
+      baseUrl,
+      ...(auth ? { username: auth.username, password: auth.password } : {}),
+      createRepo: async (name) => { createBareRepo(state.git.root, name.endsWith('.git') ? name : `${name}.git`); return `${baseUrl}/${name.endsWith('.git') ? name : `${name}.git`}`; },
+      refusePushes: async (on) => { await fetch(`${baseUrl}/_gitfed/refuse-pushes?on=${on ? 1 : 0}`, { method: 'POST' }); },
+      stop: async () => { await stopProcess(state.git.pid); },
+      start: async () => {
+        state.git = startGit(dir, state.git.port, state.git.root, auth);
+        await waitHttp(`${baseUrl}/`, 15_000, 'git server');
+        await save();
+      },
+    },
+    faults: {
+      stopApiserver: async (c) => { await stopProcess(cluster(c).processes.apiserver!.pid); },
+      killApiserver: async (c) => { await stopProcess(cluster(c).processes.apiserver!.pid, 0); },
+      startApiserver: async (c) => {
+        const st = cluster(c);
+        const { rec } = await startApiserver(bins, dir, st, st.processes.apiserver!.args, st.adminToken);
+        st.processes.apiserver = rec;
+        await save();
+      },
+      pauseApiserver: (c) => signal(cluster(c).processes.apiserver!.pid, 'SIGSTOP'),
+      resumeApiserver: (c) => signal(cluster(c).processes.apiserver!.pid, 'SIGCONT'),
+      stopNode: async (c, node) => { await stopProcess(cluster(c).processes[`node/${node}`]!.pid, 0); },
+      startNode: async (c, node) => {
+        const st = cluster(c);
+        const old = st.processes[`node/${node}`]!;
+        st.processes[`node/${node}`] = startProcess(dir, node, old.cmd, old.args, old.env ?? {});
+        await save();
+      },
+    },
+    pids: () => allPids(state),
+    stop: async () => {
+      await stopState(state);
+      process.off('exit', onExit);
+      await rm(join(dir, STATE_FILE), { force: true });
+      if (state.ownsDir) await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** What `gitfed sandbox down` does: stop everything a state file lists. */
+export async function stopSandboxDir(dir: string): Promise<boolean> {
+  const file = join(resolve(dir), STATE_FILE);
+  if (!existsSync(file)) return false;
+  const state = JSON.parse(await readFile(file, 'utf8')) as SandboxState;
+  await stopState(state);
+  await rm(file, { force: true });
+  return true;
+}
+
+/** Re-attach to a sandbox started by another process (e.g. `sandbox up`). */
+export async function readSandboxState(dir: string): Promise<{ kubeconfig: string; gitUrl: string; version: string; clusters: string[]; pids: number[] } | undefined> {
+  const file = join(resolve(dir), STATE_FILE);
+  if (!existsSync(file)) return undefined;
+  const st = JSON.parse(await readFile(file, 'utf8')) as SandboxState;
+  return { kubeconfig: st.kubeconfig, gitUrl: `http://127.0.0.1:${st.git.port}/fleet.git`, version: st.version, clusters: st.clusters.map((c) => c.name), pids: allPids(st) };
+}
+
+export { apiserverArgs };

@@ -1,0 +1,62 @@
+// Processes the sandbox starts: detached (so `gitfed sandbox up` can return
+// while they run), logging to files in the sandbox dir, recorded in the
+// state file so that `sandbox down` from another process can stop them.
+import { spawn } from 'node:child_process';
+import { openSync, closeSync } from 'node:fs';
+import { join } from 'node:path';
+
+export interface ProcessRecord {
+  name: string;
+  pid: number;
+  cmd: string;
+  args: string[];
+  log: string;
+  env?: Record<string, string>;
+}
+
+export function startProcess(dir: string, name: string, cmd: string, args: string[], env: Record<string, string> = {}): ProcessRecord {
+  const log = join(dir, 'logs', `${name}.log`);
+  const fd = openSync(log, 'a');
+  const child = spawn(cmd, args, { detached: true, stdio: ['ignore', fd, fd], env: { ...process.env, ...env } });
+  closeSync(fd);
+  child.unref();
+  if (!child.pid) throw new Error(`could not start ${name} (${cmd})`);
+  return { name, pid: child.pid, cmd, args, log, ...(Object.keys(env).length ? { env } : {}) };
+}
+
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Signal the process group (the child is its leader since it was started detached). */
+export function signal(pid: number, sig: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, sig);
+  } catch {
+    try { process.kill(pid, sig); } catch { /* already gone */ }
+  }
+}
+
+export async function waitExit(pid: number, timeoutMs: number): Promise<boolean> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    if (!alive(pid)) return true;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return !alive(pid);
+}
+
+/** SIGTERM, then SIGKILL after a grace period. SIGCONT first so a paused process can die. */
+export async function stopProcess(pid: number, graceMs = 5000): Promise<void> {
+  if (!alive(pid)) return;
+  signal(pid, 'SIGCONT');
+  signal(pid, 'SIGTERM');
+  if (await waitExit(pid, graceMs)) return;
+  signal(pid, 'SIGKILL');
+  await waitExit(pid, 2000);
+}
