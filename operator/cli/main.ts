@@ -14,6 +14,7 @@ export type CommandModule = { run: (argv: string[], io: CliIO) => Promise<number
 const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandModule> }> = {
   validate: { summary: 'check a fleet repo; errors as file:line:col', load: () => import('./validate.js') },
   render: { summary: 'write the per-cluster objects of a fleet repo to a directory', load: () => import('./render.js') },
+  sandbox: { summary: 'start/stop local clusters and a git server (up | down | install)', load: () => import('./sandbox.js') },
 };
 
 export function usage(): string {

@@ -129,6 +129,11 @@ async function build(moduleDir: string, target: string, log: (l: string) => void
   }
   await rm(target, { recursive: true, force: true });
   await rename(tmp, target);
+  // Older builds (other versions or sources) are ~450 MB each: keep only this one.
+  const root = dirname(dirname(target));
+  for (const old of readdirSync(root)) {
+    if (old.startsWith('kubernetes-') && join(root, old) !== dirname(target)) await rm(join(root, old), { recursive: true, force: true });
+  }
   log(`==> built in ${Math.round((Date.now() - started) / 1000)} s into ${target}`);
 }
 

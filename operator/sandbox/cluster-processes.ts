@@ -8,7 +8,7 @@ import { KubeHttp } from '../cluster/kube-http.js';
 import type { Binaries } from './binaries.js';
 import { caFromServingChain, clusterIdentities, kubeconfig, serviceAccountKey, tokenFile, type Identity } from './identities.js';
 import { freePorts } from './ports.js';
-import { startProcess, type ProcessRecord } from './supervisor.js';
+import { alive, startProcess, type ProcessRecord } from './supervisor.js';
 
 export interface ClusterState {
   name: string;
@@ -26,14 +26,15 @@ export function clusterName(i: number): string {
   return ['us-east1', 'europe-west1', 'asia-east1'][i] ?? `cluster-${String(i + 1).padStart(2, '0')}`;
 }
 
-async function waitFor(what: string, timeoutMs: number, check: () => Promise<boolean>, logFile?: string): Promise<void> {
+async function waitFor(what: string, timeoutMs: number, check: () => Promise<boolean>, logFile?: string, pid?: number): Promise<void> {
   const until = Date.now() + timeoutMs;
   while (Date.now() < until) {
     if (await check().catch(() => false)) return;
+    if (pid !== undefined && !alive(pid)) { timeoutMs = 0; break; } // it died: say so now
     await new Promise((r) => setTimeout(r, 100));
   }
   const tail = logFile && existsSync(logFile) ? (await readFile(logFile, 'utf8')).split('\n').slice(-15).join('\n') : '';
-  throw new Error(`${what} did not become ready within ${timeoutMs / 1000}s${tail ? `; last log lines:\n${tail}` : ''}`);
+  throw new Error(`${what} ${timeoutMs === 0 ? 'exited before it was ready' : `did not become ready within ${timeoutMs / 1000}s`}${tail ? `; last log lines:\n${tail}` : ''}`);
 }
 
 export function apiserverArgs(c: { etcd: string; name: string; port: number; dir: string }): string[] {
@@ -55,11 +56,11 @@ export async function startApiserver(bins: Binaries, sandboxDir: string, st: { n
   const port = args[args.indexOf('--secure-port') + 1]!;
   const server = `https://127.0.0.1:${port}`;
   const crt = join(st.dir, 'certs', 'apiserver.crt');
-  await waitFor(`cluster ${st.name}: apiserver certificate`, 30_000, async () => existsSync(crt), rec.log);
+  await waitFor(`cluster ${st.name}: kube-apiserver`, 30_000, async () => existsSync(crt), rec.log, rec.pid);
   const ca = caFromServingChain(await readFile(crt, 'utf8'));
   const http = new KubeHttp({ server, ca, token }, 2000);
   try {
-    await waitFor(`cluster ${st.name}: kube-apiserver /readyz`, 60_000, async () => (await http.request({ path: '/readyz' })).status === 200, rec.log);
+    await waitFor(`cluster ${st.name}: kube-apiserver /readyz`, 60_000, async () => (await http.request({ path: '/readyz' })).status === 200, rec.log, rec.pid);
   } finally {
     http.close();
   }

@@ -2,7 +2,7 @@
 // while they run), logging to files in the sandbox dir, recorded in the
 // state file so that `sandbox down` from another process can stop them.
 import { spawn } from 'node:child_process';
-import { openSync, closeSync } from 'node:fs';
+import { closeSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export interface ProcessRecord {
@@ -59,4 +59,16 @@ export async function stopProcess(pid: number, graceMs = 5000): Promise<void> {
   if (await waitExit(pid, graceMs)) return;
   signal(pid, 'SIGKILL');
   await waitExit(pid, 2000);
+}
+
+/** Resident memory of processes in bytes (Linux /proc), 0 where unknown. */
+export function rssBytes(pids: number[]): number {
+  let total = 0;
+  for (const pid of pids) {
+    try {
+      const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+      if (m) total += Number(m[1]) * 1024;
+    } catch { /* gone or not Linux */ }
+  }
+  return total;
 }

@@ -12,6 +12,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"path/filepath"
 	"time"
 
 	"go.opentelemetry.io/otel/trace/noop"
@@ -56,6 +57,22 @@ func run(ctx context.Context, kubeconfig, name string, maxPods int) error {
 	f, c := kubemark.GetHollowKubeletConfig(&kubemark.HollowKubeletOptions{
 		NodeName: name, MaxPods: maxPods, NodeLabels: map[string]string{},
 	})
+	// Upstream puts its root dir (and the fake runtime's socket) under a
+	// hard-coded /tmp; keep everything under $TMPDIR so the sandbox that
+	// started this node can remove it.
+	root, err := os.MkdirTemp("", "hollow-kubelet.")
+	if err != nil {
+		return err
+	}
+	_ = os.RemoveAll(f.RootDirectory)
+	f.RootDirectory = root
+	c.StaticPodPath = filepath.Join(root, "static-pods")
+	c.PodLogsDir = filepath.Join(root, "pod-logs")
+	for _, d := range []string{c.StaticPodPath, c.PodLogsDir} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			return err
+		}
+	}
 	// Loopback only: no kubelet server, no healthz listener, node address 127.0.0.1.
 	c.EnableServer = false
 	c.Address = "127.0.0.1"
@@ -73,10 +90,7 @@ func run(ctx context.Context, kubeconfig, name string, maxPods int) error {
 	if err != nil {
 		return err
 	}
-	endpoint, err := fake.GenerateEndpoint()
-	if err != nil {
-		return err
-	}
+	endpoint := "unix://" + filepath.Join(root, "runtime.sock")
 	runtime := fake.NewFakeRemoteRuntime()
 	if err := runtime.Start(endpoint); err != nil {
 		return err

@@ -1,0 +1,40 @@
+// One real sandbox per test file (started on first use, stopped after the
+// file's tests, and killed on any exit), plus unique namespaces so tests in a
+// file never see each other's objects.
+import { after } from 'node:test';
+import { startSandbox, type Sandbox, type SandboxOptions } from '../../operator/sandbox/index.js';
+
+let shared: Promise<Sandbox> | undefined;
+
+// Registered when the test file imports this helper, so it runs once after
+// all of the file's tests (a hook registered inside a test would run after
+// that test alone).
+after(async () => {
+  const sb = await shared?.catch(() => undefined);
+  await sb?.stop();
+});
+
+export function sandbox(opts: Partial<SandboxOptions> = {}): Promise<Sandbox> {
+  shared ??= startSandbox({ clusters: 3, ...opts });
+  return shared;
+}
+
+let counter = 0;
+export function uniqueNamespace(prefix = 't'): string {
+  return `${prefix}-${process.pid.toString(36)}-${(counter++).toString(36)}`;
+}
+
+export async function waitUntil<T>(what: string, timeoutMs: number, fn: () => Promise<T | undefined | false>, intervalMs = 200): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < until) {
+    try {
+      const v = await fn();
+      if (v !== undefined && v !== false) return v as T;
+    } catch (e) {
+      last = e;
+    }
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ''}`);
+}
