@@ -14,6 +14,9 @@ export type CommandModule = { run: (argv: string[], io: CliIO) => Promise<number
 const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandModule> }> = {
   validate: { summary: 'check a fleet repo; errors as file:line:col', load: () => import('./validate.js') },
   render: { summary: 'write the per-cluster objects of a fleet repo to a directory', load: () => import('./render.js') },
+  plan: { summary: 'show what apply would change in every cluster', load: () => import('./plan.js') },
+  apply: { summary: 'apply a fleet repo to every cluster', load: () => import('./apply.js') },
+  status: { summary: 'health, sync and ingress state of every cluster', load: () => import('./status.js') },
   sandbox: { summary: 'start/stop local clusters and a git server (up | down | install)', load: () => import('./sandbox.js') },
 };
 

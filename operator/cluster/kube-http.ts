@@ -13,6 +13,8 @@ export interface KubeEndpoint {
   clientCert?: string;
   clientKey?: string;
   insecureSkipTlsVerify?: boolean;
+  /** Extra headers, e.g. Authorization from a kubeconfig exec plugin. */
+  headers?: Record<string, string>;
 }
 
 export interface KubeResponse<T = unknown> {
@@ -60,7 +62,7 @@ export class KubeHttp {
   request<T = any>(opts: RequestOptions): Promise<KubeResponse<T>> {
     const method = opts.method ?? 'GET';
     const payload = opts.body === undefined ? undefined : typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body);
-    const headers: Record<string, string> = { accept: 'application/json' };
+    const headers: Record<string, string> = { accept: 'application/json', ...this.endpoint.headers };
     if (this.endpoint.token) headers.authorization = `Bearer ${this.endpoint.token}`;
     if (payload !== undefined) {
       headers['content-type'] = opts.contentType ?? 'application/json';

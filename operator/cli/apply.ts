@@ -1,0 +1,44 @@
+// gitfed apply DIR --kubeconfig F [--prune] [--dry-run]
+import { hasErrors } from '../core/model.js';
+import { reconcileFleet } from '../cluster/reconcile.js';
+import { printStructured, runCommand } from './args.js';
+import { fleetCommand, saveAllocations, table } from './fleet-context.js';
+import { printFindings } from './print-findings.js';
+import type { CliIO } from './main.js';
+import { summaryRows, replicaLines } from './result-views.js';
+
+const HELP = `usage: gitfed apply DIR --kubeconfig F [--context NAME]... [--prune] [--prune-all] [--dry-run] [--allocations FILE] [--output text|json|yaml]
+
+Renders the fleet and server-side applies it (field manager "gitfed") to every
+member cluster; adopts same-name objects; with --prune deletes what this fleet
+owns but no longer renders (refusing to delete everything unless --prune-all).
+Nothing is applied anywhere when the fleet has load or render errors.
+Exit codes: 0 applied, 1 errors (some cluster or object failed), 2 bad usage.`;
+
+export async function run(argv: string[], io: CliIO): Promise<number> {
+  return runCommand(io, HELP, argv, async () => {
+    const cmd = await fleetCommand('apply', argv, io, { prune: { type: 'boolean' }, 'prune-all': { type: 'boolean' }, 'dry-run': { type: 'boolean' } });
+    if (hasErrors(cmd.loadFindings)) {
+      printFindings(io, cmd.loadFindings);
+      io.err('nothing applied: the fleet has errors');
+      return 1;
+    }
+    const result = await reconcileFleet({
+      fleet: cmd.fleet, loadFindings: cmd.loadFindings, kubeconfigPath: cmd.kubeconfig, allocations: cmd.allocations,
+      dryRun: !!cmd.values['dry-run'], prune: !!cmd.values.prune || !!cmd.values['prune-all'], pruneAll: !!cmd.values['prune-all'], writes: 'all',
+    });
+    if (!result.renderFailed && !cmd.values['dry-run']) await saveAllocations(cmd, result.allocations);
+    const failed = result.renderFailed || result.clusters.some((c) => c.errors.length > 0 || c.counts.failed > 0) || hasErrors(result.findings);
+    if (printStructured(io, cmd.format, result)) return failed ? 1 : 0;
+    printFindings(io, result.findings.filter((f) => f.severity !== 'info'));
+    if (result.renderFailed) { io.err('nothing applied: the fleet has errors'); return 1; }
+    io.out(table(summaryRows(result)));
+    for (const l of replicaLines(result)) io.out(l);
+    for (const c of result.clusters) {
+      for (const o of c.objects.filter((x) => x.action === 'adopted')) io.out(`adopted ${c.cluster} ${o.ref.kind} ${o.ref.namespace ? `${o.ref.namespace}/` : ''}${o.ref.name} (it existed; now managed by gitfed)`);
+      for (const e of c.errors) io.err(`error: ${e}`);
+    }
+    if (cmd.values['dry-run']) io.out('(dry run: the apiservers validated every change; nothing was written)');
+    return failed ? 1 : 0;
+  });
+}

@@ -1,0 +1,38 @@
+// Text views of a reconcile result shared by apply, status and the operator's report.
+import type { ReconcileResult } from '../cluster/reconcile-types.js';
+
+export function summaryRows(r: ReconcileResult): string[][] {
+  const rows = [['CLUSTER', 'STATUS', 'IN-SYNC', 'CHANGED', 'DRIFTED', 'MISSING', 'PRUNED', 'FAILED', 'BLOCKED']];
+  for (const c of r.clusters) {
+    rows.push([
+      c.cluster, c.skipped === 'paused' ? 'Paused' : c.health === 'Unknown' ? `Unknown (${c.reason})` : c.health,
+      String(c.counts.inSync), String(c.counts.changed), String(c.counts.drifted), String(c.counts.missing),
+      String(c.pruned.filter((p) => p.action !== 'failed').length), String(c.counts.failed), String(c.blocked.length),
+    ]);
+  }
+  return rows;
+}
+
+export function replicaLines(r: ReconcileResult): string[] {
+  return r.replicas.map((d) => {
+    const parts = Object.entries(d.plan).map(([c, n]) => `${c}=${n}${d.overflow[c] ? ` (full: ${d.overflow[c]} moved)` : ''}`);
+    return `replicas ${d.ref.namespace}/${d.ref.name} (${d.total}): ${parts.join(' ')}`;
+  });
+}
+
+export function ingressLines(r: ReconcileResult): string[] {
+  const out: string[] = [];
+  for (const i of r.ingresses) {
+    out.push(`Ingress ${i.ref.namespace}/${i.ref.name}`);
+    out.push(`  Address:    ${i.addresses.join(', ') || '(none yet)'}${i.addresses.length > 1 ? '  (WARNING: clusters report different addresses)' : ''}`);
+    if (i.staticIp) out.push(`  Static IP:  ${i.staticIp}`);
+    const backends = new Set(i.shards.flatMap((s) => Object.keys(s.backends)));
+    out.push(`  Backends:   ${[...backends].join(', ') || '(none reported by GLBC yet)'}${backends.size > 1 ? '  (WARNING: clusters do not share one backend)' : ''}`);
+    out.push('  Shards:');
+    for (const s of i.shards) {
+      const health = Object.values(s.backends).join(',') || 'Unknown';
+      out.push(`    ${s.cluster.padEnd(16)} ip=${s.ips.join(',') || '-'}  backend=${health}  endpoints=${s.readyEndpoints}/${s.totalEndpoints} ready`);
+    }
+  }
+  return out;
+}

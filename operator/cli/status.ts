@@ -1,0 +1,40 @@
+// gitfed status DIR --kubeconfig F: health, sync and drift per cluster and,
+// per federated Ingress, what `kubectl describe ingress` showed in Federation v1.
+import { reconcileFleet } from '../cluster/reconcile.js';
+import { printStructured, runCommand } from './args.js';
+import { fleetCommand, table } from './fleet-context.js';
+import { printFindings } from './print-findings.js';
+import { ingressLines, replicaLines, summaryRows } from './result-views.js';
+import type { CliIO } from './main.js';
+
+const HELP = `usage: gitfed status DIR --kubeconfig F [--context NAME]... [--allocations FILE] [--output text|json|yaml]
+
+Per cluster: Ready / NotReady / Offline, objects in sync, drifted, missing;
+per federated Ingress: address(es), GLBC backends and their health, ready
+endpoints per cluster; drifted fields with the manager that changed them.
+Writes nothing. Exit codes: 0 all in sync and Ready, 3 something is not, 1 errors.`;
+
+export async function run(argv: string[], io: CliIO): Promise<number> {
+  return runCommand(io, HELP, argv, async () => {
+    const cmd = await fleetCommand('status', argv, io);
+    const result = await reconcileFleet({ fleet: cmd.fleet, loadFindings: cmd.loadFindings, kubeconfigPath: cmd.kubeconfig, allocations: cmd.allocations, dryRun: true, prune: false, writes: 'none' });
+    const degraded = result.clusters.some((c) => !c.skipped && (c.health !== 'Ready' || c.counts.drifted + c.counts.missing + c.counts.failed > 0 || c.objects.some((o) => o.action === 'skipped'))) || result.clusters.some((c) => c.skipped === 'unreachable');
+    const code = result.renderFailed ? 1 : degraded ? 3 : 0;
+    if (printStructured(io, cmd.format, result)) return code;
+    printFindings(io, result.findings.filter((f) => f.severity !== 'info'));
+    io.out(table(summaryRows(result)));
+    for (const l of replicaLines(result)) io.out(l);
+    for (const l of ingressLines(result)) io.out(l);
+    for (const c of result.clusters) {
+      if (c.health !== 'Ready') io.out(`cluster ${c.cluster}: ${c.health} (${c.reason}): ${c.message}`);
+      for (const d of c.drift) {
+        io.out(`drift ${c.cluster} ${d.ref.kind} ${d.ref.namespace ? `${d.ref.namespace}/` : ''}${d.ref.name}${d.kind === 'deleted' ? ': deleted by hand' : ''} (policy: ${d.mode})`);
+        for (const f of d.fields) io.out(`    ${f.path}: git=${JSON.stringify(f.git)} live=${JSON.stringify(f.live)}${f.manager ? ` (changed by ${f.manager})` : ''}`);
+      }
+      for (const o of c.objects.filter((x) => x.action === 'skipped' && !x.diff)) io.out(`missing ${c.cluster} ${o.ref.kind} ${o.ref.namespace ? `${o.ref.namespace}/` : ''}${o.ref.name}`);
+      for (const b of c.blocked) io.out(`blocked ${c.cluster} ${b.ref.kind} ${b.ref.namespace ?? ''}/${b.ref.name}: ${b.finding.message}`);
+      for (const e of c.errors) io.err(`error: ${e}`);
+    }
+    return code;
+  });
+}

@@ -1,0 +1,102 @@
+// Server-side apply of one cluster's rendered objects, in order, with
+// bounded parallelism inside each rank, retries on throttling and server
+// errors, and no request at all for an object that already matches Git.
+import { diffObject, ownedMapPaths, type FieldDiff, type ManagedFieldsEntry } from '../core/diff.js';
+import { FIELD_MANAGER } from '../core/labels.js';
+import type { KubeObject, ObjectRef } from '../core/model.js';
+import { applyRank, keyOf, refOf } from '../core/object-keys.js';
+import { withListKeyDefaults } from '../core/ssa-defaults.js';
+import type { Connection } from './connect.js';
+import { statusMessage } from './kube-http.js';
+
+export type ObjectAction = 'created' | 'updated' | 'adopted' | 'unchanged' | 'failed' | 'skipped';
+
+export interface ObjectResult {
+  ref: ObjectRef;
+  action: ObjectAction;
+  diff?: FieldDiff[];
+  /** cluster/kind/ns/name: the apiserver's message */
+  error?: string;
+}
+
+export interface ApplyOptions {
+  dryRun: boolean;
+  /** Take fields from other managers (heal, or an explicit apply of a new revision). */
+  force: boolean;
+  concurrency?: number;
+  /** Only these object keys are written; others are compared only (drift "report" mode). */
+  onlyKeys?: Set<string>;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function getLive(conn: Connection, obj: KubeObject): Promise<KubeObject | undefined> {
+  const { object } = await conn.discovery.paths(obj);
+  const r = await conn.http.request<KubeObject>({ path: object });
+  if (r.status === 404) return undefined;
+  if (r.status !== 200) throw new Error(statusMessage(r));
+  return r.body;
+}
+
+async function ssa(conn: Connection, obj: KubeObject, opts: ApplyOptions): Promise<{ status: number; message: string }> {
+  const { object } = await conn.discovery.paths(obj);
+  const q = `?fieldManager=${FIELD_MANAGER}${opts.force ? '&force=true' : ''}${opts.dryRun ? '&dryRun=All' : ''}`;
+  for (let attempt = 0; ; attempt++) {
+    const r = await conn.http.request({ method: 'PATCH', path: object + q, contentType: 'application/apply-patch+yaml', body: JSON.stringify(obj) }).catch((e: Error) => ({ status: 0, text: e.message, body: undefined }));
+    const retryable = r.status === 0 || r.status === 429 || r.status >= 500;
+    if (!retryable || attempt >= 3) return { status: r.status, message: r.status === 0 ? r.text : statusMessage(r as never) };
+    await sleep(200 * 2 ** attempt);
+  }
+}
+
+export function describe(cluster: string, ref: ObjectRef): string {
+  return `${cluster} ${ref.kind} ${ref.namespace ? `${ref.namespace}/` : ''}${ref.name}`;
+}
+
+async function applyOne(conn: Connection, desired: KubeObject, owned: Map<string, KubeObject>, opts: ApplyOptions): Promise<ObjectResult> {
+  const obj = withListKeyDefaults(desired);
+  const ref = refOf(obj);
+  const key = keyOf(ref);
+  try {
+    const live = owned.get(key) ?? (await getLive(conn, obj));
+    const mf = (live?.metadata as { managedFields?: ManagedFieldsEntry[] } | undefined)?.managedFields;
+    const diff = live ? diffObject(obj as Record<string, unknown>, live as Record<string, unknown>, ownedMapPaths(mf, FIELD_MANAGER)) : undefined;
+    if (live && diff!.length === 0) return { ref, action: 'unchanged' };
+    if (opts.onlyKeys && !opts.onlyKeys.has(key)) return { ref, action: 'skipped', ...(diff ? { diff } : {}) };
+    const r = await ssa(conn, obj, opts);
+    // A dry run cannot place an object in a namespace the same plan creates first.
+    if (opts.dryRun && !live && r.status === 404 && /namespaces? "[^"]+" not found/.test(r.message)) return { ref, action: 'created' };
+    if (r.status !== 200 && r.status !== 201) {
+      const hint = r.status === 409 ? ' (another field manager owns these fields; a DriftPolicy with mode: heal takes them back)' : '';
+      return { ref, action: 'failed', error: `${describe(conn.cluster, ref)}: ${r.status ? `HTTP ${r.status}: ` : ''}${r.message}${hint}`, ...(diff ? { diff } : {}) };
+    }
+    const action: ObjectAction = !live ? 'created' : owned.has(key) ? 'updated' : 'adopted';
+    return { ref, action, ...(diff ? { diff } : {}) };
+  } catch (e) {
+    return { ref, action: 'failed', error: `${describe(conn.cluster, ref)}: ${(e as Error).message}` };
+  }
+}
+
+/** Apply in rank order (namespaces, uid ConfigMap, Services, workloads, Ingresses); parallel within a rank. */
+export async function applyCluster(conn: Connection, objects: readonly KubeObject[], owned: Map<string, KubeObject>, opts: ApplyOptions): Promise<ObjectResult[]> {
+  const results: ObjectResult[] = [];
+  const limit = opts.concurrency ?? 16;
+  let i = 0;
+  while (i < objects.length) {
+    const rank = applyRank(objects[i]!);
+    let j = i;
+    while (j < objects.length && applyRank(objects[j]!) === rank) j++;
+    const group = objects.slice(i, j);
+    const out: ObjectResult[] = new Array(group.length);
+    let next = 0;
+    await Promise.all(Array.from({ length: Math.min(limit, group.length) }, async () => {
+      while (next < group.length) {
+        const k = next++;
+        out[k] = await applyOne(conn, group[k]!, owned, opts);
+      }
+    }));
+    results.push(...out);
+    i = j;
+  }
+  return results;
+}

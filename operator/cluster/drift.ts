@@ -1,0 +1,57 @@
+// Field-level drift: for every object gitfed owns, which fields it set now
+// differ live, with Git's value, the live value and the field manager that
+// changed it. Objects deleted by hand are drift too.
+import { diffObject, formatPath, managerOf, ownedMapPaths, type ManagedFieldsEntry } from '../core/diff.js';
+import { FIELD_MANAGER } from '../core/labels.js';
+import type { DriftPolicy, KubeObject, ObjectRef } from '../core/model.js';
+import { keyOf, refOf } from '../core/object-keys.js';
+import { selectsResource } from '../core/selectors.js';
+import { withListKeyDefaults } from '../core/ssa-defaults.js';
+
+export interface DriftedField {
+  path: string;
+  git: unknown;
+  live: unknown;
+  manager?: string;
+}
+
+export interface Drift {
+  cluster: string;
+  ref: ObjectRef;
+  /** deleted: the object is gone; modified: fields differ */
+  kind: 'deleted' | 'modified';
+  fields: DriftedField[];
+  mode: 'report' | 'heal';
+}
+
+export function driftMode(obj: KubeObject, policies: readonly DriftPolicy[]): 'report' | 'heal' {
+  const p = policies.find((x) => !x.resources || selectsResource(x.resources, obj));
+  return p?.mode ?? 'report';
+}
+
+/** Only objects gitfed already owns can drift; new or adopted objects are plain changes. */
+export function detectDrift(cluster: string, desired: readonly KubeObject[], owned: Map<string, KubeObject>, everOwned: ReadonlySet<string>, policies: readonly DriftPolicy[]): Drift[] {
+  const out: Drift[] = [];
+  for (const d of desired) {
+    const obj = withListKeyDefaults(d);
+    const ref = refOf(obj);
+    const key = keyOf(ref);
+    const live = owned.get(key);
+    const mode = driftMode(obj, policies);
+    if (!live) {
+      if (everOwned.has(key)) out.push({ cluster, ref, kind: 'deleted', fields: [], mode });
+      continue;
+    }
+    const mf = (live.metadata as { managedFields?: ManagedFieldsEntry[] }).managedFields;
+    const diffs = diffObject(obj as Record<string, unknown>, live as Record<string, unknown>, ownedMapPaths(mf, FIELD_MANAGER));
+    if (diffs.length === 0) continue;
+    out.push({
+      cluster, ref, kind: 'modified', mode,
+      fields: diffs.map((f) => {
+        const manager = managerOf(live as Record<string, unknown>, f.path);
+        return { path: formatPath(f.path), git: f.want, live: f.have, ...(manager ? { manager } : {}) };
+      }),
+    });
+  }
+  return out;
+}

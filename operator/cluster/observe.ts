@@ -1,0 +1,166 @@
+// One observation pass over one cluster: health, then (if Ready) everything
+// the render core needs plus what apply, prune, drift and status need, in a
+// handful of LIST requests. Every request has a timeout; a dead cluster costs
+// one probe timeout and never holds up the others (callers run clusters in parallel).
+import { isGceClass } from '../core/ingress.js';
+import { FLEET_LABEL, INGRESS_CLASS_ANNOTATION, INGRESS_UID_NAME, INGRESS_UID_NAMESPACE, MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '../core/labels.js';
+import type { ClusterObservation, KubeObject, ObservedWorkload } from '../core/model.js';
+import { keyOf, refOf } from '../core/object-keys.js';
+import type { Connection } from './connect.js';
+import { probeHealth, type HealthProbe } from './health.js';
+import { statusMessage } from './kube-http.js';
+
+export interface EndpointCount {
+  ready: number;
+  total: number;
+}
+
+export interface LiveCluster {
+  cluster: string;
+  probe: HealthProbe;
+  observation: ClusterObservation;
+  /** Objects carrying this fleet's ownership labels, by keyOf(ref). */
+  owned: Map<string, KubeObject>;
+  /** "namespace/service" -> endpoints (counted per Pod: hollow Pods share one IP). */
+  endpoints: Map<string, EndpointCount>;
+  /** Live Ingresses by "namespace/name" (annotations and status for status output). */
+  ingresses: Map<string, KubeObject>;
+  errors: string[];
+}
+
+/** Kinds gitfed looks for when pruning, besides every kind the fleet renders. */
+export const PRUNE_KINDS: Array<[string, string]> = [
+  ['v1', 'Namespace'], ['v1', 'ConfigMap'], ['v1', 'Secret'], ['v1', 'Service'], ['v1', 'ServiceAccount'],
+  ['apps/v1', 'Deployment'], ['apps/v1', 'ReplicaSet'], ['apps/v1', 'StatefulSet'], ['apps/v1', 'DaemonSet'],
+  ['networking.k8s.io/v1', 'Ingress'],
+];
+
+interface List<T = any> { items: T[] }
+
+async function list<T = any>(conn: Connection, path: string): Promise<T[]> {
+  const r = await conn.http.request<List<T>>({ path });
+  if (r.status !== 200) throw new Error(`GET ${path}: ${statusMessage(r)}`);
+  return r.body.items ?? [];
+}
+
+function collectionPath(groupVersion: string, resource: string): string {
+  return groupVersion.includes('/') ? `/apis/${groupVersion}/${resource}` : `/api/${groupVersion}/${resource}`;
+}
+
+export interface ObserveOptions {
+  fleetName: string;
+  /** Kinds to list for ownership, as [apiVersion, kind]. */
+  kinds: Array<[string, string]>;
+  /** Pods Pending as Unschedulable for longer than this mean the cluster is full. */
+  unschedulableAfterMs?: number;
+  now?: number;
+  probeTimeoutMs?: number;
+}
+
+export async function observeCluster(conn: Connection, opts: ObserveOptions): Promise<LiveCluster> {
+  const probe = await probeHealth(conn.http, opts.probeTimeoutMs);
+  const live: LiveCluster = {
+    cluster: conn.cluster, probe, observation: { health: probe.health, nodePorts: [], ingresses: [], workloads: [] },
+    owned: new Map(), endpoints: new Map(), ingresses: new Map(), errors: [],
+  };
+  if (probe.health !== 'Ready') return live;
+  const selector = encodeURIComponent(`${MANAGED_BY_LABEL}=${MANAGED_BY_VALUE},${FLEET_LABEL}=${opts.fleetName}`);
+  const step = async (what: string, fn: () => Promise<void>) => {
+    try { await fn(); } catch (e) { live.errors.push(`${what}: ${(e as Error).message}`); }
+  };
+  await Promise.all([
+    step('services', async () => {
+      for (const s of await list(conn, '/api/v1/services')) {
+        for (const p of s.spec?.ports ?? []) {
+          if (p.nodePort) live.observation.nodePorts.push({ port: p.nodePort, namespace: s.metadata.namespace, service: s.metadata.name, servicePort: p.name ?? String(p.port) });
+        }
+      }
+    }),
+    step('ingress-uid ConfigMap', async () => {
+      const r = await conn.http.request<{ data?: Record<string, string> }>({ path: `/api/v1/namespaces/${INGRESS_UID_NAMESPACE}/configmaps/${INGRESS_UID_NAME}` });
+      if (r.status === 200) {
+        const d = r.body.data ?? {};
+        live.observation.ingressUid = { ...(d.uid ? { uid: d.uid } : {}), ...(d['provider-uid'] ? { providerUid: d['provider-uid'] } : {}) };
+      } else if (r.status !== 404) throw new Error(statusMessage(r));
+    }),
+    step('ingresses', async () => {
+      for (const i of await list(conn, '/apis/networking.k8s.io/v1/ingresses')) {
+        const cls = i.metadata.annotations?.[INGRESS_CLASS_ANNOTATION] ?? i.spec?.ingressClassName;
+        live.observation.ingresses.push({
+          namespace: i.metadata.namespace, name: i.metadata.name, ...(cls ? { ingressClass: cls } : {}),
+          annotations: i.metadata.annotations ?? {}, ips: (i.status?.loadBalancer?.ingress ?? []).map((x: any) => x.ip ?? x.hostname).filter(Boolean),
+        });
+        if (isGceClass(cls)) live.ingresses.set(`${i.metadata.namespace}/${i.metadata.name}`, i);
+      }
+    }),
+    step('endpoints', async () => {
+      const pods = new Map<string, { ready: Set<string>; all: Set<string> }>();
+      for (const s of await list(conn, '/apis/discovery.k8s.io/v1/endpointslices')) {
+        const svc = s.metadata.labels?.['kubernetes.io/service-name'];
+        if (!svc) continue;
+        const k = `${s.metadata.namespace}/${svc}`;
+        const e = pods.get(k) ?? { ready: new Set(), all: new Set() };
+        for (const ep of s.endpoints ?? []) {
+          const id = ep.targetRef?.name ?? (ep.addresses ?? []).join(',');
+          e.all.add(id);
+          if (ep.conditions?.ready !== false) e.ready.add(id);
+        }
+        pods.set(k, e);
+      }
+      for (const [k, e] of pods) live.endpoints.set(k, { ready: e.ready.size, total: e.all.size });
+    }),
+    step('owned objects', async () => {
+      await Promise.all(opts.kinds.map(async ([apiVersion, kind]) => {
+        const info = await conn.discovery.resource(apiVersion, kind).catch(() => undefined);
+        if (!info) return;
+        for (const o of await list<KubeObject>(conn, `${collectionPath(info.groupVersion, info.name)}?labelSelector=${selector}`)) {
+          o.apiVersion ??= apiVersion;
+          o.kind ??= kind;
+          live.owned.set(keyOf(refOf(o)), o);
+        }
+      }));
+    }),
+    step('workloads', async () => {
+      live.observation.workloads = await workloads(conn, opts);
+    }),
+  ]);
+  return live;
+}
+
+/** Deployments and ReplicaSets with replicas, and Pods stuck Unschedulable (capacity). */
+async function workloads(conn: Connection, opts: ObserveOptions): Promise<ObservedWorkload[]> {
+  const [deps, rss, pending] = await Promise.all([
+    list(conn, '/apis/apps/v1/deployments'),
+    list(conn, '/apis/apps/v1/replicasets'),
+    list(conn, `/api/v1/pods?fieldSelector=${encodeURIComponent('status.phase=Pending')}`),
+  ]);
+  const now = opts.now ?? Date.now();
+  const threshold = opts.unschedulableAfterMs ?? 60_000;
+  const rsOwner = new Map<string, string>();
+  for (const rs of rss) {
+    const owner = (rs.metadata.ownerReferences ?? []).find((o: any) => o.kind === 'Deployment');
+    if (owner) rsOwner.set(`${rs.metadata.namespace}/${rs.metadata.name}`, `Deployment/${rs.metadata.namespace}/${owner.name}`);
+  }
+  const stuck = new Map<string, number>();
+  for (const p of pending) {
+    const cond = (p.status?.conditions ?? []).find((c: any) => c.type === 'PodScheduled' && c.status === 'False' && c.reason === 'Unschedulable');
+    if (!cond || now - Date.parse(cond.lastTransitionTime) < threshold) continue;
+    const owner = (p.metadata.ownerReferences ?? []).find((o: any) => o.kind === 'ReplicaSet');
+    if (!owner) continue;
+    const rsKey = `${p.metadata.namespace}/${owner.name}`;
+    const key = rsOwner.get(rsKey) ?? `ReplicaSet/${rsKey}`;
+    stuck.set(key, (stuck.get(key) ?? 0) + 1);
+  }
+  const out: ObservedWorkload[] = [];
+  for (const [kind, items] of [['Deployment', deps], ['ReplicaSet', rss]] as const) {
+    for (const w of items) {
+      const key = `${kind}/${w.metadata.namespace}/${w.metadata.name}`;
+      out.push({
+        kind, namespace: w.metadata.namespace, name: w.metadata.name,
+        replicas: w.spec?.replicas ?? 0, readyReplicas: w.status?.readyReplicas ?? 0,
+        ...(stuck.get(key) ? { unschedulable: stuck.get(key) } : {}),
+      });
+    }
+  }
+  return out;
+}

@@ -1,0 +1,58 @@
+// What one reconcile pass found and did, per cluster. Plain data, so the
+// report writer and the CLI can use it without the Kubernetes client.
+import type { ClusterHealth, Finding, ObjectRef, ReplicaDecision, Allocations, BlockedObject } from '../core/model.js';
+import type { ObjectResult } from './apply.js';
+import type { Drift } from './drift.js';
+import type { EndpointCount } from './observe.js';
+import type { PruneResult } from './prune.js';
+
+export interface SyncCounts {
+  inSync: number;
+  changed: number;
+  drifted: number;
+  missing: number;
+  failed: number;
+  blocked: number;
+}
+
+export interface ClusterResult {
+  cluster: string;
+  health: ClusterHealth;
+  reason: string;
+  message: string;
+  skipped?: 'paused' | 'unreachable';
+  objects: ObjectResult[];
+  pruned: PruneResult[];
+  blocked: BlockedObject[];
+  drift: Drift[];
+  errors: string[];
+  counts: SyncCounts;
+  /** "namespace/service" -> endpoints, for the Services behind federated Ingresses */
+  endpoints: Record<string, EndpointCount>;
+}
+
+export interface IngressShard {
+  cluster: string;
+  ips: string[];
+  /** GLBC's backends annotation: backend name -> HEALTHY | UNHEALTHY | Unknown */
+  backends: Record<string, string>;
+  readyEndpoints: number;
+  totalEndpoints: number;
+}
+
+export interface IngressStatus {
+  ref: ObjectRef;
+  staticIp?: string;
+  addresses: string[];
+  shards: IngressShard[];
+}
+
+export interface ReconcileResult {
+  clusters: ClusterResult[];
+  ingresses: IngressStatus[];
+  replicas: ReplicaDecision[];
+  allocations: Allocations;
+  findings: Finding[];
+  /** The render had errors: nothing was applied or pruned anywhere. */
+  renderFailed: boolean;
+}

@@ -1,0 +1,136 @@
+// One reconcile pass over the fleet, read top to bottom like a Flux
+// reconciler: observe every cluster (in parallel) -> render (pure core) ->
+// per cluster: drift, apply, prune -> one result value. `plan`, `apply`,
+// `status` and the operator loop all call this.
+import { ingressBackends } from '../core/ingress.js';
+import { STATIC_IP_ANNOTATION } from '../core/labels.js';
+import { hasErrors, type Allocations, type Finding, type Fleet, type KubeObject, type Observations } from '../core/model.js';
+import { describeRef, keyOf, refOf } from '../core/object-keys.js';
+import { render } from '../core/render.js';
+import { applyCluster, type ObjectResult } from './apply.js';
+import { closeAll, connect, type Connection, type KubeconfigError } from './connect.js';
+import { detectDrift } from './drift.js';
+import { observeCluster, PRUNE_KINDS, type LiveCluster } from './observe.js';
+import { pruneCluster, PruneAllRefused, type PruneResult } from './prune.js';
+import type { ClusterResult, IngressStatus, ReconcileResult, SyncCounts } from './reconcile-types.js';
+
+export interface ReconcileOptions {
+  fleet: Fleet;
+  loadFindings?: readonly Finding[];
+  kubeconfigPath: string;
+  allocations: Allocations;
+  dryRun: boolean;
+  prune: boolean;
+  pruneAll?: boolean;
+  /** all: write every difference (a new revision, `gitfed apply`); heal: only drift under DriftPolicy heal; none: observe only */
+  writes: 'all' | 'heal' | 'none';
+  /** Keys (cluster + object) gitfed applied before: missing ones count as deleted by hand. */
+  everOwned?: Map<string, Set<string>>;
+  /** Reuse connections across ticks (the loop); created and closed here when absent. */
+  connections?: Map<string, Connection | KubeconfigError>;
+  unschedulableAfterMs?: number;
+  probeTimeoutMs?: number;
+  now?: number;
+}
+
+function counts(objects: ObjectResult[], drift: number, blocked: number): SyncCounts {
+  const c: SyncCounts = { inSync: 0, changed: 0, drifted: drift, missing: 0, failed: 0, blocked };
+  for (const o of objects) {
+    if (o.action === 'unchanged') c.inSync++;
+    else if (o.action === 'failed') c.failed++;
+    else if (o.action === 'skipped') { if (!o.diff) c.missing++; }
+    else c.changed++;
+  }
+  return c;
+}
+
+async function reconcileCluster(conn: Connection, live: LiveCluster, objects: KubeObject[], blocked: ClusterResult['blocked'], skipped: ClusterResult['skipped'], opts: ReconcileOptions): Promise<ClusterResult> {
+  const base: ClusterResult = {
+    cluster: conn.cluster, health: live.probe.health, reason: live.probe.reason, message: live.probe.message,
+    objects: [], pruned: [], blocked, drift: [], errors: [...live.errors], counts: counts([], 0, blocked.length), endpoints: Object.fromEntries(live.endpoints),
+    ...(skipped ? { skipped } : {}),
+  };
+  if (skipped) return base;
+  const drift = detectDrift(conn.cluster, objects, live.owned, opts.everOwned?.get(conn.cluster) ?? new Set(), opts.fleet.driftPolicies);
+  const healKeys = new Set(drift.filter((d) => d.mode === 'heal').map((d) => keyOf(d.ref)));
+  const writes = opts.writes === 'all' ? undefined : opts.writes === 'heal' ? healKeys : new Set<string>();
+  const results = await applyCluster(conn, objects, live.owned, { dryRun: opts.dryRun, force: true, ...(writes ? { onlyKeys: writes } : {}) });
+  let pruned: PruneResult[] = [];
+  if (opts.prune && opts.writes === 'all') {
+    try {
+      pruned = await pruneCluster(conn, live.owned, objects, { dryRun: opts.dryRun, pruneAll: opts.pruneAll ?? opts.fleet.settings.allowPruneAll });
+    } catch (e) {
+      if (e instanceof PruneAllRefused) base.errors.push(e.message);
+      else throw e;
+    }
+  }
+  base.errors.push(...results.filter((r) => r.error).map((r) => r.error!), ...pruned.filter((p) => p.error).map((p) => p.error!));
+  return { ...base, objects: results, pruned, drift, counts: counts(results, drift.length, blocked.length) };
+}
+
+function ingressStatus(objects: Map<string, KubeObject[]>, lives: LiveCluster[]): IngressStatus[] {
+  const out = new Map<string, IngressStatus>();
+  for (const [cluster, list] of objects) {
+    const live = lives.find((l) => l.cluster === cluster);
+    for (const obj of list) {
+      if (obj.kind !== 'Ingress') continue;
+      const ref = refOf(obj);
+      const k = describeRef(ref);
+      const st = out.get(k) ?? { ref, ...(obj.metadata.annotations?.[STATIC_IP_ANNOTATION] ? { staticIp: obj.metadata.annotations[STATIC_IP_ANNOTATION] } : {}), addresses: [], shards: [] };
+      const li = live?.ingresses.get(`${ref.namespace}/${ref.name}`);
+      const ips: string[] = (li?.status as any)?.loadBalancer?.ingress?.map((x: any) => x.ip ?? x.hostname).filter(Boolean) ?? [];
+      let backends: Record<string, string> = {};
+      try { backends = JSON.parse(li?.metadata.annotations?.['ingress.kubernetes.io/backends'] ?? '{}'); } catch { backends = {}; }
+      let ready = 0;
+      let total = 0;
+      for (const b of ingressBackends(obj)) {
+        const e = live?.endpoints.get(`${ref.namespace}/${b.service}`);
+        ready += e?.ready ?? 0;
+        total += e?.total ?? 0;
+      }
+      st.shards.push({ cluster, ips, backends, readyEndpoints: ready, totalEndpoints: total });
+      for (const ip of ips) if (!st.addresses.includes(ip)) st.addresses.push(ip);
+      out.set(k, st);
+    }
+  }
+  return [...out.values()];
+}
+
+export async function reconcileFleet(opts: ReconcileOptions): Promise<ReconcileResult> {
+  const { fleet } = opts;
+  const conns = opts.connections ?? (await connect(opts.kubeconfigPath, fleet.clusters));
+  try {
+    const renderedKinds = new Set<string>();
+    for (const m of fleet.manifests) renderedKinds.add(`${m.object.apiVersion} ${m.object.kind}`);
+    const kinds: Array<[string, string]> = [...PRUNE_KINDS];
+    for (const k of renderedKinds) { const [v, kind] = k.split(' ') as [string, string]; if (!kinds.some(([a, b]) => a === v && b === kind)) kinds.push([v, kind]); }
+
+    const lives = await Promise.all(fleet.clusters.map(async (c): Promise<LiveCluster> => {
+      const conn = conns.get(c.name);
+      if (!conn || conn instanceof Error) {
+        return { cluster: c.name, probe: { health: 'Unknown', reason: 'NoKubeconfig', message: conn?.message ?? 'no connection' }, observation: { health: 'Unknown', nodePorts: [], ingresses: [], workloads: [] }, owned: new Map(), endpoints: new Map(), ingresses: new Map(), errors: [] };
+      }
+      return observeCluster(conn, { fleetName: fleet.settings.name, kinds, ...(opts.unschedulableAfterMs !== undefined ? { unschedulableAfterMs: opts.unschedulableAfterMs } : {}), ...(opts.probeTimeoutMs ? { probeTimeoutMs: opts.probeTimeoutMs } : {}), ...(opts.now ? { now: opts.now } : {}) });
+    }));
+    const observations: Observations = Object.fromEntries(lives.map((l) => [l.cluster, l.observation]));
+    const rendered = render({ fleet, observations, allocations: opts.allocations, ...(opts.loadFindings ? { loadFindings: opts.loadFindings } : {}) });
+    const byCluster = new Map(rendered.clusters.map((c) => [c.cluster, c]));
+    const clusters = await Promise.all(lives.map(async (live) => {
+      const conn = conns.get(live.cluster);
+      const r = byCluster.get(live.cluster);
+      if (!conn || conn instanceof Error || !r) {
+        return { cluster: live.cluster, health: live.probe.health, reason: live.probe.reason, message: live.probe.message, objects: [], pruned: [], blocked: r?.blocked ?? [], drift: [], errors: [...live.errors], counts: counts([], 0, 0), endpoints: Object.fromEntries(live.endpoints) } satisfies ClusterResult;
+      }
+      const skipped = r.skipped ?? (live.probe.health !== 'Ready' ? 'unreachable' : undefined);
+      return reconcileCluster(conn, live, r.objects, r.blocked, skipped, opts);
+    }));
+    const objects = new Map(rendered.clusters.map((c) => [c.cluster, c.objects]));
+    return {
+      clusters, ingresses: ingressStatus(objects, lives), replicas: rendered.replicas,
+      allocations: rendered.clusters.length ? rendered.allocations : opts.allocations,
+      findings: rendered.findings, renderFailed: rendered.clusters.length === 0 && hasErrors(rendered.findings),
+    };
+  } finally {
+    if (!opts.connections) closeAll(conns);
+  }
+}
