@@ -17,6 +17,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandMod
   plan: { summary: 'show what apply would change in every cluster', load: () => import('./plan.js') },
   apply: { summary: 'apply a fleet repo to every cluster', load: () => import('./apply.js') },
   status: { summary: 'health, sync and ingress state of every cluster', load: () => import('./status.js') },
+  doctor: { summary: 'check a fleet for the known ways federated ingress breaks', load: () => import('./doctor.js') },
   sandbox: { summary: 'start/stop local clusters and a git server (up | down | install)', load: () => import('./sandbox.js') },
 };
 

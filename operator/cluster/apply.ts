@@ -34,7 +34,7 @@ export async function getLive(conn: Connection, obj: KubeObject): Promise<KubeOb
   const { object } = await conn.discovery.paths(obj);
   const r = await conn.http.request<KubeObject>({ path: object });
   if (r.status === 404) return undefined;
-  if (r.status !== 200) throw new Error(statusMessage(r));
+  if (r.status !== 200) throw new Error(`HTTP ${r.status}: ${statusMessage(r)}`);
   return r.body;
 }
 

@@ -1,0 +1,41 @@
+// gitfed doctor DIR --kubeconfig F: one line per check, a verdict and a fix.
+import { closeAll, connect } from '../cluster/connect.js';
+import { fleetChecks, permissionChecks, type Check } from '../cluster/doctor-checks.js';
+import { reconcileFleet } from '../cluster/reconcile.js';
+import { printStructured, runCommand } from './args.js';
+import { fleetCommand } from './fleet-context.js';
+import { printFindings } from './print-findings.js';
+import type { CliIO } from './main.js';
+
+const HELP = `usage: gitfed doctor DIR --kubeconfig F [--context NAME]... [--output text|json|yaml]
+
+Checks what broke federated Ingress in practice: clusters registered and
+Ready; gitfed's own permissions (SelfSubjectAccessReview); node ports and the
+GLBC uid identical across clusters, provider-uids unique; Ingresses that
+existed before the uid was set; Ingress class and static IP; Services behind
+Ingresses of type NodePort; ready endpoints in every cluster.
+Exit codes: 0 no FAIL, 1 at least one FAIL, 2 bad usage.`;
+
+export async function run(argv: string[], io: CliIO): Promise<number> {
+  return runCommand(io, HELP, argv, async () => {
+    const cmd = await fleetCommand('doctor', argv, io);
+    const conns = await connect(cmd.kubeconfig, cmd.fleet.clusters);
+    try {
+      const result = await reconcileFleet({ fleet: cmd.fleet, loadFindings: cmd.loadFindings, kubeconfigPath: cmd.kubeconfig, allocations: cmd.allocations, dryRun: true, prune: false, writes: 'none', connections: conns });
+      const checks: Check[] = [];
+      if (result.renderFailed) checks.push({ verdict: 'FAIL', check: 'fleet', message: 'the fleet repo has errors (listed above)', fix: 'run gitfed validate DIR and fix each file:line' });
+      checks.push(...fleetChecks(cmd.fleet, result));
+      for (const c of result.clusters) {
+        const conn = conns.get(c.cluster);
+        if (conn && !(conn instanceof Error) && c.health === 'Ready') checks.push(...(await permissionChecks(conn)));
+      }
+      const failed = checks.some((c) => c.verdict === 'FAIL');
+      if (printStructured(io, cmd.format, { checks })) return failed ? 1 : 0;
+      printFindings(io, result.findings.filter((f) => f.severity === 'error'));
+      for (const c of checks) io.out(`${c.verdict.padEnd(4)} ${c.check.padEnd(11)} ${c.message}${c.fix ? `\n     ${''.padEnd(11)} fix: ${c.fix}` : ''}`);
+      return failed ? 1 : 0;
+    } finally {
+      closeAll(conns);
+    }
+  });
+}

@@ -1,0 +1,230 @@
+// Apply, observe and heal on a real 3-cluster sandbox: what a user of
+// `gitfed apply | plan | status | doctor` would see.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { test } from 'node:test';
+import { closeAll, connect, type Connection } from '../../operator/cluster/connect.js';
+import { KubeHttp } from '../../operator/cluster/kube-http.js';
+import { reconcileFleet, type ReconcileOptions } from '../../operator/cluster/reconcile.js';
+import { deterministicGlbcUid, federationProviderUid } from '../../operator/core/hashes.js';
+import { emptyAllocations, type Allocations } from '../../operator/core/model.js';
+import { loadFleetDir } from '../../operator/load/index.js';
+import { runGlbcOnce } from '../../operator/sandbox/glbc-standin.js';
+import type { Sandbox } from '../../operator/sandbox/index.js';
+import { main } from '../../operator/cli/main.js';
+import { web, writeFleet } from '../helpers/fleet-dir.js';
+import { sandbox, uniqueNamespace, waitUntil } from '../helpers/sandbox.js';
+
+const CLUSTERS = ['us-east1', 'europe-west1', 'asia-east1'];
+// Every test fleet shares the sample fleet's GLBC uid: one uid per cluster is the point.
+const sharedUid = (): Allocations => ({ ...emptyAllocations(), glbc: { uid: deterministicGlbcUid('demo'), providerUids: {} } });
+
+function admin(sb: Sandbox, name: string): KubeHttp {
+  const c = sb.clusters.find((x) => x.name === name)!;
+  return new KubeHttp({ server: c.server, ca: c.ca, token: c.adminToken });
+}
+
+async function get(sb: Sandbox, cluster: string, path: string): Promise<any> {
+  const h = admin(sb, cluster);
+  try { return (await h.request({ path })).body; } finally { h.close(); }
+}
+
+async function reconcile(sb: Sandbox, dir: string, extra: Partial<ReconcileOptions> = {}) {
+  const loaded = await loadFleetDir(dir);
+  assert.deepEqual(loaded.findings.filter((f) => f.severity === 'error'), []);
+  return reconcileFleet({ fleet: loaded.fleet, loadFindings: loaded.findings, kubeconfigPath: sb.kubeconfig, allocations: sharedUid(), dryRun: false, prune: false, writes: 'all', ...extra });
+}
+
+async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const code = await main(args, { out: (t) => { out += t + '\n'; }, err: (t) => { err += t + '\n'; }, cwd: process.cwd(), env: process.env });
+  return { code, out, err };
+}
+
+test('apply: the sample fleet lands everywhere with one nodePort, one uid, distinct provider-uids, 16/17/17 and ONE GLBC backend', async () => {
+  const sb = await sandbox();
+  const r = await cli(['apply', '.', '--kubeconfig', sb.kubeconfig]);
+  assert.equal(r.code, 0, r.out + r.err);
+  const ports = new Set<number>();
+  const uids = new Set<string>();
+  const providers = new Set<string>();
+  const replicas: number[] = [];
+  for (const c of CLUSTERS) {
+    ports.add((await get(sb, c, '/api/v1/namespaces/web/services/nginx')).spec.ports[0].nodePort);
+    const cm = await get(sb, c, '/api/v1/namespaces/kube-system/configmaps/ingress-uid');
+    uids.add(cm.data.uid);
+    providers.add(cm.data['provider-uid']);
+    assert.equal(cm.data['provider-uid'], federationProviderUid(c));
+    replicas.push((await get(sb, c, '/apis/apps/v1/namespaces/web/deployments/nginx')).spec.replicas);
+    const ing = await get(sb, c, '/apis/networking.k8s.io/v1/namespaces/web/ingresses/nginx');
+    assert.equal(ing.metadata.annotations['kubernetes.io/ingress.global-static-ip-name'], 'gitfed-demo-ip');
+    assert.equal(ing.metadata.labels['app.kubernetes.io/managed-by'], 'gitfed');
+  }
+  assert.equal(ports.size, 1, 'one nodePort');
+  assert.equal(uids.size, 1, 'one GLBC uid');
+  assert.equal(providers.size, 3, 'distinct provider-uids');
+  assert.deepEqual(replicas.sort(), [16, 17, 17]);
+  const views = await Promise.all(CLUSTERS.map((c) => runGlbcOnce(sb, c)));
+  const backends = new Set(views.flatMap((v) => v.filter((x) => x.namespace === 'web').flatMap((x) => Object.keys(x.backends))));
+  assert.deepEqual([...backends], [`k8s-be-${[...ports][0]}--${[...uids][0]}`], 'every cluster joins one backend service');
+  const status = await cli(['status', '.', '--kubeconfig', sb.kubeconfig]);
+  assert.match(status.out, /Backends: {3}k8s-be-\d+--[0-9a-f]{16}\n/);
+});
+
+test('apply: a second apply of the same revision makes zero writes (resourceVersions unchanged)', async () => {
+  const sb = await sandbox();
+  const ns = uniqueNamespace('noop');
+  const dir = await writeFleet({ name: 'noop', clusters: CLUSTERS, files: { 'manifests/app.yaml': web(ns) } });
+  await reconcile(sb, dir);
+  const before = await Promise.all(CLUSTERS.map((c) => get(sb, c, `/apis/apps/v1/namespaces/${ns}/deployments/web`)));
+  const loaded = await loadFleetDir(dir);
+  const conns = await connect(sb.kubeconfig, loaded.fleet.clusters);
+  try {
+    const r = await reconcileFleet({ fleet: loaded.fleet, kubeconfigPath: sb.kubeconfig, allocations: sharedUid(), dryRun: false, prune: true, writes: 'all', connections: conns });
+    const writes = [...conns.values()].reduce((n, c) => n + (c instanceof Error ? 0 : (c as Connection).http.writes), 0);
+    assert.equal(writes, 0, 'no mutating request at all');
+    assert.ok(r.clusters.every((c) => c.counts.changed === 0 && c.counts.inSync === 5));
+  } finally {
+    closeAll(conns);
+  }
+  const after = await Promise.all(CLUSTERS.map((c) => get(sb, c, `/apis/apps/v1/namespaces/${ns}/deployments/web`)));
+  assert.deepEqual(after.map((d) => d.metadata.resourceVersion), before.map((d) => d.metadata.resourceVersion));
+});
+
+test('apply: a nodePort already taken in one cluster makes gitfed pick one free in all', async () => {
+  const sb = await sandbox();
+  const ns = uniqueNamespace('port');
+  const h = admin(sb, 'europe-west1');
+  try {
+    await h.request({ method: 'POST', path: '/api/v1/namespaces', body: { metadata: { name: `${ns}-other` } } });
+    const taken = await h.request({ method: 'POST', path: `/api/v1/namespaces/${ns}-other/services`, body: { metadata: { name: 'squatter' }, spec: { type: 'NodePort', selector: { a: 'b' }, ports: [{ port: 80, nodePort: 31200 }] } } });
+    assert.equal(taken.status, 201, taken.text);
+  } finally {
+    h.close();
+  }
+  const dir = await writeFleet({ name: 'ports', clusters: CLUSTERS, files: { 'manifests/app.yaml': web(ns), 'policies/ports.yaml': [{ apiVersion: 'gitfed.io/v1alpha1', kind: 'NodePortPolicy', metadata: { name: 'narrow' }, spec: { range: '31200-31210' } }] } });
+  const r = await reconcile(sb, dir);
+  assert.deepEqual(r.allocations.nodePorts[`${ns}/web`], { http: 31201 });
+  for (const c of CLUSTERS) assert.equal((await get(sb, c, `/api/v1/namespaces/${ns}/services/web`)).spec.ports[0].nodePort, 31201);
+});
+
+test('drift: a hand edit is reported with the field, Git value, live value and manager; heal reverts it', async () => {
+  const sb = await sandbox();
+  const ns = uniqueNamespace('drift');
+  const files = { 'manifests/app.yaml': web(ns, { image: 'nginx:1.27' }) };
+  const dir = await writeFleet({ name: 'drift', clusters: CLUSTERS, files });
+  await reconcile(sb, dir);
+  execFileSync('kubectl', ['--kubeconfig', sb.kubeconfig, '--context', 'us-east1', '-n', ns, 'set', 'image', 'deployment/web', 'web=nginx:hacked'], { stdio: 'pipe' });
+  const reported = await reconcile(sb, dir, { writes: 'heal' });
+  const d = reported.clusters.find((c) => c.cluster === 'us-east1')!.drift;
+  assert.equal(d.length, 1);
+  assert.deepEqual(d[0]!.fields, [{ path: 'spec.template.spec.containers[0].image', git: 'nginx:1.27', live: 'nginx:hacked', manager: 'kubectl-set' }]);
+  assert.equal(d[0]!.mode, 'report');
+  assert.equal((await get(sb, 'us-east1', `/apis/apps/v1/namespaces/${ns}/deployments/web`)).spec.template.spec.containers[0].image, 'nginx:hacked', 'report mode leaves it');
+  const status = await cli(['status', dir, '--kubeconfig', sb.kubeconfig, '--allocations', '/dev/null']);
+  assert.match(status.out, /image: git="nginx:1\.27" live="nginx:hacked" \(changed by kubectl-set\)/);
+  await writeFleet({ name: 'drift', clusters: CLUSTERS, files: { ...files, 'policies/drift.yaml': [{ apiVersion: 'gitfed.io/v1alpha1', kind: 'DriftPolicy', metadata: { name: 'heal' }, spec: { mode: 'heal' } }] } }, dir);
+  const healed = await reconcile(sb, dir, { writes: 'heal' });
+  assert.equal(healed.clusters.find((c) => c.cluster === 'us-east1')!.drift[0]?.mode, 'heal');
+  assert.equal((await get(sb, 'us-east1', `/apis/apps/v1/namespaces/${ns}/deployments/web`)).spec.template.spec.containers[0].image, 'nginx:1.27', 'heal reverts it');
+});
+
+test('prune: an object removed from Git is deleted; deleting everything at once is refused', async () => {
+  const sb = await sandbox();
+  const ns = uniqueNamespace('prune');
+  const extra = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'extra', namespace: ns }, data: { a: '1' } };
+  const dir = await writeFleet({ name: 'prune', clusters: CLUSTERS, files: { 'manifests/app.yaml': [...web(ns), extra] } });
+  await reconcile(sb, dir, { prune: true });
+  assert.equal((await get(sb, 'asia-east1', `/api/v1/namespaces/${ns}/configmaps/extra`)).metadata.name, 'extra');
+  await writeFleet({ name: 'prune', clusters: CLUSTERS, files: { 'manifests/app.yaml': web(ns) } }, dir);
+  const r = await reconcile(sb, dir, { prune: true });
+  assert.ok(r.clusters.every((c) => c.pruned.some((p) => p.ref.name === 'extra' && p.action === 'pruned')));
+  for (const c of CLUSTERS) assert.equal((await get(sb, c, `/api/v1/namespaces/${ns}/configmaps/extra`)).reason, 'NotFound');
+  await writeFleet({ name: 'prune', clusters: CLUSTERS, files: {} }, dir);
+  const all = await reconcile(sb, dir, { prune: true });
+  assert.ok(all.clusters.every((c) => c.errors.some((e) => /would delete all \d+ object\(s\) this fleet owns there; .*--prune-all/.test(e))));
+  assert.equal((await get(sb, 'us-east1', `/apis/apps/v1/namespaces/${ns}/deployments/web`)).metadata.name, 'web', 'nothing deleted');
+});
+
+test('permissions: with a token without rights, doctor names what is missing and apply says so per object', async () => {
+  const sb = await sandbox();
+  const ns = uniqueNamespace('rbac');
+  const dir = await writeFleet({ name: 'rbac', clusters: ['us-east1'], contexts: { 'us-east1': 'us-east1-restricted' }, files: { 'manifests/app.yaml': web(ns) } });
+  const doctor = await cli(['doctor', dir, '--kubeconfig', sb.kubeconfig]);
+  assert.equal(doctor.code, 1);
+  assert.match(doctor.out, /FAIL permissions cluster us-east1: gitfed's credentials lack: .*create configmaps.*patch deployments\.apps/);
+  const apply = await cli(['apply', dir, '--kubeconfig', sb.kubeconfig]);
+  assert.equal(apply.code, 1);
+  assert.match(apply.err, /us-east1 Service [\w-]+\/web: HTTP 403: services "web" is forbidden: User "gitfed-restricted" cannot (get|patch) resource "services"/);
+});
+
+test('capacity: Pods that do not fit in one cluster overflow to the others', async () => {
+  const sb = await sandbox();
+  const ns = uniqueNamespace('cap');
+  const placement = { apiVersion: 'gitfed.io/v1alpha1', kind: 'Placement', metadata: { name: 'heavy' }, spec: { resources: [{ kind: 'Deployment', name: 'web', namespace: ns }], replicas: { rebalance: false, clusters: { 'asia-east1': { weight: 4 }, '*': { weight: 1 } } } } };
+  // Each hollow node offers 1 CPU: 400m Pods fit 2 per node, 4 per cluster.
+  const dir = await writeFleet({ name: 'cap', clusters: CLUSTERS, files: { 'manifests/app.yaml': web(ns, { replicas: 14, cpu: '400m' }), 'policies/placement.yaml': [placement] } });
+  const first = await reconcile(sb, dir);
+  assert.equal(first.replicas[0]!.plan['asia-east1'], 10);
+  await waitUntil('unschedulable Pods in asia-east1', 60_000, async () => {
+    const pods = await get(sb, 'asia-east1', `/api/v1/namespaces/${ns}/pods`);
+    return pods.items.filter((p: any) => p.status.conditions?.some((c: any) => c.reason === 'Unschedulable')).length >= 6;
+  });
+  const second = await reconcile(sb, dir, { unschedulableAfterMs: 0 });
+  const plan = second.replicas[0]!;
+  assert.equal(plan.plan['asia-east1'], 4, 'asia keeps what fits');
+  assert.equal(plan.overflow['asia-east1'], 6);
+  assert.equal((plan.plan['us-east1'] ?? 0) + (plan.plan['europe-west1'] ?? 0), 10, 'the overflow went to the others');
+  assert.ok(second.findings.some((f) => f.code === 'ReplicasOverflow' && f.cluster === 'asia-east1'));
+});
+
+test('relocation: a killed apiserver is Offline within one probe, its replicas move; restarted, it converges', async () => {
+  const sb = await sandbox();
+  const ns = uniqueNamespace('reloc');
+  const dir = await writeFleet({ name: 'reloc', clusters: CLUSTERS, files: { 'manifests/app.yaml': web(ns, { replicas: 12 }), 'policies/placement.yaml': [{ apiVersion: 'gitfed.io/v1alpha1', kind: 'Placement', metadata: { name: 'p' }, spec: { resources: [{ kind: 'Deployment', name: 'web', namespace: ns }], replicas: { rebalance: true, clusters: { '*': { weight: 1 } } } } }] } });
+  await reconcile(sb, dir);
+  await sb.faults.killApiserver('asia-east1');
+  try {
+    const t0 = Date.now();
+    const down = await reconcile(sb, dir, { probeTimeoutMs: 2000 });
+    assert.ok(Date.now() - t0 < 15_000, 'a dead cluster does not hold up the others');
+    const asia = down.clusters.find((c) => c.cluster === 'asia-east1')!;
+    assert.equal(asia.health, 'Offline');
+    assert.equal(asia.skipped, 'unreachable');
+    assert.deepEqual(down.replicas[0]!.plan, { 'us-east1': 6, 'europe-west1': 6 });
+    for (const c of ['us-east1', 'europe-west1']) assert.equal((await get(sb, c, `/apis/apps/v1/namespaces/${ns}/deployments/web`)).spec.replicas, 6);
+  } finally {
+    await sb.faults.startApiserver('asia-east1');
+  }
+  const back = await reconcile(sb, dir);
+  assert.ok(back.clusters.every((c) => c.health === 'Ready' && c.errors.length === 0));
+  const reps = await Promise.all(CLUSTERS.map(async (c) => (await get(sb, c, `/apis/apps/v1/namespaces/${ns}/deployments/web`)).spec.replicas));
+  assert.equal(reps.reduce((a: number, b: number) => a + b, 0), 12, 'nothing lost, nothing duplicated');
+  assert.deepEqual(reps, [4, 4, 4]);
+});
+
+test('uid safety: a cluster with another uid and existing Ingresses is blocked, the others go on, doctor explains', async () => {
+  const sb = await sandbox();
+  const ns = uniqueNamespace('uid');
+  const h = admin(sb, 'asia-east1');
+  const original = (await get(sb, 'asia-east1', '/api/v1/namespaces/kube-system/configmaps/ingress-uid')).data;
+  try {
+    await h.request({ method: 'PATCH', path: '/api/v1/namespaces/kube-system/configmaps/ingress-uid?fieldManager=glbc', contentType: 'application/merge-patch+json', body: { data: { uid: 'legacy0000000001' } } });
+    const dir = await writeFleet({ name: 'uid', clusters: CLUSTERS, files: { 'manifests/app.yaml': web(ns) } });
+    const r = await reconcile(sb, dir);
+    const asia = r.clusters.find((c) => c.cluster === 'asia-east1')!;
+    assert.equal(asia.blocked.length, 1);
+    assert.equal(asia.blocked[0]!.ref.kind, 'Ingress');
+    assert.match(asia.blocked[0]!.finding.message, /uses GLBC uid legacy0000000001 .*about 10 minutes of outage/);
+    assert.equal((await get(sb, 'asia-east1', `/apis/networking.k8s.io/v1/namespaces/${ns}/ingresses/web`)).reason, 'NotFound');
+    assert.equal((await get(sb, 'asia-east1', '/api/v1/namespaces/kube-system/configmaps/ingress-uid')).data.uid, 'legacy0000000001', 'its uid is left alone');
+    assert.equal((await get(sb, 'us-east1', `/apis/networking.k8s.io/v1/namespaces/${ns}/ingresses/web`)).metadata.name, 'web', 'the others go on');
+    const doctor = await cli(['doctor', dir, '--kubeconfig', sb.kubeconfig, '--allocations', '/dev/null']);
+    assert.match(doctor.out, /FAIL glbc-uid +cluster asia-east1 uses GLBC uid legacy0000000001/);
+    assert.match(doctor.out, /fix: delete or migrate that cluster's existing Ingresses/);
+  } finally {
+    await h.request({ method: 'PATCH', path: '/api/v1/namespaces/kube-system/configmaps/ingress-uid?fieldManager=gitfed&force=true', contentType: 'application/merge-patch+json', body: { data: original } });
+    h.close();
+  }
+});
