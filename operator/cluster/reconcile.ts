@@ -26,6 +26,13 @@ export interface ReconcileOptions {
   writes: 'all' | 'heal' | 'none';
   /** Keys (cluster + object) gitfed applied before: missing ones count as deleted by hand. */
   everOwned?: Map<string, Set<string>>;
+  /**
+   * cluster -> object key -> the desired object last applied (JSON). With
+   * writes "heal", an object whose desired state changed since (e.g. replicas
+   * moved because a cluster went Offline) is still applied: that is not drift.
+   * Updated in place after each pass.
+   */
+  lastApplied?: Map<string, Map<string, string>>;
   /** Reuse connections across ticks (the loop); created and closed here when absent. */
   connections?: Map<string, Connection | KubeconfigError>;
   unschedulableAfterMs?: number;
@@ -53,6 +60,9 @@ async function reconcileCluster(conn: Connection, live: LiveCluster, objects: Ku
   if (skipped) return base;
   const drift = detectDrift(conn.cluster, objects, live.owned, opts.everOwned?.get(conn.cluster) ?? new Set(), opts.fleet.driftPolicies);
   const healKeys = new Set(drift.filter((d) => d.mode === 'heal').map((d) => keyOf(d.ref)));
+  const last = opts.lastApplied?.get(conn.cluster);
+  const json = new Map(objects.map((o) => [keyOf(refOf(o)), JSON.stringify(o)]));
+  if (opts.writes === 'heal' && last) for (const [k, j] of json) if (last.get(k) !== j) healKeys.add(k);
   const writes = opts.writes === 'all' ? undefined : opts.writes === 'heal' ? healKeys : new Set<string>();
   const results = await applyCluster(conn, objects, live.owned, { dryRun: opts.dryRun, force: true, ...(writes ? { onlyKeys: writes } : {}) });
   let pruned: PruneResult[] = [];
@@ -65,6 +75,18 @@ async function reconcileCluster(conn: Connection, live: LiveCluster, objects: Ku
     }
   }
   base.errors.push(...results.filter((r) => r.error).map((r) => r.error!), ...pruned.filter((p) => p.error).map((p) => p.error!));
+  if (opts.lastApplied && !opts.dryRun) {
+    const next = new Map<string, string>();
+    for (const r of results) {
+      const k = keyOf(r.ref);
+      if (r.action === 'failed' || r.action === 'skipped') { const prev = last?.get(k); if (prev) next.set(k, prev); }
+      else next.set(k, json.get(k)!);
+    }
+    opts.lastApplied.set(conn.cluster, next);
+    const ever = opts.everOwned?.get(conn.cluster) ?? new Set<string>();
+    for (const k of next.keys()) ever.add(k);
+    opts.everOwned?.set(conn.cluster, ever);
+  }
   return { ...base, objects: results, pruned, drift, counts: counts(results, drift.length, blocked.length) };
 }
 

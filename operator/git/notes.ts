@@ -1,0 +1,17 @@
+// What happened to each pushed revision, attached to the source commit as a
+// git note under refs/notes/gitfed, so `git log --notes=gitfed` shows it.
+import * as fs from 'node:fs';
+import git from 'isomorphic-git';
+import http from 'isomorphic-git/http/node';
+import type { GitAuth } from './credentials.js';
+
+export const NOTES_REF = 'refs/notes/gitfed';
+
+export async function writeNote(opts: { dir: string; url: string; auth?: GitAuth; author: { name: string; email: string }; commit: string; text: string; now?: number }): Promise<void> {
+  const ts = Math.floor((opts.now ?? Date.now()) / 1000);
+  const who = { ...opts.author, timestamp: ts, timezoneOffset: 0 };
+  await git.addNote({ fs, dir: opts.dir, ref: NOTES_REF, oid: opts.commit, note: opts.text.endsWith('\n') ? opts.text : opts.text + '\n', force: true, author: who, committer: who });
+  const a = opts.auth;
+  // Notes are gitfed's own ref: this operator's view wins (only the leader writes).
+  await git.push({ fs, http, dir: opts.dir, url: opts.url, ref: NOTES_REF, remoteRef: NOTES_REF, force: true, ...(a ? { onAuth: () => ({ username: a.username, password: a.password }) } : {}) });
+}

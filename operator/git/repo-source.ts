@@ -1,0 +1,70 @@
+// The fleet repo as seen by the operator: a local clone kept in a cache
+// directory (cloned once, then fetched; a fetch that finds nothing new only
+// asks the server for refs), and the fleet files of a commit read straight
+// from the object store, without checking anything out.
+import * as fs from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import git from 'isomorphic-git';
+import http from 'isomorphic-git/http/node';
+import type { FleetFile } from '../load/index.js';
+import { isFleetFile } from '../load/index.js';
+import type { GitAuth } from './credentials.js';
+
+export interface RepoOptions {
+  url: string;
+  branch: string;
+  /** Local clone (created if missing). */
+  dir: string;
+  auth?: GitAuth;
+  /** Fleet root inside the repo ("" = top level). */
+  path?: string;
+}
+
+export class GitSourceError extends Error {
+  readonly code = 'EGITSOURCE';
+}
+
+export class RepoSource {
+  readonly cache = {};
+  constructor(readonly opts: RepoOptions) {}
+
+  get auth() {
+    const a = this.opts.auth;
+    return a ? { onAuth: () => ({ username: a.username, password: a.password }), onAuthFailure: () => ({ cancel: true as const }) } : {};
+  }
+
+  /** Fetch the branch and return its head commit. */
+  async fetch(): Promise<string> {
+    const { dir, url, branch } = this.opts;
+    const gitdir = `${dir}/.git`;
+    if (!fs.existsSync(`${gitdir}/HEAD`)) {
+      await mkdir(dir, { recursive: true });
+      await git.init({ fs, dir, defaultBranch: branch });
+    }
+    const r = await git.fetch({ fs, http, dir, url, ref: branch, singleBranch: true, tags: false, cache: this.cache, ...this.auth });
+    if (!r.fetchHead) throw new GitSourceError(`branch ${branch} does not exist in ${url} (nothing pushed yet?)`);
+    return r.fetchHead;
+  }
+
+  /** Fleet files (clusters/, manifests/, policies/ under the fleet path) of a commit. */
+  async files(commit: string): Promise<FleetFile[]> {
+    const prefix = (this.opts.path ?? '').replace(/^\/+|\/+$/g, '');
+    const out: FleetFile[] = [];
+    const walk = async (treeOid: string, base: string): Promise<void> => {
+      const { tree } = await git.readTree({ fs, dir: this.opts.dir, oid: treeOid, cache: this.cache });
+      for (const e of tree) {
+        const full = base ? `${base}/${e.path}` : e.path;
+        const rel = prefix ? (full.startsWith(`${prefix}/`) ? full.slice(prefix.length + 1) : undefined) : full;
+        if (e.type === 'tree') {
+          if (!prefix || full === prefix || prefix.startsWith(`${full}/`) || rel !== undefined) await walk(e.oid, full);
+        } else if (e.type === 'blob' && rel !== undefined && isFleetFile(rel) && e.mode !== '120000') {
+          const { blob } = await git.readBlob({ fs, dir: this.opts.dir, oid: e.oid, cache: this.cache });
+          out.push({ path: rel, content: blob });
+        }
+      }
+    };
+    const { commit: c } = await git.readCommit({ fs, dir: this.opts.dir, oid: commit, cache: this.cache });
+    await walk(c.tree, '');
+    return out;
+  }
+}

@@ -1,0 +1,108 @@
+// Writes the status tree as ONE commit on the status branch (default
+// gitfed/status), built straight into the object store (no checkout), and
+// only when the content changed. A push rejected because someone else moved
+// the branch is retried on top of their commit, so exactly one status commit
+// lands and nothing is lost.
+import * as fs from 'node:fs';
+import git, { Errors } from 'isomorphic-git';
+import http from 'isomorphic-git/http/node';
+import type { GitAuth } from './credentials.js';
+
+export interface StatusWriterOptions {
+  dir: string;
+  url: string;
+  branch: string;
+  auth?: GitAuth;
+  author: { name: string; email: string };
+  maxAttempts?: number;
+  /** Clock for commit timestamps (seconds); the caller owns time. */
+  now?: () => number;
+}
+
+export interface WriteResult {
+  committed: boolean;
+  oid?: string;
+  attempts: number;
+}
+
+interface Dir { [name: string]: Dir | string }
+
+export class StatusWriter {
+  private readonly cache = {};
+  constructor(readonly opts: StatusWriterOptions) {}
+
+  private get auth() {
+    const a = this.opts.auth;
+    return a ? { onAuth: () => ({ username: a.username, password: a.password }), onAuthFailure: () => ({ cancel: true as const }) } : {};
+  }
+
+  /** The remote status branch head, or undefined when it does not exist yet. */
+  async remoteHead(): Promise<string | undefined> {
+    try {
+      const r = await git.fetch({ fs, http, dir: this.opts.dir, url: this.opts.url, ref: this.opts.branch, remoteRef: this.opts.branch, singleBranch: true, tags: false, cache: this.cache, ...this.auth });
+      return r.fetchHead ?? undefined;
+    } catch (e) {
+      if (e instanceof Errors.NotFoundError || /Could not find|couldn't find remote ref/i.test((e as Error).message)) return undefined;
+      throw e;
+    }
+  }
+
+  /** Read a file of the remote status branch (e.g. allocations.yaml at start-up). */
+  async readFile(path: string): Promise<string | undefined> {
+    const head = await this.remoteHead();
+    if (!head) return undefined;
+    try {
+      const { blob } = await git.readBlob({ fs, dir: this.opts.dir, oid: head, filepath: path, cache: this.cache });
+      return new TextDecoder().decode(blob);
+    } catch {
+      return undefined;
+    }
+  }
+
+  private async writeDir(d: Dir): Promise<string> {
+    const entries = [];
+    for (const name of Object.keys(d).sort()) {
+      const v = d[name]!;
+      if (typeof v === 'string') entries.push({ mode: '100644', path: name, type: 'blob' as const, oid: await git.writeBlob({ fs, dir: this.opts.dir, blob: new TextEncoder().encode(v) }) });
+      else entries.push({ mode: '040000', path: name, type: 'tree' as const, oid: await this.writeDir(v) });
+    }
+    return git.writeTree({ fs, dir: this.opts.dir, tree: entries });
+  }
+
+  async writeTree(files: ReadonlyMap<string, string>): Promise<string> {
+    const root: Dir = {};
+    for (const [path, text] of files) {
+      const parts = path.split('/');
+      let d = root;
+      for (const p of parts.slice(0, -1)) d = (d[p] ??= {}) as Dir;
+      d[parts[parts.length - 1]!] = text;
+    }
+    return this.writeDir(root);
+  }
+
+  async write(files: ReadonlyMap<string, string>, message: string): Promise<WriteResult> {
+    const tree = await this.writeTree(files);
+    const max = this.opts.maxAttempts ?? 5;
+    for (let attempt = 1; ; attempt++) {
+      const parent = await this.remoteHead();
+      if (parent) {
+        const { commit } = await git.readCommit({ fs, dir: this.opts.dir, oid: parent, cache: this.cache });
+        if (commit.tree === tree) return { committed: false, attempts: attempt };
+      }
+      const ts = Math.floor((this.opts.now?.() ?? Date.now()) / 1000);
+      const who = { ...this.opts.author, timestamp: ts, timezoneOffset: 0 };
+      const oid = await git.writeCommit({ fs, dir: this.opts.dir, commit: { tree, parent: parent ? [parent] : [], author: who, committer: who, message: message.endsWith('\n') ? message : message + '\n' } });
+      const ref = `refs/heads/${this.opts.branch}`;
+      await git.writeRef({ fs, dir: this.opts.dir, ref, value: oid, force: true });
+      try {
+        const r = await git.push({ fs, http, dir: this.opts.dir, url: this.opts.url, ref, remoteRef: ref, cache: this.cache, ...this.auth });
+        if (!r.ok) throw new Error(r.error ?? 'push failed');
+        return { committed: true, oid, attempts: attempt };
+      } catch (e) {
+        const rejected = e instanceof Errors.PushRejectedError || /non-fast-forward|fetch first|rejected/i.test((e as Error).message);
+        if (!rejected || attempt >= max) throw e;
+        // Someone else moved the branch: rebuild on top of theirs and try again.
+      }
+    }
+  }
+}

@@ -1,0 +1,207 @@
+// The GitOps loop. Each tick: fetch; on a new revision load -> render ->
+// apply (+ prune); on every tick observe, heal or report drift and move
+// replicas when health changed; then write status back to Git (only when it
+// changed). Ticks never overlap. A revision that fails to load or render
+// applies nothing: the last good one stays applied and the error (file:line)
+// goes into the status.
+import { parse } from 'yaml';
+import { closeAll, connect, type Connection, type KubeconfigError } from '../cluster/connect.js';
+import { reconcileFleet } from '../cluster/reconcile.js';
+import type { ReconcileResult } from '../cluster/reconcile-types.js';
+import { emptyAllocations, hasErrors, type Allocations, type Finding, type Fleet } from '../core/model.js';
+import { parseAllocations } from '../core/state-files.js';
+import type { FleetFile } from '../load/index.js';
+import { loadFleetFiles } from '../load/index.js';
+import { commitMessage, short, statusFiles, type StatusInput } from '../report/status-tree.js';
+import type { Logger } from './logger.js';
+import type { Metrics } from './metrics.js';
+
+/** Where revisions come from: a git remote or a local directory. */
+export interface RevisionSource {
+  describe: string;
+  branch: string;
+  /** Current head revision (a commit, or a content hash for a directory). */
+  head(): Promise<string>;
+  files(revision: string): Promise<FleetFile[]>;
+}
+
+/** Where status goes: a git branch or a directory. */
+export interface StatusSink {
+  read(path: string): Promise<string | undefined>;
+  write(files: ReadonlyMap<string, string>, message: string): Promise<{ committed: boolean; oid?: string }>;
+  note?(revision: string, text: string): Promise<void>;
+}
+
+export interface OperatorOptions {
+  source: RevisionSource;
+  sink: StatusSink;
+  kubeconfig: string;
+  prune: boolean;
+  pruneAll?: boolean;
+  log: Logger;
+  metrics: Metrics;
+  probeTimeoutMs?: number;
+}
+
+export interface TickResult {
+  revision?: string;
+  applied: boolean;
+  statusCommitted: boolean;
+  result?: ReconcileResult;
+  error?: string;
+}
+
+export class Operator {
+  private lastSeen?: string;
+  private lastGood?: { revision: string; fleet: Fleet; findings: Finding[] };
+  private headFindings: Finding[] = [];
+  private allocations: Allocations = emptyAllocations();
+  private allocationsLoaded = false;
+  private readonly lastApplied = new Map<string, Map<string, string>>();
+  private readonly everOwned = new Map<string, Set<string>>();
+  private connections?: Map<string, Connection | KubeconfigError>;
+  private connectionsFor?: string;
+  private running?: Promise<TickResult>;
+  private again = false;
+  /** Status not yet written (git was down): retried on the next tick. */
+  private pendingStatus?: { files: Map<string, string>; message: string };
+  ticks = 0;
+  firstTickDone = false;
+
+  constructor(readonly opts: OperatorOptions) {}
+
+  /** Run a tick now, or right after the one in flight (ticks never overlap). */
+  trigger(reason: string): Promise<TickResult> {
+    if (this.running) {
+      this.again = true;
+      return this.running;
+    }
+    this.running = (async () => {
+      let r: TickResult;
+      do {
+        this.again = false;
+        r = await this.tick(reason);
+      } while (this.again);
+      this.running = undefined;
+      return r;
+    })();
+    return this.running;
+  }
+
+  /** Resolves when the tick in flight (if any) is done: SIGTERM lets it finish. */
+  async idle(): Promise<void> {
+    await this.running?.catch(() => undefined);
+  }
+
+  close(): void {
+    if (this.connections) closeAll(this.connections);
+  }
+
+  private async loadAllocations(): Promise<void> {
+    if (this.allocationsLoaded) return;
+    const text = await this.opts.sink.read('allocations.yaml');
+    if (text) {
+      const parsed = parseAllocations(parse(text), 'allocations.yaml');
+      if (!hasErrors(parsed.findings)) this.allocations = parsed.allocations;
+    }
+    this.allocationsLoaded = true;
+  }
+
+  private conns(fleet: Fleet): Map<string, Connection | KubeconfigError> | undefined {
+    return this.connections && this.connectionsFor === JSON.stringify(fleet.clusters.map((c) => [c.name, c.context])) ? this.connections : undefined;
+  }
+
+  async tick(trigger = 'manual'): Promise<TickResult> {
+    const { log, metrics, source } = this.opts;
+    const end = metrics.reconcileDuration.startTimer();
+    metrics.ticks.inc({ trigger });
+    this.ticks++;
+    try {
+      await this.loadAllocations().catch((e) => { metrics.gitErrors.inc({ op: 'fetch' }); throw e; });
+      let revision: string;
+      try {
+        revision = await source.head();
+      } catch (e) {
+        metrics.gitErrors.inc({ op: 'fetch' });
+        log.warn('fetch failed; keeping the last good revision applied', { error: (e as Error).message });
+        if (!this.lastGood) return { applied: false, statusCommitted: false, error: (e as Error).message };
+        revision = this.lastSeen!;
+      }
+      const isNew = revision !== this.lastSeen;
+      if (isNew) {
+        const loaded = loadFleetFiles(await source.files(revision));
+        this.headFindings = loaded.findings;
+        this.lastSeen = revision;
+        if (hasErrors(loaded.findings)) {
+          log.error('revision has errors: not applied', { revision: short(revision), first: loaded.findings.find((f) => f.severity === 'error')?.message });
+        } else {
+          this.lastGood = { revision, fleet: loaded.fleet, findings: loaded.findings };
+          log.info('new revision', { revision: short(revision) });
+        }
+      }
+      const good = this.lastGood;
+      let result: ReconcileResult | undefined;
+      let applied = false;
+      if (good) {
+        const applyAll = isNew && good.revision === revision;
+        const fresh = !this.conns(good.fleet);
+        if (fresh) {
+          if (this.connections) closeAll(this.connections);
+          this.connections = await connect(this.opts.kubeconfig, good.fleet.clusters);
+          this.connectionsFor = JSON.stringify(good.fleet.clusters.map((c) => [c.name, c.context]));
+        }
+        result = await reconcileFleet({
+          fleet: good.fleet, loadFindings: good.findings, kubeconfigPath: this.opts.kubeconfig, allocations: this.allocations,
+          dryRun: false, prune: this.opts.prune && applyAll, pruneAll: this.opts.pruneAll ?? false, writes: applyAll ? 'all' : 'heal',
+          lastApplied: this.lastApplied, everOwned: this.everOwned, connections: this.connections!,
+          ...(this.opts.probeTimeoutMs ? { probeTimeoutMs: this.opts.probeTimeoutMs } : {}),
+        });
+        applied = applyAll && !result.renderFailed;
+        if (!result.renderFailed) this.allocations = result.allocations;
+        this.observe(result, good.revision);
+      }
+      const input: StatusInput = {
+        revision, ...(good ? { appliedRevision: good.revision } : {}), repo: source.describe, branch: source.branch,
+        findings: revision === good?.revision ? (result?.findings ?? []) : this.headFindings, ...(result ? { result } : {}), allocations: this.allocations,
+      };
+      const committed = await this.writeStatus(statusFiles(input), commitMessage(input));
+      if (isNew && this.opts.sink.note) {
+        await this.opts.sink.note(revision, commitMessage(input)).catch((e) => { metrics.gitErrors.inc({ op: 'push' }); log.warn('could not write the git note', { error: (e as Error).message }); });
+      }
+      this.firstTickDone = true;
+      return { revision, applied, statusCommitted: committed, ...(result ? { result } : {}) };
+    } catch (e) {
+      log.error('tick failed', { error: (e as Error).message });
+      return { applied: false, statusCommitted: false, error: (e as Error).message };
+    } finally {
+      end();
+    }
+  }
+
+  private observe(r: ReconcileResult, revision: string): void {
+    const { metrics, log } = this.opts;
+    metrics.lastApplied.reset();
+    metrics.lastApplied.set({ revision }, 1);
+    for (const c of r.clusters) {
+      metrics.clusterReady.set({ cluster: c.cluster }, c.health === 'Ready' ? 1 : 0);
+      metrics.drifted.set({ cluster: c.cluster }, c.drift.length);
+      if (c.counts.failed) metrics.applyErrors.inc({ cluster: c.cluster }, c.counts.failed);
+      for (const e of c.errors) log.warn('cluster error', { cluster: c.cluster, error: e });
+      for (const d of c.drift) log.info('drift', { cluster: c.cluster, object: `${d.ref.kind}/${d.ref.namespace ?? ''}/${d.ref.name}`, policy: d.mode, fields: d.fields.map((f) => f.path) });
+    }
+  }
+
+  private async writeStatus(files: Map<string, string>, message: string): Promise<boolean> {
+    this.pendingStatus = { files, message };
+    try {
+      const r = await this.opts.sink.write(files, message);
+      this.pendingStatus = undefined;
+      if (r.committed) this.opts.log.info('status committed', { message, commit: short(r.oid) });
+      return r.committed;
+    } catch (e) {
+      this.opts.metrics.gitErrors.inc({ op: 'push' });
+      this.opts.log.warn('status push failed; will retry on the next tick', { error: (e as Error).message });
+      return false;
+    }
+  }
+}

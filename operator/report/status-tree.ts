@@ -1,0 +1,78 @@
+// The status tree written back to Git after every reconcile (pure: data in,
+// files out). Nothing in it changes unless the fleet's state changes, so an
+// idle fleet produces no commits.
+import { stringify } from 'yaml';
+import type { ReconcileResult } from '../cluster/reconcile-types.js';
+import type { Allocations, Finding } from '../core/model.js';
+import { formatFinding } from '../load/format-finding.js';
+import { renderReadme } from './readme.js';
+
+export interface StatusInput {
+  /** Head of the watched branch. */
+  revision: string;
+  /** The revision whose objects are applied (differs when the head failed to load). */
+  appliedRevision?: string;
+  repo: string;
+  branch: string;
+  /** Load/render findings of `revision` (errors mean it was not applied). */
+  findings: readonly Finding[];
+  result?: ReconcileResult;
+  allocations: Allocations;
+}
+
+export const short = (sha: string | undefined) => (sha ?? 'none').slice(0, 7);
+
+export function appliedCount(r: ReconcileResult | undefined): { ok: number; total: number; notes: string[] } {
+  if (!r) return { ok: 0, total: 0, notes: [] };
+  const active = r.clusters.filter((c) => c.skipped !== 'paused');
+  const notes: string[] = [];
+  let ok = 0;
+  for (const c of active) {
+    if (c.health !== 'Ready') notes.push(`${c.cluster} ${c.health}`);
+    else if (c.errors.length > 0 || c.counts.failed > 0) notes.push(`${c.cluster} errors`);
+    else ok++;
+  }
+  return { ok, total: active.length, notes };
+}
+
+export function commitMessage(s: StatusInput): string {
+  const failed = s.findings.some((f) => f.severity === 'error') && s.appliedRevision !== s.revision;
+  if (failed) {
+    const first = s.findings.find((f) => f.severity === 'error')!;
+    return `status: ${short(s.revision)} not applied: ${formatFinding(first).slice(0, 120)}; ${s.appliedRevision ? `${short(s.appliedRevision)} stays applied` : 'nothing applied'}`;
+  }
+  const { ok, total, notes } = appliedCount(s.result);
+  return `status: ${short(s.revision)} applied to ${ok}/${total} clusters${notes.length ? ` (${notes.join(', ')})` : ''}`;
+}
+
+export function statusFiles(s: StatusInput): Map<string, string> {
+  const files = new Map<string, string>();
+  const r = s.result;
+  files.set('README.md', renderReadme(s));
+  files.set('clusters.yaml', stringify({
+    revision: s.revision, appliedRevision: s.appliedRevision ?? null,
+    clusters: (r?.clusters ?? []).map((c) => ({
+      name: c.cluster, health: c.health, reason: c.reason, ...(c.skipped ? { skipped: c.skipped } : {}),
+      sync: c.counts, errors: c.errors,
+      replicas: Object.fromEntries((r?.replicas ?? []).map((d) => [`${d.ref.namespace}/${d.ref.name}`, d.plan[c.cluster] ?? 0])),
+    })),
+  }));
+  for (const i of r?.ingresses ?? []) {
+    files.set(`ingresses/${i.ref.namespace}/${i.ref.name}.yaml`, stringify({
+      name: i.ref.name, namespace: i.ref.namespace, staticIp: i.staticIp ?? null, addresses: i.addresses,
+      shards: i.shards.map((x) => ({ cluster: x.cluster, ips: x.ips, backends: x.backends, endpoints: { ready: x.readyEndpoints, total: x.totalEndpoints } })),
+    }));
+  }
+  files.set('drift.yaml', stringify({
+    drift: (r?.clusters ?? []).flatMap((c) => c.drift.map((d) => ({ cluster: c.cluster, kind: d.ref.kind, namespace: d.ref.namespace ?? null, name: d.ref.name, change: d.kind, policy: d.mode, fields: d.fields }))),
+  }));
+  files.set('allocations.yaml', stringify(s.allocations));
+  files.set('errors.yaml', stringify({
+    revision: s.revision,
+    errors: [
+      ...s.findings.filter((f) => f.severity === 'error').map((f) => ({ where: f.place ? `${f.place.file}:${f.place.line}:${f.place.col}` : f.cluster ? `cluster/${f.cluster}` : 'fleet', code: f.code, message: f.message })),
+      ...(r?.clusters ?? []).flatMap((c) => c.errors.map((e) => ({ where: `cluster/${c.cluster}`, code: 'ClusterError', message: e }))),
+    ],
+  }));
+  return files;
+}
