@@ -18,6 +18,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandMod
   apply: { summary: 'apply a fleet repo to every cluster', load: () => import('./apply.js') },
   status: { summary: 'health, sync and ingress state of every cluster', load: () => import('./status.js') },
   doctor: { summary: 'check a fleet for the known ways federated ingress breaks', load: () => import('./doctor.js') },
+  run: { summary: 'the GitOps operator: poll a fleet repo and reconcile', load: () => import('./run.js') },
   sandbox: { summary: 'start/stop local clusters and a git server (up | down | install)', load: () => import('./sandbox.js') },
 };
 

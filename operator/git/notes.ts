@@ -13,5 +13,5 @@ export async function writeNote(opts: { dir: string; url: string; auth?: GitAuth
   await git.addNote({ fs, dir: opts.dir, ref: NOTES_REF, oid: opts.commit, note: opts.text.endsWith('\n') ? opts.text : opts.text + '\n', force: true, author: who, committer: who });
   const a = opts.auth;
   // Notes are gitfed's own ref: this operator's view wins (only the leader writes).
-  await git.push({ fs, http, dir: opts.dir, url: opts.url, ref: NOTES_REF, remoteRef: NOTES_REF, force: true, ...(a ? { onAuth: () => ({ username: a.username, password: a.password }) } : {}) });
+  await git.push({ fs, http, dir: opts.dir, remote: 'origin', ref: NOTES_REF, remoteRef: NOTES_REF, force: true, ...(a ? { onAuth: () => ({ username: a.username, password: a.password }) } : {}) });
 }

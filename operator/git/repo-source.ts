@@ -20,6 +20,15 @@ export interface RepoOptions {
   path?: string;
 }
 
+/** A local repository with "origin" pointing at the remote (created once). */
+export async function ensureRepo(dir: string, url: string, branch: string): Promise<void> {
+  if (!fs.existsSync(`${dir}/.git/HEAD`)) {
+    await mkdir(dir, { recursive: true });
+    await git.init({ fs, dir, defaultBranch: branch });
+  }
+  await git.addRemote({ fs, dir, remote: 'origin', url, force: true });
+}
+
 export class GitSourceError extends Error {
   readonly code = 'EGITSOURCE';
 }
@@ -36,12 +45,8 @@ export class RepoSource {
   /** Fetch the branch and return its head commit. */
   async fetch(): Promise<string> {
     const { dir, url, branch } = this.opts;
-    const gitdir = `${dir}/.git`;
-    if (!fs.existsSync(`${gitdir}/HEAD`)) {
-      await mkdir(dir, { recursive: true });
-      await git.init({ fs, dir, defaultBranch: branch });
-    }
-    const r = await git.fetch({ fs, http, dir, url, ref: branch, singleBranch: true, tags: false, cache: this.cache, ...this.auth });
+    await ensureRepo(dir, url, branch);
+    const r = await git.fetch({ fs, http, dir, remote: 'origin', ref: branch, singleBranch: true, tags: false, cache: this.cache, ...this.auth });
     if (!r.fetchHead) throw new GitSourceError(`branch ${branch} does not exist in ${url} (nothing pushed yet?)`);
     return r.fetchHead;
   }

@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import git, { Errors } from 'isomorphic-git';
 import http from 'isomorphic-git/http/node';
 import type { GitAuth } from './credentials.js';
+import { ensureRepo } from './repo-source.js';
 
 export interface StatusWriterOptions {
   dir: string;
@@ -39,7 +40,8 @@ export class StatusWriter {
   /** The remote status branch head, or undefined when it does not exist yet. */
   async remoteHead(): Promise<string | undefined> {
     try {
-      const r = await git.fetch({ fs, http, dir: this.opts.dir, url: this.opts.url, ref: this.opts.branch, remoteRef: this.opts.branch, singleBranch: true, tags: false, cache: this.cache, ...this.auth });
+      await ensureRepo(this.opts.dir, this.opts.url, 'main');
+      const r = await git.fetch({ fs, http, dir: this.opts.dir, remote: 'origin', ref: this.opts.branch, remoteRef: this.opts.branch, singleBranch: true, tags: false, cache: this.cache, ...this.auth });
       return r.fetchHead ?? undefined;
     } catch (e) {
       if (e instanceof Errors.NotFoundError || /Could not find|couldn't find remote ref/i.test((e as Error).message)) return undefined;
@@ -95,7 +97,7 @@ export class StatusWriter {
       const ref = `refs/heads/${this.opts.branch}`;
       await git.writeRef({ fs, dir: this.opts.dir, ref, value: oid, force: true });
       try {
-        const r = await git.push({ fs, http, dir: this.opts.dir, url: this.opts.url, ref, remoteRef: ref, cache: this.cache, ...this.auth });
+        const r = await git.push({ fs, http, dir: this.opts.dir, remote: 'origin', ref, remoteRef: ref, cache: this.cache, ...this.auth });
         if (!r.ok) throw new Error(r.error ?? 'push failed');
         return { committed: true, oid, attempts: attempt };
       } catch (e) {

@@ -14,10 +14,10 @@ export function renderReadme(s: StatusInput): string {
   }
   const { ok, total } = appliedCount(r);
   lines.push('', `Applied revision: \`${short(s.appliedRevision)}\` (${ok}/${total} clusters in sync)`, '', '## Clusters', '');
-  lines.push('| cluster | health | in sync | changed | drifted | missing | failed | blocked |', '|---|---|---|---|---|---|---|---|');
+  lines.push('| cluster | health | in sync | drifted | missing | failed | blocked |', '|---|---|---|---|---|---|---|');
   for (const c of r?.clusters ?? []) {
     const health = c.skipped === 'paused' ? 'Paused' : c.health;
-    lines.push(`| ${c.cluster} | ${health} | ${c.counts.inSync} | ${c.counts.changed} | ${c.counts.drifted} | ${c.counts.missing} | ${c.counts.failed} | ${c.blocked.length} |`);
+    lines.push(`| ${c.cluster} | ${health} | ${c.counts.inSync + c.counts.changed} | ${c.counts.drifted} | ${c.counts.missing} | ${c.counts.failed} | ${c.blocked.length} |`);
   }
   if (r?.replicas.length) {
     lines.push('', '## Replicas', '');

@@ -53,7 +53,7 @@ export function statusFiles(s: StatusInput): Map<string, string> {
     revision: s.revision, appliedRevision: s.appliedRevision ?? null,
     clusters: (r?.clusters ?? []).map((c) => ({
       name: c.cluster, health: c.health, reason: c.reason, ...(c.skipped ? { skipped: c.skipped } : {}),
-      sync: c.counts, errors: c.errors,
+      sync: { inSync: c.counts.inSync + c.counts.changed, drifted: c.counts.drifted, missing: c.counts.missing, failed: c.counts.failed, blocked: c.counts.blocked }, errors: c.errors,
       replicas: Object.fromEntries((r?.replicas ?? []).map((d) => [`${d.ref.namespace}/${d.ref.name}`, d.plan[c.cluster] ?? 0])),
     })),
   }));
