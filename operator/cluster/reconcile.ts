@@ -58,10 +58,13 @@ async function reconcileCluster(conn: Connection, live: LiveCluster, objects: Ku
     ...(skipped ? { skipped } : {}),
   };
   if (skipped) return base;
-  const drift = detectDrift(conn.cluster, objects, live.owned, opts.everOwned?.get(conn.cluster) ?? new Set(), opts.fleet.driftPolicies);
-  const healKeys = new Set(drift.filter((d) => d.mode === 'heal').map((d) => keyOf(d.ref)));
   const last = opts.lastApplied?.get(conn.cluster);
   const json = new Map(objects.map((o) => [keyOf(refOf(o)), JSON.stringify(o)]));
+  // When Git (or the replica plan) changed an object since gitfed last applied
+  // it, a difference live is that change, not drift.
+  const drift = detectDrift(conn.cluster, objects, live.owned, opts.everOwned?.get(conn.cluster) ?? new Set(), opts.fleet.driftPolicies)
+    .filter((d) => !last || last.get(keyOf(d.ref)) === json.get(keyOf(d.ref)));
+  const healKeys = new Set(drift.filter((d) => d.mode === 'heal').map((d) => keyOf(d.ref)));
   if (opts.writes === 'heal' && last) for (const [k, j] of json) if (last.get(k) !== j) healKeys.add(k);
   const writes = opts.writes === 'all' ? undefined : opts.writes === 'heal' ? healKeys : new Set<string>();
   const results = await applyCluster(conn, objects, live.owned, { dryRun: opts.dryRun, force: true, ...(writes ? { onlyKeys: writes } : {}) });

@@ -18,6 +18,8 @@ export interface StatusWriterOptions {
   maxAttempts?: number;
   /** Clock for commit timestamps (seconds); the caller owns time. */
   now?: () => number;
+  /** Called right before each push (tests use it to race a concurrent commit). */
+  beforePush?: (attempt: number) => Promise<void>;
 }
 
 export interface WriteResult {
@@ -97,6 +99,7 @@ export class StatusWriter {
       const ref = `refs/heads/${this.opts.branch}`;
       await git.writeRef({ fs, dir: this.opts.dir, ref, value: oid, force: true });
       try {
+        await this.opts.beforePush?.(attempt);
         const r = await git.push({ fs, http, dir: this.opts.dir, remote: 'origin', ref, remoteRef: ref, cache: this.cache, ...this.auth });
         if (!r.ok) throw new Error(r.error ?? 'push failed');
         return { committed: true, oid, attempts: attempt };

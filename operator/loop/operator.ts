@@ -93,6 +93,13 @@ export class Operator {
     await this.running?.catch(() => undefined);
   }
 
+  /** Mutating requests sent to member clusters so far (the "no writes" proof). */
+  writes(): number {
+    let n = 0;
+    for (const c of this.connections?.values() ?? []) if (!(c instanceof Error)) n += c.http.writes;
+    return n;
+  }
+
   close(): void {
     if (this.connections) closeAll(this.connections);
   }

@@ -1,0 +1,136 @@
+// gitfed demo: the whole product on this machine. Starts 3 local clusters and
+// a git server, pushes the sample fleet, runs the operator, shows the status
+// commit, changes the replica count in a commit, shows the new status, and
+// stops everything (also on Ctrl-C or an error).
+import { execFileSync } from 'node:child_process';
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { KubeHttp } from '../cluster/kube-http.js';
+import { createLogger } from '../loop/logger.js';
+import { Metrics } from '../loop/metrics.js';
+import { Operator } from '../loop/operator.js';
+import { gitEnds } from '../loop/sources.js';
+import { startGlbc } from '../sandbox/glbc-standin.js';
+import { startSandbox, type Sandbox } from '../sandbox/index.js';
+import { runCommand } from './args.js';
+import type { CliIO } from './main.js';
+
+const HELP = `usage: gitfed demo
+
+Runs gitfed end to end on local, real Kubernetes apiservers (3 clusters with
+controllers and simulated nodes) and a local git server, then stops them.
+Google's load balancer is not reachable here: a stand-in plays GLBC.`;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Until every replica of web/nginx is Ready everywhere and GLBC had a moment to notice. */
+async function waitReady(sb: Sandbox, total: number): Promise<void> {
+  const until = Date.now() + 60_000;
+  while (Date.now() < until) {
+    let ready = 0;
+    for (const c of sb.clusters) {
+      const h = new KubeHttp({ server: c.server, ca: c.ca, token: c.adminToken });
+      const r = await h.request<{ status?: { readyReplicas?: number } }>({ path: '/apis/apps/v1/namespaces/web/deployments/nginx' }).catch(() => undefined);
+      h.close();
+      ready += r?.body?.status?.readyReplicas ?? 0;
+    }
+    if (ready >= total) break;
+    await sleep(500);
+  }
+  await sleep(3000);
+}
+
+function projectRoot(): string {
+  return resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+}
+
+export async function run(argv: string[], io: CliIO): Promise<number> {
+  return runCommand(io, HELP, argv, async () => {
+    const say = (t = '') => io.out(t);
+    const step = (t: string) => say(`\n\x1b[1m==> ${t}\x1b[0m`);
+    const sh = (cwd: string, ...args: string[]) => execFileSync('git', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, GIT_AUTHOR_NAME: 'Platform Team', GIT_AUTHOR_EMAIL: 'platform@example.com', GIT_COMMITTER_NAME: 'Platform Team', GIT_COMMITTER_EMAIL: 'platform@example.com' } });
+    const work = await mkdtemp(join(tmpdir(), 'gitfed-demo-'));
+    let sb: Sandbox | undefined;
+    let glbc: { stop(): void } | undefined;
+    let operator: Operator | undefined;
+    const cleanup = async () => {
+      glbc?.stop();
+      operator?.close();
+      await sb?.stop();
+      await rm(work, { recursive: true, force: true });
+    };
+    const onSignal = () => { void cleanup().then(() => process.exit(130)); };
+    process.once('SIGINT', onSignal);
+    try {
+      say('gitfed demo: Federated Ingress, done with GitOps.');
+      say('A platform team keeps a fleet repo in Git; gitfed applies it to every member cluster so that');
+      say('every cluster\'s GCE ingress controller joins ONE global load balancer on ONE static IP.');
+
+      step('Starting 3 local Kubernetes clusters (real kube-apiservers, controllers, scheduler, hollow nodes) and a git server');
+      sb = await startSandbox({ clusters: 3, log: (l) => say(`    ${l.replace(/^==> /, '')}`) });
+      say(`    Kubernetes ${sb.version}; clusters: ${sb.clusters.map((c) => c.name).join(', ')}; git: ${sb.git.url}`);
+      glbc = startGlbc(sb, 1000);
+      say('    (a stand-in plays Google\'s GLBC: it names load balancer backends k8s-be-<nodePort>--<uid> as GLBC does)');
+
+      step('The platform team pushes the sample fleet (clusters/, manifests/, policies/) to the fleet repo');
+      const repo = join(work, 'fleet');
+      sh(work, 'clone', '-q', sb.git.url, repo);
+      for (const d of ['clusters', 'manifests', 'policies']) await cp(join(projectRoot(), d), join(repo, d), { recursive: true });
+      sh(repo, 'checkout', '-q', '-b', 'main');
+      sh(repo, 'add', '.');
+      sh(repo, 'commit', '-q', '-m', 'Add nginx behind one global load balancer, 50 replicas over 3 regions');
+      sh(repo, 'push', '-q', 'origin', 'main');
+      say(sh(repo, 'log', '--oneline', '-1').trimEnd().replace(/^/gm, '    '));
+
+      step('gitfed run --repo ' + sb.git.url + ' (the operator: fetch, render, apply, write status back)');
+      const log = createLogger({ format: 'text', write: (l) => say(`    ${l}`) });
+      const ends = gitEnds({ url: sb.git.url, branch: 'main', statusBranch: 'gitfed/status', workDir: join(work, 'operator'), author: { name: 'gitfed', email: 'gitfed@localhost' } });
+      operator = new Operator({ ...ends, kubeconfig: sb.kubeconfig, prune: true, log, metrics: new Metrics() });
+      await operator.tick('start');
+      say('    ... waiting for Pods to become Ready and for the GLBC stand-in to report the load balancer');
+      await waitReady(sb, 50);
+      await operator.tick('interval');
+
+      const view = join(work, 'review');
+      const showStatus = async (title: string) => {
+        step(title);
+        await rm(view, { recursive: true, force: true });
+        sh(work, 'clone', '-q', sb!.git.url, view);
+        sh(view, 'fetch', '-q', 'origin', 'gitfed/status', 'refs/notes/gitfed:refs/notes/gitfed');
+        say('$ git log --oneline origin/gitfed/status');
+        say(sh(view, 'log', '--oneline', '-5', 'origin/gitfed/status').trimEnd().replace(/^/gm, '    '));
+        say('$ git show origin/gitfed/status:README.md');
+        say(sh(view, 'show', 'origin/gitfed/status:README.md').trimEnd().replace(/^/gm, '    '));
+      };
+      await showStatus('Reviewing the fleet = reviewing the status commit');
+      say('$ kubectl get deploy,svc,ingress -n web   (in each cluster: same objects, one nodePort, replicas split 16/17/17)');
+      for (const c of sb.clusters) {
+        say(`  [${c.name}]`);
+        say(execFileSync('kubectl', ['--kubeconfig', sb.kubeconfig, '--context', c.context, '-n', 'web', 'get', 'deploy,svc,ingress', '-o', 'wide'], { encoding: 'utf8' }).trimEnd().replace(/^/gm, '    ').split('\n').map((l) => l.slice(0, 150)).join('\n'));
+      }
+
+      step('A pull request changes the replica count 50 -> 60; after merge it is pushed');
+      const file = join(repo, 'manifests', 'nginx.yaml');
+      await writeFile(file, (await readFile(file, 'utf8')).replace('replicas: 50', 'replicas: 60'));
+      sh(repo, 'commit', '-q', '-am', 'Scale nginx to 60 replicas');
+      sh(repo, 'push', '-q', 'origin', 'main');
+      say(sh(repo, 'log', '--oneline', '-1').trimEnd().replace(/^/gm, '    '));
+      say('    (a push webhook would trigger the fetch at once; here the demo triggers it)');
+      await operator.trigger('webhook');
+      await waitReady(sb, 60);
+      await operator.tick('interval');
+      await showStatus('The new status: 60 replicas split 20/20/20');
+      say('$ git log --notes=gitfed --oneline main   (what happened to each push)');
+      say(sh(view, 'log', '--notes=gitfed', '-2', 'origin/main').trimEnd().replace(/^/gm, '    '));
+
+      step('Stopping everything the demo started');
+      return 0;
+    } finally {
+      process.off('SIGINT', onSignal);
+      await cleanup();
+      say('    done: no cluster, node or git server is left running.');
+    }
+  });
+}
