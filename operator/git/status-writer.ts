@@ -41,14 +41,14 @@ export class StatusWriter {
 
   /** The remote status branch head, or undefined when it does not exist yet. */
   async remoteHead(): Promise<string | undefined> {
-    try {
-      await ensureRepo(this.opts.dir, this.opts.url, 'main');
-      const r = await git.fetch({ fs, http, dir: this.opts.dir, remote: 'origin', ref: this.opts.branch, remoteRef: this.opts.branch, singleBranch: true, tags: false, cache: this.cache, ...this.auth });
-      return r.fetchHead ?? undefined;
-    } catch (e) {
-      if (e instanceof Errors.NotFoundError || /Could not find|couldn't find remote ref/i.test((e as Error).message)) return undefined;
-      throw e;
-    }
+    await ensureRepo(this.opts.dir, this.opts.url, 'main');
+    // Ask the server first: "branch missing" must never be confused with a
+    // failed fetch, or a parentless commit would be pushed over the history.
+    const refs = await git.listServerRefs({ http, url: this.opts.url, prefix: `refs/heads/${this.opts.branch}`, ...this.auth });
+    if (!refs.some((r) => r.ref === `refs/heads/${this.opts.branch}`)) return undefined;
+    const r = await git.fetch({ fs, http, dir: this.opts.dir, remote: 'origin', ref: this.opts.branch, remoteRef: this.opts.branch, singleBranch: true, tags: false, cache: this.cache, ...this.auth });
+    if (!r.fetchHead) throw new Error(`fetching ${this.opts.branch} returned no commit`);
+    return r.fetchHead;
   }
 
   /** Read a file of the remote status branch (e.g. allocations.yaml at start-up). */

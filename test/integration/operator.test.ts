@@ -1,0 +1,267 @@
+// The operator on a real sandbox and a real git server: push -> applied ->
+// status commit; quiet ticks stay quiet; broken revisions are not applied;
+// Offline clusters show up in status; races, git outages, webhooks, leader
+// election and a SIGKILL mid-apply.
+import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
+import { createHmac } from 'node:crypto';
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { parse } from 'yaml';
+import { KubeHttp } from '../../operator/cluster/kube-http.js';
+import { StatusWriter } from '../../operator/git/status-writer.js';
+import { startHttpServer } from '../../operator/loop/http-server.js';
+import { LeaderElector } from '../../operator/loop/leader-election.js';
+import { createLogger } from '../../operator/loop/logger.js';
+import { Metrics } from '../../operator/loop/metrics.js';
+import { Operator } from '../../operator/loop/operator.js';
+import { gitEnds } from '../../operator/loop/sources.js';
+import type { Sandbox } from '../../operator/sandbox/index.js';
+import { sandbox, uniqueNamespace, waitUntil } from '../helpers/sandbox.js';
+import { web } from '../helpers/fleet-dir.js';
+import { stringify } from 'yaml';
+
+const work = await mkdtemp(join(tmpdir(), 'gitfed-op-'));
+after(() => rm(work, { recursive: true, force: true }));
+const CLUSTERS = ['us-east1', 'europe-west1', 'asia-east1'];
+const ZONES: Record<string, string> = { 'us-east1': 'us-east1-b', 'europe-west1': 'europe-west1-c', 'asia-east1': 'asia-east1-a' };
+const env = { ...process.env, GIT_AUTHOR_NAME: 'dev', GIT_AUTHOR_EMAIL: 'dev@example.com', GIT_COMMITTER_NAME: 'dev', GIT_COMMITTER_EMAIL: 'dev@example.com' };
+const sh = (cwd: string, ...args: string[]) => execFileSync('git', args, { cwd, encoding: 'utf8', env, stdio: ['ignore', 'pipe', 'pipe'] });
+
+/** A fleet repo in the sandbox's git server, with its own fleet name and namespace. */
+async function fleetRepo(sb: Sandbox, name: string, ns: string, replicas = 6): Promise<{ url: string; clone: string; push(file: string, text: string, msg: string): string }> {
+  const url = await sb.git.createRepo(name);
+  const clone = join(work, `${name}-src`);
+  sh(work, 'init', '-q', '-b', 'main', clone);
+  const put = async (file: string, text: string) => { await cp('/dev/null', join(clone, file)).catch(() => undefined); await writeFile(join(clone, file), text); };
+  await execFileSync('mkdir', ['-p', join(clone, 'clusters'), join(clone, 'manifests'), join(clone, 'policies')]);
+  await put('clusters/clusters.yaml', CLUSTERS.map((c) => stringify({ apiVersion: 'gitfed.io/v1alpha1', kind: 'Cluster', metadata: { name: c }, spec: { gce: { project: 'op', zone: ZONES[c] } } })).join('---\n'));
+  await put('policies/fleet.yaml', stringify({ apiVersion: 'gitfed.io/v1alpha1', kind: 'Fleet', metadata: { name } }));
+  await put('policies/placement.yaml', stringify({ apiVersion: 'gitfed.io/v1alpha1', kind: 'Placement', metadata: { name: 'web' }, spec: { resources: [{ kind: 'Deployment', name: 'web', namespace: ns }], replicas: { rebalance: true, clusters: { '*': { weight: 1 } } } } }));
+  await put('manifests/app.yaml', web(ns, { replicas }).map((o) => stringify(o)).join('---\n'));
+  sh(clone, 'add', '.');
+  sh(clone, 'commit', '-q', '-m', 'fleet');
+  sh(clone, 'push', '-q', url, 'main');
+  return {
+    url, clone,
+    push: (file, text, msg) => {
+      execFileSync('sh', ['-c', `cat > ${JSON.stringify(join(clone, file))}`], { input: text });
+      sh(clone, 'add', '.');
+      sh(clone, 'commit', '-q', '-m', msg);
+      sh(clone, 'push', '-q', url, 'main');
+      return sh(clone, 'rev-parse', 'HEAD').trim();
+    },
+  };
+}
+
+function operatorFor(sb: Sandbox, url: string, id: string): Operator {
+  const ends = gitEnds({ url, branch: 'main', statusBranch: 'gitfed/status', workDir: join(work, `${id}-op`), author: { name: 'gitfed', email: 'gitfed@localhost' } });
+  return new Operator({ ...ends, kubeconfig: sb.kubeconfig, prune: true, log: createLogger({ format: 'json', level: 'error', write: () => undefined }), metrics: new Metrics(), probeTimeoutMs: 2000 });
+}
+
+function statusLog(url: string): string[] {
+  const dir = join(work, `view-${Math.random().toString(36).slice(2)}`);
+  sh(work, 'clone', '-q', '--no-checkout', url, dir);
+  sh(dir, 'fetch', '-q', 'origin', 'gitfed/status');
+  return sh(dir, 'log', '--format=%s', 'FETCH_HEAD').trim().split('\n');
+}
+
+function statusFile(url: string, path: string): any {
+  const dir = join(work, `view-${Math.random().toString(36).slice(2)}`);
+  sh(work, 'clone', '-q', '--no-checkout', url, dir);
+  sh(dir, 'fetch', '-q', 'origin', 'gitfed/status');
+  return parse(sh(dir, 'show', `FETCH_HEAD:${path}`));
+}
+
+async function replicas(sb: Sandbox, ns: string, only?: string[]): Promise<number[]> {
+  return Promise.all(sb.clusters.filter((c) => !only || only.includes(c.name)).map(async (c) => {
+    const h = new KubeHttp({ server: c.server, ca: c.ca, token: c.adminToken });
+    try { return ((await h.request<any>({ path: `/apis/apps/v1/namespaces/${ns}/deployments/web` })).body?.spec?.replicas ?? -1); } finally { h.close(); }
+  }));
+}
+
+test('operator: a push is applied in all clusters and a status commit says so; quiet ticks make no commit and no writes', async () => {
+  const sb = await sandbox();
+  const ns = uniqueNamespace('op');
+  const repo = await fleetRepo(sb, 'op-basic', ns);
+  const op = operatorFor(sb, repo.url, 'basic');
+  try {
+    const first = await op.tick();
+    assert.equal(first.applied, true);
+    assert.deepEqual(await replicas(sb, ns), [2, 2, 2]);
+    const head = sh(repo.clone, 'rev-parse', '--short=7', 'HEAD').trim();
+    assert.equal(statusLog(repo.url)[0], `status: ${head} applied to 3/3 clusters`);
+    const clusters = statusFile(repo.url, 'clusters.yaml');
+    assert.deepEqual(clusters.clusters.map((c: any) => [c.name, c.health, c.sync.inSync]), [['us-east1', 'Ready', 5], ['europe-west1', 'Ready', 5], ['asia-east1', 'Ready', 5]]);
+    assert.ok(statusFile(repo.url, `ingresses/${ns}/web.yaml`).shards.length === 3);
+    // Let Pods become Ready (status reports endpoints), then two quiet ticks.
+    await waitUntil('pods ready', 60_000, async () => { await op.tick(); return statusFile(repo.url, `ingresses/${ns}/web.yaml`).shards.every((s: any) => s.endpoints.ready === 2); });
+    await op.tick();
+    const commits = statusLog(repo.url).length;
+    const writes = op.writes();
+    const quiet = await op.tick();
+    assert.equal(quiet.statusCommitted, false);
+    assert.equal(statusLog(repo.url).length, commits, 'no new status commit');
+    assert.equal(op.writes(), writes, 'no write to any cluster');
+  } finally {
+    op.close();
+  }
+});
+
+test('operator: broken YAML is not applied; the status commit names file:line; the previous revision stays', async () => {
+  const sb = await sandbox();
+  const ns = uniqueNamespace('broken');
+  const repo = await fleetRepo(sb, 'op-broken', ns);
+  const op = operatorFor(sb, repo.url, 'broken');
+  try {
+    const good = (await op.tick()).revision!;
+    const bad = repo.push('manifests/app.yaml', (await readFile(join(repo.clone, 'manifests/app.yaml'), 'utf8')).replace('replicas: 6', 'replicas: [12') , 'oops');
+    const r = await op.tick();
+    assert.equal(r.applied, false);
+    const subject = statusLog(repo.url)[0]!;
+    assert.match(subject, new RegExp(`^status: ${bad.slice(0, 7)} not applied: manifests/app\\.yaml:\\d+:\\d+: error: .*; ${good.slice(0, 7)} stays applied$`));
+    const errors = statusFile(repo.url, 'errors.yaml');
+    assert.match(errors.errors[0].where, /^manifests\/app\.yaml:\d+:\d+$/);
+    assert.deepEqual(await replicas(sb, ns), [2, 2, 2], 'clusters keep the previous revision');
+  } finally {
+    op.close();
+  }
+});
+
+test('operator: a killed cluster shows as Offline in the next status commit and its replicas move', async () => {
+  const sb = await sandbox();
+  const ns = uniqueNamespace('offline');
+  const repo = await fleetRepo(sb, 'op-offline', ns);
+  const op = operatorFor(sb, repo.url, 'offline');
+  try {
+    await op.tick();
+    await sb.faults.killApiserver('europe-west1');
+    try {
+      await op.tick();
+      assert.match(statusLog(repo.url)[0]!, /applied to 2\/3 clusters \(europe-west1 Offline\)$/);
+      assert.deepEqual(await replicas(sb, ns, ['us-east1', 'asia-east1']), [3, 3], 'europe-west1\'s share moved');
+    } finally {
+      await sb.faults.startApiserver('europe-west1');
+    }
+    await op.tick();
+    assert.match(statusLog(repo.url)[0]!, /applied to 3\/3 clusters$/);
+    assert.deepEqual(await replicas(sb, ns), [2, 2, 2], 'rebalanced when it returned');
+  } finally {
+    op.close();
+  }
+});
+
+test('status writer: a push that races a concurrent commit is retried on top of it; exactly one status commit lands', async () => {
+  const sb = await sandbox();
+  const url = await sb.git.createRepo('race');
+  const src = join(work, 'race-src');
+  sh(work, 'init', '-q', '-b', 'main', src);
+  sh(src, 'commit', '-q', '--allow-empty', '-m', 'fleet');
+  sh(src, 'push', '-q', url, 'main');
+  const author = { name: 'gitfed', email: 'gitfed@localhost' };
+  const other = new StatusWriter({ dir: join(work, 'race-b'), url, branch: 'gitfed/status', author });
+  await other.write(new Map([['README.md', 'first\n']]), 'status: first');
+  let raced = false;
+  const writer = new StatusWriter({
+    dir: join(work, 'race-a'), url, branch: 'gitfed/status', author,
+    beforePush: async () => { if (!raced) { raced = true; await other.write(new Map([['README.md', 'concurrent\n']]), 'status: concurrent'); } },
+  });
+  const r = await writer.write(new Map([['README.md', 'mine\n']]), 'status: mine');
+  assert.equal(r.committed, true);
+  assert.equal(r.attempts, 2, 'first push was rejected, second landed');
+  assert.deepEqual(statusLog(url), ['status: mine', 'status: concurrent', 'status: first']);
+});
+
+test('operator: with the git server down it retries, then recovers without a restart', async () => {
+  const sb = await sandbox();
+  const ns = uniqueNamespace('gitdown');
+  const repo = await fleetRepo(sb, 'op-gitdown', ns);
+  const op = operatorFor(sb, repo.url, 'gitdown');
+  try {
+    await op.tick();
+    const before = statusLog(repo.url).length;
+    await sb.git.stop();
+    try {
+      const r = await op.tick();
+      assert.equal(r.statusCommitted, false);
+      assert.ok((await op.opts.metrics.gitErrors.get()).values.reduce((n, v) => n + v.value, 0) > 0, 'git errors are counted');
+    } finally {
+      await sb.git.start();
+    }
+    repo.push('manifests/app.yaml', (await readFile(join(repo.clone, 'manifests/app.yaml'), 'utf8')).replace('replicas: 6', 'replicas: 9'), 'scale');
+    const r = await op.tick();
+    assert.equal(r.applied, true);
+    assert.ok(statusLog(repo.url).length > before);
+    assert.deepEqual(await replicas(sb, ns), [3, 3, 3]);
+  } finally {
+    op.close();
+  }
+});
+
+test('webhook: good signatures trigger a fetch; bad ones get 401 and oversized bodies 413, and trigger nothing', async () => {
+  const pushes: string[] = [];
+  const secret = 'hook-secret';
+  const srv = await startHttpServer({ host: '127.0.0.1', port: 0, webhookSecret: secret, maxBodyBytes: 4096, metrics: new Metrics(), ready: () => true, onPush: (p) => pushes.push(p) });
+  try {
+    const body = JSON.stringify({ ref: 'refs/heads/main' });
+    const sig = createHmac('sha256', secret).update(body).digest('hex');
+    const post = (headers: Record<string, string>, b = body) => fetch(`${srv.url}/webhook`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: b });
+    assert.equal((await post({ 'x-hub-signature-256': `sha256=${sig}` })).status, 202);
+    assert.equal((await post({ 'x-gitea-signature': sig })).status, 202);
+    assert.equal((await post({ 'x-gitlab-token': secret })).status, 202);
+    assert.deepEqual(pushes, ['github', 'gitea', 'gitlab']);
+    assert.equal((await post({ 'x-hub-signature-256': 'sha256=' + '0'.repeat(64) })).status, 401);
+    assert.equal((await post({ 'x-gitlab-token': 'wrong' })).status, 401);
+    assert.equal((await post({})).status, 401);
+    assert.equal((await post({ 'x-hub-signature-256': `sha256=${sig}` }, 'x'.repeat(10_000))).status, 413);
+    assert.equal(pushes.length, 3, 'nothing else triggered');
+    assert.equal((await fetch(`${srv.url}/healthz`)).status, 200);
+    assert.match(await (await fetch(`${srv.url}/metrics`)).text(), /gitfed_reconcile_duration_seconds/);
+  } finally {
+    await srv.close();
+  }
+});
+
+test('leader election: only one of two candidates leads; when the leader dies the other takes over within the lease', async () => {
+  const sb = await sandbox();
+  const c = sb.clusters[0]!;
+  const http = () => new KubeHttp({ server: c.server, ca: c.ca, token: c.adminToken });
+  const name = uniqueNamespace('lease');
+  const a = new LeaderElector({ http: http(), namespace: 'default', name, identity: 'a', durationSeconds: 2 });
+  const b = new LeaderElector({ http: http(), namespace: 'default', name, identity: 'b', durationSeconds: 2 });
+  assert.equal(await a.tryAcquire(), true);
+  assert.equal(await b.tryAcquire(), false);
+  assert.equal(await a.tryAcquire(), true, 'renewal');
+  const t0 = Date.now();
+  // a dies without giving the lease up: b must wait for it to expire, then win.
+  const took = await waitUntil('b takes over', 10_000, async () => (await b.tryAcquire()) || undefined, 250);
+  assert.equal(took, true);
+  assert.ok(Date.now() - t0 < 5000, 'failover within about the lease duration');
+  assert.equal(await a.tryAcquire(), false, 'the old leader does not win it back');
+  a.opts.http.close();
+  b.opts.http.close();
+});
+
+test('operator: after SIGKILL mid-apply a restart converges with no duplicates', async () => {
+  const sb = await sandbox();
+  const ns = uniqueNamespace('kill');
+  const repo = await fleetRepo(sb, 'op-kill', ns, 12);
+  const args = ['bin/gitfed.js', 'run', '--repo', repo.url, '--kubeconfig', sb.kubeconfig, '--interval', '1s', '--listen', '127.0.0.1:0', '--work-dir', join(work, 'kill-op'), '--log-format', 'json'];
+  const child = spawn(process.execPath, args, { stdio: 'ignore' });
+  await new Promise((r) => setTimeout(r, 900));
+  child.kill('SIGKILL');
+  await new Promise((r) => child.once('exit', r));
+  const once = spawn(process.execPath, [...args, '--once'], { stdio: 'ignore' });
+  const code = await new Promise((r) => once.once('exit', r));
+  assert.equal(code, 0);
+  assert.deepEqual(await replicas(sb, ns), [4, 4, 4]);
+  for (const c of sb.clusters) {
+    const h = new KubeHttp({ server: c.server, ca: c.ca, token: c.adminToken });
+    try {
+      const deps = (await h.request<any>({ path: `/apis/apps/v1/namespaces/${ns}/deployments` })).body.items;
+      assert.equal(deps.length, 1, 'no duplicate objects');
+    } finally { h.close(); }
+  }
+});
