@@ -1,0 +1,36 @@
+// What reviewers read: the status commit message and the status files.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { parse } from 'yaml';
+import type { ReconcileResult } from '../../operator/cluster/reconcile-types.js';
+import { emptyAllocations } from '../../operator/core/model.js';
+import { commitMessage, statusFiles, type StatusInput } from '../../operator/report/status-tree.js';
+
+const cluster = (name: string, health: 'Ready' | 'Offline' = 'Ready') => ({
+  cluster: name, health, reason: health === 'Ready' ? 'ClusterReady' : 'ClusterNotReachable', message: '', objects: [], pruned: [], blocked: [], drift: [], errors: [],
+  counts: { inSync: 4, changed: 1, drifted: 0, missing: 0, failed: 0, blocked: 0 }, endpoints: {}, ...(health === 'Offline' ? { skipped: 'unreachable' as const } : {}),
+});
+const result = (clusters: ReturnType<typeof cluster>[]): ReconcileResult => ({
+  clusters, ingresses: [{ ref: { kind: 'Ingress', namespace: 'web', name: 'nginx' }, staticIp: 'ip', addresses: ['203.0.113.9'], shards: [{ cluster: 'a', ips: ['203.0.113.9'], backends: { 'k8s-be-30001--abc': 'HEALTHY' }, readyEndpoints: 3, totalEndpoints: 3 }] }],
+  replicas: [{ ref: { kind: 'Deployment', namespace: 'web', name: 'nginx' }, total: 6, plan: { a: 3, b: 3 }, overflow: {} }], allocations: emptyAllocations(), findings: [], renderFailed: false,
+});
+const input = (extra: Partial<StatusInput>): StatusInput => ({ revision: 'abcdef0123456789', appliedRevision: 'abcdef0123456789', repo: 'https://git.example/fleet.git', branch: 'main', findings: [], allocations: emptyAllocations(), ...extra });
+
+test('report: the commit message says how many clusters got the revision', () => {
+  assert.equal(commitMessage(input({ result: result([cluster('a'), cluster('b'), cluster('c')]) })), 'status: abcdef0 applied to 3/3 clusters');
+  assert.equal(commitMessage(input({ result: result([cluster('us-east1', 'Offline'), cluster('b'), cluster('c')]) })), 'status: abcdef0 applied to 2/3 clusters (us-east1 Offline)');
+});
+
+test('report: a broken revision names its first error and the revision that stays applied', () => {
+  const msg = commitMessage(input({ revision: '1111111aaaa', appliedRevision: '2222222bbbb', findings: [{ severity: 'error', code: 'YamlSyntax', message: 'YAML syntax error: bad', place: { file: 'manifests/a.yaml', line: 3, col: 7 } }] }));
+  assert.equal(msg, 'status: 1111111 not applied: manifests/a.yaml:3:7: error: YAML syntax error: bad; 2222222 stays applied');
+});
+
+test('report: the status tree has the files reviewers and the next render read, and no timestamps', () => {
+  const files = statusFiles(input({ result: result([cluster('a'), cluster('b')]) }));
+  assert.deepEqual([...files.keys()].sort(), ['README.md', 'allocations.yaml', 'clusters.yaml', 'drift.yaml', 'errors.yaml', 'ingresses/web/nginx.yaml']);
+  assert.deepEqual(parse(files.get('clusters.yaml')!).clusters[0].sync, { inSync: 5, drifted: 0, missing: 0, failed: 0, blocked: 0 });
+  assert.match(files.get('README.md')!, /Backends: `k8s-be-30001--abc`/);
+  assert.doesNotMatch([...files.values()].join('\n'), /\d{4}-\d\d-\d\dT\d\d:/, 'nothing that changes every tick');
+  assert.deepEqual(statusFiles(input({ result: result([cluster('a'), cluster('b')]) })), files, 'same state, same files');
+});
