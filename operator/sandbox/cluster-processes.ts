@@ -51,8 +51,9 @@ export function apiserverArgs(c: { etcd: string; name: string; port: number; dir
 }
 
 /** Start an apiserver process (first start or restart) and wait until /readyz answers ok. */
-export async function startApiserver(bins: Binaries, sandboxDir: string, st: { name: string; dir: string }, args: string[], token: string): Promise<{ rec: ProcessRecord; ca: string; server: string }> {
+export async function startApiserver(bins: Binaries, sandboxDir: string, st: { name: string; dir: string }, args: string[], token: string, track?: (rec: ProcessRecord) => void): Promise<{ rec: ProcessRecord; ca: string; server: string }> {
   const rec = startProcess(join(sandboxDir), `${st.name}-apiserver`, bins.paths['kube-apiserver']!, args);
+  track?.(rec);
   const port = args[args.indexOf('--secure-port') + 1]!;
   const server = `https://127.0.0.1:${port}`;
   const crt = join(st.dir, 'certs', 'apiserver.crt');
@@ -60,7 +61,7 @@ export async function startApiserver(bins: Binaries, sandboxDir: string, st: { n
   const ca = caFromServingChain(await readFile(crt, 'utf8'));
   const http = new KubeHttp({ server, ca, token }, 2000);
   try {
-    await waitFor(`cluster ${st.name}: kube-apiserver /readyz`, 60_000, async () => (await http.request({ path: '/readyz' })).status === 200, rec.log, rec.pid);
+    await waitFor(`cluster ${st.name}: kube-apiserver /readyz`, 120_000, async () => (await http.request({ path: '/readyz' })).status === 200, rec.log, rec.pid);
   } finally {
     http.close();
   }
@@ -81,7 +82,7 @@ function componentKubeconfig(name: string, server: string, ca: string, id: Ident
   return kubeconfig([{ context: name, server, ca, token: id.token, user: id.user }]);
 }
 
-export async function startCluster(opts: { bins: Binaries; sandboxDir: string; index: number; etcd: string; nodes: number; controllers: boolean; tmpDir: string }): Promise<ClusterState> {
+export async function startCluster(opts: { bins: Binaries; sandboxDir: string; index: number; etcd: string; nodes: number; controllers: boolean; tmpDir: string; track: (rec: ProcessRecord) => void }): Promise<ClusterState> {
   const name = clusterName(opts.index);
   const dir = join(opts.sandboxDir, 'clusters', name);
   await mkdir(join(dir, 'certs'), { recursive: true });
@@ -91,8 +92,9 @@ export async function startCluster(opts: { bins: Binaries; sandboxDir: string; i
   await writeFile(join(dir, 'sa.key'), serviceAccountKey(), { mode: 0o600 });
   const [apiPort, cmPort, schedPort] = await freePorts(3);
   const st = { name, dir };
-  const { rec, ca, server } = await startApiserver(opts.bins, opts.sandboxDir, st, apiserverArgs({ etcd: opts.etcd, name, port: apiPort!, dir }), ids.admin.token);
+  const { rec, ca, server } = await startApiserver(opts.bins, opts.sandboxDir, st, apiserverArgs({ etcd: opts.etcd, name, port: apiPort!, dir }), ids.admin.token, opts.track);
   const processes: Record<string, ProcessRecord> = { apiserver: rec };
+  const tracked = (...args: Parameters<typeof startProcess>) => { const r = startProcess(...args); opts.track(r); return r; };
   const http = new KubeHttp({ server, ca, token: ids.admin.token });
   try {
     await allowRestrictedUser(http, ids.restricted.user);
@@ -106,21 +108,21 @@ export async function startCluster(opts: { bins: Binaries; sandboxDir: string; i
     await writeFile(cmConfig, componentKubeconfig(name, server, ca, ids.controllerManager), { mode: 0o600 });
     await writeFile(schedConfig, componentKubeconfig(name, server, ca, ids.scheduler), { mode: 0o600 });
     await mkdir(join(dir, 'flexvolume'), { recursive: true });
-    processes['controller-manager'] = startProcess(opts.sandboxDir, `${name}-controller-manager`, opts.bins.paths['kube-controller-manager']!, [
+    processes['controller-manager'] = tracked(opts.sandboxDir, `${name}-controller-manager`, opts.bins.paths['kube-controller-manager']!, [
       '--kubeconfig', cmConfig, '--authentication-kubeconfig', cmConfig, '--authorization-kubeconfig', cmConfig,
       '--service-account-private-key-file', join(dir, 'sa.key'), '--root-ca-file', join(dir, 'ca.crt'),
       '--use-service-account-credentials', '--controllers=*', '--leader-elect=false',
       '--bind-address', '127.0.0.1', '--secure-port', String(cmPort), '--flex-volume-plugin-dir', join(dir, 'flexvolume'),
       '--node-monitor-grace-period', '20s', '--node-monitor-period', '2s', '--concurrent-deployment-syncs', '10', '--v', '0',
     ]);
-    processes.scheduler = startProcess(opts.sandboxDir, `${name}-scheduler`, opts.bins.paths['kube-scheduler']!, [
+    processes.scheduler = tracked(opts.sandboxDir, `${name}-scheduler`, opts.bins.paths['kube-scheduler']!, [
       '--kubeconfig', schedConfig, '--authentication-kubeconfig', schedConfig, '--authorization-kubeconfig', schedConfig,
       '--leader-elect=false', '--bind-address', '127.0.0.1', '--secure-port', String(schedPort), '--v', '0',
     ]);
     for (const [i, node] of nodeNames.entries()) {
       const cfg = join(dir, `${node}.kubeconfig`);
       await writeFile(cfg, componentKubeconfig(name, server, ca, ids.nodes[i]!), { mode: 0o600 });
-      processes[`node/${node}`] = startProcess(opts.sandboxDir, node, opts.bins.paths['hollow-node']!, ['--kubeconfig', cfg, '--name', node], { TMPDIR: opts.tmpDir });
+      processes[`node/${node}`] = tracked(opts.sandboxDir, node, opts.bins.paths['hollow-node']!, ['--kubeconfig', cfg, '--name', node], { TMPDIR: opts.tmpDir });
     }
   }
   return { name, server, ca, adminToken: ids.admin.token, restrictedToken: ids.restricted.token, nodes: nodeNames, dir, processes };
