@@ -32,6 +32,9 @@ interface Dir { [name: string]: Dir | string }
 
 export class StatusWriter {
   private readonly cache = {};
+  /** content -> blob oid and entries -> tree oid: an unchanged file or directory is not written again. */
+  private readonly blobs = new Map<string, string>();
+  private readonly trees = new Map<string, string>();
   constructor(readonly opts: StatusWriterOptions) {}
 
   private get auth() {
@@ -67,13 +70,27 @@ export class StatusWriter {
     const entries = [];
     for (const name of Object.keys(d).sort()) {
       const v = d[name]!;
-      if (typeof v === 'string') entries.push({ mode: '100644', path: name, type: 'blob' as const, oid: await git.writeBlob({ fs, dir: this.opts.dir, blob: new TextEncoder().encode(v) }) });
-      else entries.push({ mode: '040000', path: name, type: 'tree' as const, oid: await this.writeDir(v) });
+      if (typeof v === 'string') {
+        let oid = this.blobs.get(v);
+        if (!oid) {
+          oid = await git.writeBlob({ fs, dir: this.opts.dir, blob: new TextEncoder().encode(v) });
+          this.blobs.set(v, oid);
+        }
+        entries.push({ mode: '100644', path: name, type: 'blob' as const, oid });
+      } else entries.push({ mode: '040000', path: name, type: 'tree' as const, oid: await this.writeDir(v) });
     }
-    return git.writeTree({ fs, dir: this.opts.dir, tree: entries });
+    const key = entries.map((e) => `${e.mode} ${e.path} ${e.oid}`).join('\n');
+    let tree = this.trees.get(key);
+    if (!tree) {
+      tree = await git.writeTree({ fs, dir: this.opts.dir, tree: entries });
+      this.trees.set(key, tree);
+    }
+    return tree;
   }
 
   async writeTree(files: ReadonlyMap<string, string>): Promise<string> {
+    // Bounded memory for a long-running operator: forget old contents now and then.
+    if (this.blobs.size > 4 * files.size + 1000) { this.blobs.clear(); this.trees.clear(); }
     const root: Dir = {};
     for (const [path, text] of files) {
       const parts = path.split('/');
