@@ -204,6 +204,29 @@ test('relocation: a killed apiserver is Offline within one probe, its replicas m
   assert.deepEqual(reps, [4, 4, 4]);
 });
 
+test('shards: a cluster whose nodes stopped shows a shard without ready endpoints in status and doctor', async () => {
+  const sb = await sandbox();
+  const ns = uniqueNamespace('shard');
+  const c = sb.clusters.find((x) => x.name === 'europe-west1')!;
+  const node = c.nodes[0]!;
+  // Pin europe-west1's Pods to one node with an Override, then stop that node.
+  const pin = { apiVersion: 'gitfed.io/v1alpha1', kind: 'Override', metadata: { name: 'pin' }, spec: { resources: [{ kind: 'Deployment', name: 'web', namespace: ns }], clusters: { names: ['europe-west1'] }, patches: [{ op: 'add', path: '/spec/template/spec/nodeName', value: node }] } };
+  const dir = await writeFleet({ name: 'shard', clusters: CLUSTERS, files: { 'manifests/app.yaml': web(ns), 'policies/pin.yaml': [pin] } });
+  await reconcile(sb, dir);
+  const ready = async () => (await reconcile(sb, dir, { writes: 'none' })).ingresses[0]!.shards.find((s) => s.cluster === 'europe-west1')!;
+  await waitUntil('2 ready endpoints in europe-west1', 60_000, async () => (await ready()).readyEndpoints === 2);
+  await sb.faults.stopNode('europe-west1', node);
+  try {
+    await waitUntil('europe-west1 endpoints not ready', 120_000, async () => (await ready()).readyEndpoints === 0, 2000);
+    const status = await cli(['status', dir, '--kubeconfig', sb.kubeconfig, '--allocations', '/dev/null']);
+    assert.match(status.out, /europe-west1 +ip=\S+ +backend=\S+ +endpoints=0\/2 ready/);
+    const doctor = await cli(['doctor', dir, '--kubeconfig', sb.kubeconfig, '--allocations', '/dev/null']);
+    assert.match(doctor.out, new RegExp(`FAIL endpoints +Ingress ${ns}/web: no ready endpoints in europe-west1`));
+  } finally {
+    await sb.faults.startNode('europe-west1', node);
+  }
+});
+
 test('uid safety: a cluster with another uid and existing Ingresses is blocked, the others go on, doctor explains', async () => {
   const sb = await sandbox();
   const ns = uniqueNamespace('uid');

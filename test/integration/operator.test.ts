@@ -265,3 +265,54 @@ test('operator: after SIGKILL mid-apply a restart converges with no duplicates',
     } finally { h.close(); }
   }
 });
+
+test('leader election: of two operators only the leader writes; kill it and the other takes over', async () => {
+  const sb = await sandbox();
+  const ns = uniqueNamespace('ha');
+  const repo = await fleetRepo(sb, 'op-ha', ns);
+  const lease = uniqueNamespace('gitfed');
+  const logs: Record<string, string> = { a: '', b: '' };
+  const start = (id: string) => {
+    const p = spawn(process.execPath, ['bin/gitfed.js', 'run', '--repo', repo.url, '--kubeconfig', sb.kubeconfig, '--interval', '1s', '--listen', '127.0.0.1:0',
+      '--leader-elect', '--lease-context', 'us-east1', '--lease-name', lease, '--lease-duration', '3s', '--identity', id, '--work-dir', join(work, `ha-${id}`), '--log-format', 'json'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    p.stderr!.on('data', (d) => { logs[id] += d.toString(); });
+    return p;
+  };
+  const a = start('a');
+  const b = start('b');
+  try {
+    const leader = await waitUntil('a leader', 20_000, async () => (/became leader/.test(logs.a!) ? 'a' : /became leader/.test(logs.b!) ? 'b' : undefined));
+    const follower = leader === 'a' ? 'b' : 'a';
+    await waitUntil('first status commit', 20_000, async () => statusLog(repo.url)[0]?.includes('applied to 3/3') || undefined);
+    await new Promise((r) => setTimeout(r, 2000));
+    assert.match(logs[leader]!, /"msg":"new revision"/);
+    assert.doesNotMatch(logs[follower]!, /"msg":"new revision"|status committed/, 'the follower never applies or writes');
+    (leader === 'a' ? a : b).kill('SIGKILL');
+    const killedAt = Date.now();
+    await waitUntil('the follower takes over', 20_000, async () => /became leader/.test(logs[follower]!) || undefined, 200);
+    assert.ok(Date.now() - killedAt < 10_000, 'failover within a few lease durations');
+    const rev = repo.push('manifests/app.yaml', (await readFile(join(repo.clone, 'manifests/app.yaml'), 'utf8')).replace('replicas: 6', 'replicas: 3'), 'scale down');
+    await waitUntil('the new leader applies the next push', 30_000, async () => statusLog(repo.url)[0]?.startsWith(`status: ${rev.slice(0, 7)} applied`) || undefined, 500);
+    assert.deepEqual(await replicas(sb, ns), [1, 1, 1]);
+  } finally {
+    a.kill('SIGKILL');
+    b.kill('SIGKILL');
+  }
+});
+
+test('operator: --dir watches a local checkout and writes status files next to it', async () => {
+  const sb = await sandbox();
+  const ns = uniqueNamespace('dir');
+  const repo = await fleetRepo(sb, 'op-dir', ns);
+  const status = join(repo.clone, '.gitfed-status');
+  const p = spawn(process.execPath, ['bin/gitfed.js', 'run', '--dir', repo.clone, '--kubeconfig', sb.kubeconfig, '--interval', '1h', '--listen', '127.0.0.1:0', '--log-format', 'json'], { stdio: 'ignore' });
+  try {
+    await waitUntil('status files', 30_000, async () => (await readFile(join(status, 'COMMIT_MESSAGE'), 'utf8').catch(() => '')).includes('applied to 3/3') || undefined);
+    assert.deepEqual(await replicas(sb, ns), [2, 2, 2]);
+    await writeFile(join(repo.clone, 'manifests/app.yaml'), (await readFile(join(repo.clone, 'manifests/app.yaml'), 'utf8')).replace('replicas: 6', 'replicas: 9'));
+    await waitUntil('the edit is applied without waiting for the interval', 30_000, async () => (await replicas(sb, ns)).every((n) => n === 3) || undefined, 500);
+  } finally {
+    p.kill('SIGTERM');
+    await new Promise((r) => p.once('exit', r));
+  }
+});
