@@ -29,3 +29,8 @@ export function redact(text: string, auth?: GitAuth): string {
   if (auth?.password) out = out.split(auth.password).join('***');
   return out;
 }
+
+/** isomorphic-git's auth callbacks for a credential (none without one); a refused login is not retried. */
+export function authCallbacks(auth?: GitAuth): { onAuth?: () => GitAuth; onAuthFailure?: () => { cancel: true } } {
+  return auth ? { onAuth: () => ({ username: auth.username, password: auth.password }), onAuthFailure: () => ({ cancel: true as const }) } : {};
+}

@@ -3,7 +3,7 @@
 import * as fs from 'node:fs';
 import git from 'isomorphic-git';
 import http from 'isomorphic-git/http/node';
-import type { GitAuth } from './credentials.js';
+import { authCallbacks, type GitAuth } from './credentials.js';
 
 export const NOTES_REF = 'refs/notes/gitfed';
 
@@ -11,7 +11,6 @@ export async function writeNote(opts: { dir: string; url: string; auth?: GitAuth
   const ts = Math.floor((opts.now ?? Date.now()) / 1000);
   const who = { ...opts.author, timestamp: ts, timezoneOffset: 0 };
   await git.addNote({ fs, dir: opts.dir, ref: NOTES_REF, oid: opts.commit, note: opts.text.endsWith('\n') ? opts.text : opts.text + '\n', force: true, author: who, committer: who });
-  const a = opts.auth;
   // Notes are gitfed's own ref: this operator's view wins (only the leader writes).
-  await git.push({ fs, http, dir: opts.dir, remote: 'origin', ref: NOTES_REF, remoteRef: NOTES_REF, force: true, ...(a ? { onAuth: () => ({ username: a.username, password: a.password }) } : {}) });
+  await git.push({ fs, http, dir: opts.dir, remote: 'origin', ref: NOTES_REF, remoteRef: NOTES_REF, force: true, ...authCallbacks(opts.auth) });
 }

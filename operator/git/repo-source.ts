@@ -8,7 +8,7 @@ import git from 'isomorphic-git';
 import http from 'isomorphic-git/http/node';
 import type { FleetFile } from '../load/index.js';
 import { isFleetFile } from '../load/index.js';
-import type { GitAuth } from './credentials.js';
+import { authCallbacks, type GitAuth } from './credentials.js';
 
 export interface RepoOptions {
   url: string;
@@ -38,8 +38,7 @@ export class RepoSource {
   constructor(readonly opts: RepoOptions) {}
 
   get auth() {
-    const a = this.opts.auth;
-    return a ? { onAuth: () => ({ username: a.username, password: a.password }), onAuthFailure: () => ({ cancel: true as const }) } : {};
+    return authCallbacks(this.opts.auth);
   }
 
   /** Fetch the branch and return its head commit. */

@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import git, { Errors } from 'isomorphic-git';
 import http from 'isomorphic-git/http/node';
-import type { GitAuth } from './credentials.js';
+import { authCallbacks, type GitAuth } from './credentials.js';
 import { ensureRepo } from './repo-source.js';
 
 export interface StatusWriterOptions {
@@ -38,8 +38,7 @@ export class StatusWriter {
   constructor(readonly opts: StatusWriterOptions) {}
 
   private get auth() {
-    const a = this.opts.auth;
-    return a ? { onAuth: () => ({ username: a.username, password: a.password }), onAuthFailure: () => ({ cancel: true as const }) } : {};
+    return authCallbacks(this.opts.auth);
   }
 
   /** The remote status branch head, or undefined when it does not exist yet. */
