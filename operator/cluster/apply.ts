@@ -1,13 +1,13 @@
 // Server-side apply of one cluster's rendered objects, in order, with
 // bounded parallelism inside each rank, retries on throttling and server
 // errors, and no request at all for an object that already matches Git.
-import { diffObject, ownedMapPaths, type FieldDiff, type ManagedFieldsEntry } from '../core/diff.js';
+import type { FieldDiff } from '../core/diff.js';
 import { FIELD_MANAGER } from '../core/labels.js';
 import type { KubeObject, ObjectRef } from '../core/model.js';
 import { applyRank, keyOf, refOf } from '../core/object-keys.js';
-import { withListKeyDefaults } from '../core/ssa-defaults.js';
 import type { Connection } from './connect.js';
 import { statusMessage } from './kube-http.js';
+import { liveDiff, toApply } from './live-diff.js';
 
 export type ObjectAction = 'created' | 'updated' | 'adopted' | 'unchanged' | 'failed' | 'skipped';
 
@@ -54,13 +54,12 @@ export function describe(cluster: string, ref: ObjectRef): string {
 }
 
 async function applyOne(conn: Connection, desired: KubeObject, owned: Map<string, KubeObject>, opts: ApplyOptions): Promise<ObjectResult> {
-  const obj = withListKeyDefaults(desired);
+  const obj = toApply(desired);
   const ref = refOf(obj);
   const key = keyOf(ref);
   try {
     const live = owned.get(key) ?? (await getLive(conn, obj));
-    const mf = (live?.metadata as { managedFields?: ManagedFieldsEntry[] } | undefined)?.managedFields;
-    const diff = live ? diffObject(obj as Record<string, unknown>, live as Record<string, unknown>, ownedMapPaths(mf, FIELD_MANAGER)) : undefined;
+    const diff = live ? liveDiff(desired, live) : undefined;
     if (live && diff!.length === 0) return { ref, action: 'unchanged' };
     if (opts.onlyKeys && !opts.onlyKeys.has(key)) return { ref, action: 'skipped', ...(diff ? { diff } : {}) };
     const r = await ssa(conn, obj, opts);

@@ -5,12 +5,15 @@ import { KubeConfig } from '@kubernetes/client-node';
 import type { ClusterSpec } from '../core/model.js';
 import { Discovery } from './discovery.js';
 import { KubeHttp, type KubeEndpoint } from './kube-http.js';
+import type { WatchCache } from './watch-cache.js';
 
 export interface Connection {
   cluster: string;
   context: string;
   http: KubeHttp;
   discovery: Discovery;
+  /** Set by long-running callers (the operator): LISTs are served from watch caches. */
+  caches?: Map<string, WatchCache>;
 }
 
 export class KubeconfigError extends Error {
@@ -56,5 +59,9 @@ export async function connect(kubeconfigPath: string, clusters: readonly Cluster
 }
 
 export function closeAll(conns: Map<string, Connection | KubeconfigError>): void {
-  for (const c of conns.values()) if (!(c instanceof Error)) c.http.close();
+  for (const c of conns.values()) {
+    if (c instanceof Error) continue;
+    for (const w of c.caches?.values() ?? []) w.stop();
+    c.http.close();
+  }
 }

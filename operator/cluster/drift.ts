@@ -1,12 +1,11 @@
 // Field-level drift: for every object gitfed owns, which fields it set now
 // differ live, with Git's value, the live value and the field manager that
 // changed it. Objects deleted by hand are drift too.
-import { diffObject, formatPath, managerOf, ownedMapPaths, type ManagedFieldsEntry } from '../core/diff.js';
-import { FIELD_MANAGER } from '../core/labels.js';
+import { formatPath, managerOf } from '../core/diff.js';
 import type { DriftPolicy, KubeObject, ObjectRef } from '../core/model.js';
 import { keyOf, refOf } from '../core/object-keys.js';
 import { selectsResource } from '../core/selectors.js';
-import { withListKeyDefaults } from '../core/ssa-defaults.js';
+import { liveDiff, toApply } from './live-diff.js';
 
 export interface DriftedField {
   path: string;
@@ -33,7 +32,7 @@ export function driftMode(obj: KubeObject, policies: readonly DriftPolicy[]): 'r
 export function detectDrift(cluster: string, desired: readonly KubeObject[], owned: Map<string, KubeObject>, everOwned: ReadonlySet<string>, policies: readonly DriftPolicy[]): Drift[] {
   const out: Drift[] = [];
   for (const d of desired) {
-    const obj = withListKeyDefaults(d);
+    const obj = toApply(d);
     const ref = refOf(obj);
     const key = keyOf(ref);
     const live = owned.get(key);
@@ -42,8 +41,7 @@ export function detectDrift(cluster: string, desired: readonly KubeObject[], own
       if (everOwned.has(key)) out.push({ cluster, ref, kind: 'deleted', fields: [], mode });
       continue;
     }
-    const mf = (live.metadata as { managedFields?: ManagedFieldsEntry[] }).managedFields;
-    const diffs = diffObject(obj as Record<string, unknown>, live as Record<string, unknown>, ownedMapPaths(mf, FIELD_MANAGER));
+    const diffs = liveDiff(d, live);
     if (diffs.length === 0) continue;
     out.push({
       cluster, ref, kind: 'modified', mode,

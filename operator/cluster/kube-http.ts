@@ -96,8 +96,48 @@ export class KubeHttp {
     });
   }
 
+  /**
+   * A streaming GET (watch): calls onLine for each newline-delimited JSON
+   * event. Resolves when the server ends the stream; rejects on transport
+   * errors. Watches use their own connections, not the request pool.
+   */
+  stream(path: string, onLine: (line: string) => void, signal: AbortSignal): Promise<number> {
+    const headers: Record<string, string> = { accept: 'application/json', ...this.endpoint.headers };
+    if (this.endpoint.token) headers.authorization = `Bearer ${this.endpoint.token}`;
+    return new Promise((resolve, reject) => {
+      const req = httpsRequest({
+        protocol: 'https:', hostname: this.url.hostname, port: this.url.port || 443, path: this.url.pathname.replace(/\/$/, '') + path,
+        method: 'GET', headers, agent: this.watchAgent, signal,
+      }, (res) => {
+        let buf = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          buf += chunk;
+          let i: number;
+          while ((i = buf.indexOf('\n')) >= 0) {
+            const line = buf.slice(0, i);
+            buf = buf.slice(i + 1);
+            if (line.trim()) onLine(line);
+          }
+        });
+        res.on('end', () => resolve(res.statusCode ?? 0));
+        res.on('error', reject);
+      });
+      req.on('error', reject);
+      req.end();
+    });
+  }
+
+  private get watchAgent(): Agent {
+    this._watchAgent ??= new Agent({ keepAlive: false, ...(this.endpoint.ca ? { ca: this.endpoint.ca } : {}), ...(this.endpoint.clientCert ? { cert: this.endpoint.clientCert } : {}), ...(this.endpoint.clientKey ? { key: this.endpoint.clientKey } : {}), rejectUnauthorized: !this.endpoint.insecureSkipTlsVerify });
+    return this._watchAgent;
+  }
+
+  private _watchAgent?: Agent;
+
   close(): void {
     this.agent.destroy();
+    this._watchAgent?.destroy();
   }
 }
 

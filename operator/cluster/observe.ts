@@ -9,6 +9,7 @@ import { keyOf, refOf } from '../core/object-keys.js';
 import type { Connection } from './connect.js';
 import { probeHealth, type HealthProbe } from './health.js';
 import { statusMessage } from './kube-http.js';
+import { WatchCache } from './watch-cache.js';
 
 export interface EndpointCount {
   ready: number;
@@ -37,7 +38,17 @@ export const PRUNE_KINDS: Array<[string, string]> = [
 
 interface List<T = any> { items: T[] }
 
-async function list<T = any>(conn: Connection, path: string): Promise<T[]> {
+/** A LIST, from the connection's watch cache when it has one (the operator), else from the server. */
+async function list<T = any>(conn: Connection, path: string, apiVersion = 'v1', kind = ''): Promise<T[]> {
+  if (conn.caches) {
+    let cache = conn.caches.get(path);
+    if (!cache) {
+      cache = new WatchCache(conn.http, path, apiVersion, kind);
+      conn.caches.set(path, cache);
+      await cache.start().catch(() => undefined);
+    }
+    if (cache.synced) return cache.items() as T[];
+  }
   const r = await conn.http.request<List<T>>({ path });
   if (r.status !== 200) throw new Error(`GET ${path}: ${statusMessage(r)}`);
   return r.body.items ?? [];
@@ -70,21 +81,21 @@ export async function observeCluster(conn: Connection, opts: ObserveOptions): Pr
   };
   await Promise.all([
     step('services', async () => {
-      for (const s of await list(conn, '/api/v1/services')) {
+      for (const s of await list(conn, '/api/v1/services', 'v1', 'Service')) {
         for (const p of s.spec?.ports ?? []) {
           if (p.nodePort) live.observation.nodePorts.push({ port: p.nodePort, namespace: s.metadata.namespace, service: s.metadata.name, servicePort: p.name ?? String(p.port) });
         }
       }
     }),
     step('ingress-uid ConfigMap', async () => {
-      const r = await conn.http.request<{ data?: Record<string, string> }>({ path: `/api/v1/namespaces/${INGRESS_UID_NAMESPACE}/configmaps/${INGRESS_UID_NAME}` });
-      if (r.status === 200) {
-        const d = r.body.data ?? {};
+      const [cm] = await list<{ data?: Record<string, string> }>(conn, `/api/v1/namespaces/${INGRESS_UID_NAMESPACE}/configmaps?fieldSelector=${encodeURIComponent(`metadata.name=${INGRESS_UID_NAME}`)}`, 'v1', 'ConfigMap');
+      if (cm) {
+        const d = cm.data ?? {};
         live.observation.ingressUid = { ...(d.uid ? { uid: d.uid } : {}), ...(d['provider-uid'] ? { providerUid: d['provider-uid'] } : {}) };
-      } else if (r.status !== 404) throw new Error(statusMessage(r));
+      }
     }),
     step('ingresses', async () => {
-      for (const i of await list(conn, '/apis/networking.k8s.io/v1/ingresses')) {
+      for (const i of await list(conn, '/apis/networking.k8s.io/v1/ingresses', 'networking.k8s.io/v1', 'Ingress')) {
         const cls = i.metadata.annotations?.[INGRESS_CLASS_ANNOTATION] ?? i.spec?.ingressClassName;
         live.observation.ingresses.push({
           namespace: i.metadata.namespace, name: i.metadata.name, ...(cls ? { ingressClass: cls } : {}),
@@ -95,7 +106,7 @@ export async function observeCluster(conn: Connection, opts: ObserveOptions): Pr
     }),
     step('endpoints', async () => {
       const pods = new Map<string, { ready: Set<string>; all: Set<string> }>();
-      for (const s of await list(conn, '/apis/discovery.k8s.io/v1/endpointslices')) {
+      for (const s of await list(conn, '/apis/discovery.k8s.io/v1/endpointslices', 'discovery.k8s.io/v1', 'EndpointSlice')) {
         const svc = s.metadata.labels?.['kubernetes.io/service-name'];
         if (!svc) continue;
         const k = `${s.metadata.namespace}/${svc}`;
@@ -113,7 +124,7 @@ export async function observeCluster(conn: Connection, opts: ObserveOptions): Pr
       await Promise.all(opts.kinds.map(async ([apiVersion, kind]) => {
         const info = await conn.discovery.resource(apiVersion, kind).catch(() => undefined);
         if (!info) return;
-        for (const o of await list<KubeObject>(conn, `${collectionPath(info.groupVersion, info.name)}?labelSelector=${selector}`)) {
+        for (const o of await list<KubeObject>(conn, `${collectionPath(info.groupVersion, info.name)}?labelSelector=${selector}`, apiVersion, kind)) {
           o.apiVersion ??= apiVersion;
           o.kind ??= kind;
           live.owned.set(keyOf(refOf(o)), o);
@@ -130,9 +141,9 @@ export async function observeCluster(conn: Connection, opts: ObserveOptions): Pr
 /** Deployments and ReplicaSets with replicas, and Pods stuck Unschedulable (capacity). */
 async function workloads(conn: Connection, opts: ObserveOptions): Promise<ObservedWorkload[]> {
   const [deps, rss, pending] = await Promise.all([
-    list(conn, '/apis/apps/v1/deployments'),
-    list(conn, '/apis/apps/v1/replicasets'),
-    list(conn, `/api/v1/pods?fieldSelector=${encodeURIComponent('status.phase=Pending')}`),
+    list(conn, '/apis/apps/v1/deployments', 'apps/v1', 'Deployment'),
+    list(conn, '/apis/apps/v1/replicasets', 'apps/v1', 'ReplicaSet'),
+    list(conn, `/api/v1/pods?fieldSelector=${encodeURIComponent('status.phase=Pending')}`, 'v1', 'Pod'),
   ]);
   const now = opts.now ?? Date.now();
   const threshold = opts.unschedulableAfterMs ?? 60_000;

@@ -155,6 +155,8 @@ export class Operator {
         if (fresh) {
           if (this.connections) closeAll(this.connections);
           this.connections = await connect(this.opts.kubeconfig, good.fleet.clusters);
+          // A long-running operator keeps watch caches: quiet ticks send no LISTs.
+          for (const c of this.connections.values()) if (!(c instanceof Error)) c.caches = new Map();
           this.connectionsFor = JSON.stringify(good.fleet.clusters.map((c) => [c.name, c.context]));
         }
         result = await reconcileFleet({

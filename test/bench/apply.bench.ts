@@ -92,6 +92,8 @@ try {
   const big = fleetOf('bench-big', names, objects('bench-big', 1000));
   await reconcileFleet({ fleet: big, kubeconfigPath: sb.kubeconfig, allocations: emptyAllocations(), dryRun: false, prune: false, writes: 'all' });
   const bigConns = await connect(sb.kubeconfig, big.clusters);
+  // As the operator runs: watch caches per cluster (the first pass fills them).
+  for (const c of bigConns.values()) if (!(c instanceof Error)) c.caches = new Map();
   await reconcileFleet({ fleet: big, kubeconfigPath: sb.kubeconfig, allocations: emptyAllocations(), dryRun: false, prune: false, writes: 'all', connections: bigConns }); // warm connections and discovery
   const runs: number[] = [];
   for (let i = 0; i < 3; i++) {
@@ -101,7 +103,7 @@ try {
   }
   const bigWrites = [...bigConns.values()].reduce((n, c) => n + (c instanceof Error ? 0 : c.http.writes), 0);
   closeAll(bigConns);
-  console.log(`  no-op reconcile 1000 objects x ${CLUSTERS} clusters: best ${Math.min(...runs).toFixed(0)} ms of ${runs.map((r) => r.toFixed(0)).join('/')} ms, ${bigWrites} writes (target <= 200 ms, 0 writes)`);
+  console.log(`  no-op reconcile 1000 objects x ${CLUSTERS} clusters (operator, watch caches): best ${Math.min(...runs).toFixed(0)} ms of ${runs.map((r) => r.toFixed(0)).join('/')} ms, ${bigWrites} writes (target <= 200 ms, 0 writes)`);
   void ms;
 } finally {
   await sb.stop();
