@@ -58,7 +58,10 @@ async function applyOne(conn: Connection, desired: KubeObject, owned: Map<string
   const ref = refOf(obj);
   const key = keyOf(ref);
   try {
-    const live = owned.get(key) ?? (await getLive(conn, obj));
+    // Not owned yet: a real apply needs no GET first (SSA creates or adopts,
+    // and answers 201 or 200); a plan GETs to show what adoption would change.
+    const owns = owned.get(key);
+    const live = owns ?? (opts.dryRun || opts.onlyKeys ? await getLive(conn, obj) : undefined);
     const diff = live ? liveDiff(desired, live) : undefined;
     if (live && diff!.length === 0) return { ref, action: 'unchanged' };
     if (opts.onlyKeys && !opts.onlyKeys.has(key)) return { ref, action: 'skipped', ...(diff ? { diff } : {}) };
@@ -69,7 +72,7 @@ async function applyOne(conn: Connection, desired: KubeObject, owned: Map<string
       const hint = r.status === 409 ? ' (another field manager owns these fields; a DriftPolicy with mode: heal takes them back)' : '';
       return { ref, action: 'failed', error: `${describe(conn.cluster, ref)}: ${r.status ? `HTTP ${r.status}: ` : ''}${r.message}${hint}`, ...(diff ? { diff } : {}) };
     }
-    const action: ObjectAction = !live ? 'created' : owned.has(key) ? 'updated' : 'adopted';
+    const action: ObjectAction = owns ? 'updated' : (live ? false : r.status === 201) ? 'created' : 'adopted';
     return { ref, action, ...(diff ? { diff } : {}) };
   } catch (e) {
     return { ref, action: 'failed', error: `${describe(conn.cluster, ref)}: ${(e as Error).message}` };

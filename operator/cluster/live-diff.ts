@@ -8,6 +8,7 @@ import { withListKeyDefaults } from '../core/ssa-defaults.js';
 
 const defaulted = new WeakMap<KubeObject, KubeObject>();
 const diffs = new WeakMap<KubeObject, { desired: KubeObject; diff: FieldDiff[] }>();
+const owned = new WeakMap<KubeObject, ReturnType<typeof ownedMapPaths>>();
 
 /** The object as gitfed sends it (rendered objects are never mutated, so this is cached). */
 export function toApply(desired: KubeObject): KubeObject {
@@ -22,8 +23,12 @@ export function toApply(desired: KubeObject): KubeObject {
 export function liveDiff(desired: KubeObject, live: KubeObject): FieldDiff[] {
   const hit = diffs.get(live);
   if (hit && hit.desired === desired) return hit.diff;
-  const mf = (live.metadata as { managedFields?: ManagedFieldsEntry[] }).managedFields;
-  const diff = diffObject(toApply(desired) as Record<string, unknown>, live as Record<string, unknown>, ownedMapPaths(mf, FIELD_MANAGER));
+  let paths = owned.get(live);
+  if (!paths) {
+    paths = ownedMapPaths((live.metadata as { managedFields?: ManagedFieldsEntry[] }).managedFields, FIELD_MANAGER);
+    owned.set(live, paths);
+  }
+  const diff = diffObject(toApply(desired) as Record<string, unknown>, live as Record<string, unknown>, paths);
   diffs.set(live, { desired, diff });
   return diff;
 }

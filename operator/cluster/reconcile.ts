@@ -59,7 +59,8 @@ async function reconcileCluster(conn: Connection, live: LiveCluster, objects: Ku
   };
   if (skipped) return base;
   const last = opts.lastApplied?.get(conn.cluster);
-  const json = new Map(objects.map((o) => [keyOf(refOf(o)), JSON.stringify(o)]));
+  // Only the operator tracks what it applied (to tell Git's changes from drift).
+  const json = new Map(opts.lastApplied ? objects.map((o) => [keyOf(refOf(o)), JSON.stringify(o)]) : []);
   // When Git (or the replica plan) changed an object since gitfed last applied
   // it, a difference live is that change, not drift.
   const drift = detectDrift(conn.cluster, objects, live.owned, opts.everOwned?.get(conn.cluster) ?? new Set(), opts.fleet.driftPolicies)
