@@ -3,6 +3,7 @@
 // only when the content changed. A push rejected because someone else moved
 // the branch is retried on top of their commit, so exactly one status commit
 // lands and nothing is lost.
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import git, { Errors } from 'isomorphic-git';
 import http from 'isomorphic-git/http/node';
@@ -32,9 +33,14 @@ interface Dir { [name: string]: Dir | string }
 
 export class StatusWriter {
   private readonly cache = {};
-  /** content -> blob oid and entries -> tree oid: an unchanged file or directory is not written again. */
-  private readonly blobs = new Map<string, string>();
+  /**
+   * Blob oids already in the local object store (from the status branch as
+   * fetched, or written before) and tree oids by their entries: an unchanged
+   * file or directory is hashed, not written again, also after a restart.
+   */
+  private readonly known = new Set<string>();
   private readonly trees = new Map<string, string>();
+  private learned?: string;
   constructor(readonly opts: StatusWriterOptions) {}
 
   private get auth() {
@@ -70,10 +76,11 @@ export class StatusWriter {
     for (const name of Object.keys(d).sort()) {
       const v = d[name]!;
       if (typeof v === 'string') {
-        let oid = this.blobs.get(v);
-        if (!oid) {
-          oid = await git.writeBlob({ fs, dir: this.opts.dir, blob: new TextEncoder().encode(v) });
-          this.blobs.set(v, oid);
+        const bytes = new TextEncoder().encode(v);
+        let oid = blobOid(bytes);
+        if (!this.known.has(oid)) {
+          oid = await git.writeBlob({ fs, dir: this.opts.dir, blob: bytes });
+          this.known.add(oid);
         }
         entries.push({ mode: '100644', path: name, type: 'blob' as const, oid });
       } else entries.push({ mode: '040000', path: name, type: 'tree' as const, oid: await this.writeDir(v) });
@@ -88,8 +95,8 @@ export class StatusWriter {
   }
 
   async writeTree(files: ReadonlyMap<string, string>): Promise<string> {
-    // Bounded memory for a long-running operator: forget old contents now and then.
-    if (this.blobs.size > 4 * files.size + 1000) { this.blobs.clear(); this.trees.clear(); }
+    // Bounded memory for a long-running operator: forget old objects now and then.
+    if (this.known.size > 4 * files.size + 1000) { this.known.clear(); this.trees.clear(); this.learned = undefined; }
     const root: Dir = {};
     for (const [path, text] of files) {
       const parts = path.split('/');
@@ -100,11 +107,28 @@ export class StatusWriter {
     return this.writeDir(root);
   }
 
+  /** Remember the blobs of the branch's current tree (they are in the local store after the fetch). */
+  private async learn(commit: string): Promise<void> {
+    if (this.learned === commit) return;
+    const walk = async (oid: string): Promise<void> => {
+      const { tree } = await git.readTree({ fs, dir: this.opts.dir, oid, cache: this.cache });
+      for (const e of tree) {
+        if (e.type === 'blob') this.known.add(e.oid);
+        else if (e.type === 'tree') await walk(e.oid);
+      }
+    };
+    const { commit: c } = await git.readCommit({ fs, dir: this.opts.dir, oid: commit, cache: this.cache });
+    await walk(c.tree);
+    this.learned = commit;
+  }
+
   async write(files: ReadonlyMap<string, string>, message: string): Promise<WriteResult> {
+    const head = await this.remoteHead();
+    if (head) await this.learn(head);
     const tree = await this.writeTree(files);
     const max = this.opts.maxAttempts ?? 5;
     for (let attempt = 1; ; attempt++) {
-      const parent = await this.remoteHead();
+      const parent = attempt === 1 ? head : await this.remoteHead();
       if (parent) {
         const { commit } = await git.readCommit({ fs, dir: this.opts.dir, oid: parent, cache: this.cache });
         if (commit.tree === tree) return { committed: false, attempts: attempt };
@@ -126,4 +150,9 @@ export class StatusWriter {
       }
     }
   }
+}
+
+/** Git's object id of a blob: sha1("blob <size>\0" + content). */
+function blobOid(bytes: Uint8Array): string {
+  return createHash('sha1').update(`blob ${bytes.byteLength}\0`).update(bytes).digest('hex');
 }

@@ -75,7 +75,12 @@ try {
   t0 = performance.now();
   await writer.write(files, 'status: one file changed');
   const second = performance.now() - t0;
-  console.log(`status commit over a 2,000-file tree: first ${first.toFixed(0)} ms, next (one file changed) ${second.toFixed(0)} ms (target <= 1000 ms)`);
+  const restarted = new StatusWriter({ dir: join(work, 'status'), url: sb.git.url, branch: 'gitfed/big-status', author: { name: 'gitfed', email: 'gitfed@localhost' } });
+  files.set('ingresses/ns-1/ing-1.yaml', 'changed: again\n');
+  t0 = performance.now();
+  await restarted.write(files, 'status: after a restart');
+  const third = performance.now() - t0;
+  console.log(`status commit over a 2,000-file tree: one file changed ${second.toFixed(0)} ms; the same after an operator restart ${third.toFixed(0)} ms (target <= 1000 ms); the very first commit of a new 2,000-file tree ${first.toFixed(0)} ms`);
 } finally {
   await sb.stop();
   await rm(work, { recursive: true, force: true });
