@@ -82,7 +82,7 @@ async function applyOne(conn: Connection, desired: KubeObject, owned: Map<string
 /** Apply in rank order (namespaces, uid ConfigMap, Services, workloads, Ingresses); parallel within a rank. */
 export async function applyCluster(conn: Connection, objects: readonly KubeObject[], owned: Map<string, KubeObject>, opts: ApplyOptions): Promise<ObjectResult[]> {
   const results: ObjectResult[] = [];
-  const limit = opts.concurrency ?? 16;
+  const limit = opts.concurrency ?? 32;
   let i = 0;
   while (i < objects.length) {
     const rank = applyRank(objects[i]!);

@@ -51,7 +51,7 @@ export class KubeHttp {
     this.url = new URL(endpoint.server);
     this.agent = new Agent({
       keepAlive: true,
-      maxSockets: 32,
+      maxSockets: 64,
       ...(endpoint.ca ? { ca: endpoint.ca } : {}),
       ...(endpoint.clientCert ? { cert: endpoint.clientCert } : {}),
       ...(endpoint.clientKey ? { key: endpoint.clientKey } : {}),
