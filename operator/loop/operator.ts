@@ -63,8 +63,6 @@ export class Operator {
   private connectionsFor?: string;
   private running?: Promise<TickResult>;
   private again = false;
-  /** Status not yet written (git was down): retried on the next tick. */
-  private pendingStatus?: { files: Map<string, string>; message: string };
   ticks = 0;
   firstTickDone = false;
 
@@ -200,11 +198,10 @@ export class Operator {
     }
   }
 
+  /** A status that could not be pushed is simply recomputed and written on the next tick. */
   private async writeStatus(files: Map<string, string>, message: string): Promise<boolean> {
-    this.pendingStatus = { files, message };
     try {
       const r = await this.opts.sink.write(files, message);
-      this.pendingStatus = undefined;
       if (r.committed) this.opts.log.info('status committed', { message, commit: short(r.oid) });
       return r.committed;
     } catch (e) {

@@ -20,7 +20,6 @@ import { startSandbox } from '../../operator/sandbox/index.js';
 import { sourced } from '../helpers/fleet-builder.js';
 
 const CLUSTERS = Number(process.env.BENCH_CLUSTERS ?? 10);
-const ms = (t0: number) => `${(performance.now() - t0).toFixed(0)} ms`;
 
 function objects(ns: string, n: number): KubeObject[] {
   const out: KubeObject[] = [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }];
@@ -104,7 +103,6 @@ try {
   const bigWrites = [...bigConns.values()].reduce((n, c) => n + (c instanceof Error ? 0 : c.http.writes), 0);
   closeAll(bigConns);
   console.log(`  no-op reconcile 1000 objects x ${CLUSTERS} clusters (operator, watch caches): best ${Math.min(...runs).toFixed(0)} ms of ${runs.map((r) => r.toFixed(0)).join('/')} ms, ${bigWrites} writes (target <= 200 ms, 0 writes)`);
-  void ms;
 } finally {
   await sb.stop();
   await rm(work, { recursive: true, force: true });
