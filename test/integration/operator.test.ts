@@ -316,3 +316,30 @@ test('operator: --dir watches a local checkout and writes status files next to i
     await new Promise((r) => p.once('exit', r));
   }
 });
+
+test('operator: --path reads the fleet from a subdirectory of the repo', async () => {
+  const sb = await sandbox();
+  const ns = uniqueNamespace('sub');
+  const url = await sb.git.createRepo('op-subdir');
+  const src = join(work, 'subdir-src');
+  const root = join(src, 'envs', 'prod');
+  execFileSync('mkdir', ['-p', join(root, 'clusters'), join(root, 'manifests'), join(src, 'manifests')]);
+  await writeFile(join(root, 'clusters', 'c.yaml'), CLUSTERS.map((c) => stringify({ apiVersion: 'gitfed.io/v1alpha1', kind: 'Cluster', metadata: { name: c }, spec: { gce: { project: 'sub', zone: ZONES[c] } } })).join('---\n'));
+  await writeFile(join(root, 'manifests', 'app.yaml'), [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'prod', namespace: ns }, data: { env: 'prod' } }].map((o) => stringify(o)).join('---\n'));
+  // Outside the fleet path: must be ignored (it would be an error if read).
+  await writeFile(join(src, 'manifests', 'broken.yaml'), 'this: is: not: yaml: [\n');
+  sh(work, 'init', '-q', '-b', 'main', src);
+  sh(src, 'add', '.');
+  sh(src, 'commit', '-q', '-m', 'monorepo');
+  sh(src, 'push', '-q', url, 'main');
+  const ends = gitEnds({ url, branch: 'main', path: 'envs/prod', statusBranch: 'gitfed/status', workDir: join(work, 'subdir-op'), author: { name: 'gitfed', email: 'gitfed@localhost' } });
+  const op = new Operator({ ...ends, kubeconfig: sb.kubeconfig, prune: false, log: createLogger({ format: 'json', level: 'error', write: () => undefined }), metrics: new Metrics() });
+  try {
+    const r = await op.tick();
+    assert.equal(r.applied, true, r.error);
+    const h = new KubeHttp({ server: sb.clusters[1]!.server, ca: sb.clusters[1]!.ca, token: sb.clusters[1]!.adminToken });
+    try { assert.equal((await h.request<any>({ path: `/api/v1/namespaces/${ns}/configmaps/prod` })).body.data.env, 'prod'); } finally { h.close(); }
+  } finally {
+    op.close();
+  }
+});
