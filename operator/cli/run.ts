@@ -23,7 +23,9 @@ const HELP = `usage:
 
 options:
   --status-branch B        branch for status commits (default gitfed/status)
-  --status-dir D           with --dir: where status files go (default DIR/.gitfed-status)
+  --status-dir D           with --repo: commit status into directory D of the watched branch instead
+                           (the loader ignores it; gitfed's own commits never trigger an apply);
+                           with --dir: where status files go (default DIR/.gitfed-status)
   --listen HOST:PORT       /webhook, /healthz, /readyz, /metrics (default 127.0.0.1:8080; port 0 = any)
   --webhook-secret-file F  secret for GitHub/Gitea signatures and GitLab tokens
   --git-credentials-file F "user:password" or a token (else GITFED_GIT_TOKEN or GITFED_GIT_USERNAME/PASSWORD)
@@ -59,7 +61,8 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
       const auth = loadGitAuth(io.env, v['git-credentials-file'] as string | undefined);
       const url = v.repo as string;
       const workDir = resolve(io.cwd, (v['work-dir'] as string) ?? join(io.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'gitfed', 'repos', createHash('sha256').update(url).digest('hex').slice(0, 16)));
-      ends = gitEnds({ url, branch: (v.branch as string) ?? 'main', ...(v.path ? { path: v.path as string } : {}), statusBranch: (v['status-branch'] as string) ?? 'gitfed/status', workDir, ...(auth ? { auth } : {}), author });
+      if (v['status-dir'] && /[/\\]|^\.\.?$/.test(v['status-dir'] as string)) throw new UsageError('gitfed run: with --repo, --status-dir is one top-level directory name of the watched branch, like .gitfed-status');
+      ends = gitEnds({ url, branch: (v.branch as string) ?? 'main', ...(v.path ? { path: v.path as string } : {}), statusBranch: (v['status-branch'] as string) ?? 'gitfed/status', ...(v['status-dir'] ? { statusDir: v['status-dir'] as string } : {}), workDir, ...(auth ? { auth } : {}), author });
     } else {
       const dir = resolve(io.cwd, v.dir as string);
       const statusDir = resolve(io.cwd, (v['status-dir'] as string) ?? join(dir, '.gitfed-status'));

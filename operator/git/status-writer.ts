@@ -21,6 +21,12 @@ export interface StatusWriterOptions {
   now?: () => number;
   /** Called right before each push (tests use it to race a concurrent commit). */
   beforePush?: (attempt: number) => Promise<void>;
+  /**
+   * Write the status into this top-level directory of `branch` (e.g. the
+   * watched branch itself), keeping the rest of its tree, instead of making
+   * the status the branch's whole tree.
+   */
+  subdir?: string;
 }
 
 export interface WriteResult {
@@ -64,7 +70,8 @@ export class StatusWriter {
     const head = await this.remoteHead();
     if (!head) return undefined;
     try {
-      const { blob } = await git.readBlob({ fs, dir: this.opts.dir, oid: head, filepath: path, cache: this.cache });
+      const filepath = this.opts.subdir ? `${this.opts.subdir}/${path}` : path;
+      const { blob } = await git.readBlob({ fs, dir: this.opts.dir, oid: head, filepath, cache: this.cache });
       return new TextDecoder().decode(blob);
     } catch {
       return undefined;
@@ -122,13 +129,27 @@ export class StatusWriter {
     this.learned = commit;
   }
 
+  /** The branch's tree with `subdir` replaced by the status tree. */
+  private async graft(parent: string | undefined, status: string): Promise<string> {
+    const sub = this.opts.subdir!;
+    let entries: Array<{ mode: string; path: string; oid: string; type: 'blob' | 'tree' | 'commit' }> = [];
+    if (parent) {
+      const { commit } = await git.readCommit({ fs, dir: this.opts.dir, oid: parent, cache: this.cache });
+      entries = (await git.readTree({ fs, dir: this.opts.dir, oid: commit.tree, cache: this.cache })).tree.filter((e) => e.path !== sub);
+    }
+    entries.push({ mode: '040000', path: sub, oid: status, type: 'tree' });
+    entries.sort((a, b) => (a.path < b.path ? -1 : 1));
+    return git.writeTree({ fs, dir: this.opts.dir, tree: entries });
+  }
+
   async write(files: ReadonlyMap<string, string>, message: string): Promise<WriteResult> {
     const head = await this.remoteHead();
     if (head) await this.learn(head);
-    const tree = await this.writeTree(files);
+    const statusTree = await this.writeTree(files);
     const max = this.opts.maxAttempts ?? 5;
     for (let attempt = 1; ; attempt++) {
       const parent = attempt === 1 ? head : await this.remoteHead();
+      const tree = this.opts.subdir ? await this.graft(parent, statusTree) : statusTree;
       if (parent) {
         const { commit } = await git.readCommit({ fs, dir: this.opts.dir, oid: parent, cache: this.cache });
         if (commit.tree === tree) return { committed: false, attempts: attempt };

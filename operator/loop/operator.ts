@@ -13,6 +13,13 @@ import { parseAllocations } from '../core/state-files.js';
 import type { FleetFile } from '../load/index.js';
 import { loadFleetFiles } from '../load/index.js';
 import { commitMessage, short, statusFiles, type StatusInput } from '../report/status-tree.js';
+import { createHash } from 'node:crypto';
+
+function filesHash(files: readonly FleetFile[]): string {
+  const h = createHash('sha1');
+  for (const f of [...files].sort((a, b) => (a.path < b.path ? -1 : 1))) h.update(f.path).update('\0').update(f.content).update('\0');
+  return h.digest('hex');
+}
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
 
@@ -53,6 +60,8 @@ export interface TickResult {
 
 export class Operator {
   private lastSeen?: string;
+  /** Hash of the fleet files of lastSeen: a commit that changes nothing in them (e.g. gitfed's own status commit) is not a new revision. */
+  private lastFilesHash?: string;
   private lastGood?: { revision: string; fleet: Fleet; findings: Finding[] };
   private headFindings: Finding[] = [];
   private allocations: Allocations = emptyAllocations();
@@ -132,9 +141,16 @@ export class Operator {
         if (!this.lastGood) return { applied: false, statusCommitted: false, error: (e as Error).message };
         revision = this.lastSeen!;
       }
-      const isNew = revision !== this.lastSeen;
+      let isNew = revision !== this.lastSeen;
+      let files: FleetFile[] = [];
       if (isNew) {
-        const loaded = loadFleetFiles(await source.files(revision));
+        files = await source.files(revision);
+        const hash = filesHash(files);
+        if (hash === this.lastFilesHash) { revision = this.lastSeen!; isNew = false; }
+        this.lastFilesHash = hash;
+      }
+      if (isNew) {
+        const loaded = loadFleetFiles(files);
         this.headFindings = loaded.findings;
         this.lastSeen = revision;
         if (hasErrors(loaded.findings)) {

@@ -17,6 +17,8 @@ export interface GitEndsOptions {
   branch: string;
   path?: string;
   statusBranch: string;
+  /** Commit the status into this directory of the watched branch instead of a status branch. */
+  statusDir?: string;
   workDir: string;
   auth?: GitAuth;
   author: { name: string; email: string };
@@ -24,7 +26,10 @@ export interface GitEndsOptions {
 
 export function gitEnds(o: GitEndsOptions): { source: RevisionSource; sink: StatusSink } {
   const repo = new RepoSource({ url: o.url, branch: o.branch, dir: o.workDir, ...(o.auth ? { auth: o.auth } : {}), ...(o.path ? { path: o.path } : {}) });
-  const writer = new StatusWriter({ dir: o.workDir, url: o.url, branch: o.statusBranch, author: o.author, ...(o.auth ? { auth: o.auth } : {}) });
+  const writer = new StatusWriter({
+    dir: o.workDir, url: o.url, author: o.author, ...(o.auth ? { auth: o.auth } : {}),
+    ...(o.statusDir ? { branch: o.branch, subdir: o.statusDir } : { branch: o.statusBranch }),
+  });
   const clean = (e: unknown) => new Error(redact((e as Error).message, o.auth));
   return {
     source: {

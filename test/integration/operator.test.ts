@@ -343,3 +343,35 @@ test('operator: --path reads the fleet from a subdirectory of the repo', async (
     op.close();
   }
 });
+
+test('operator: status committed into a directory of the watched branch never triggers an apply', async () => {
+  const sb = await sandbox();
+  const ns = uniqueNamespace('indir');
+  const repo = await fleetRepo(sb, 'op-indir', ns);
+  const ends = gitEnds({ url: repo.url, branch: 'main', statusBranch: 'unused', statusDir: '.gitfed-status', workDir: join(work, 'indir-op'), author: { name: 'gitfed', email: 'gitfed@localhost' } });
+  const op = new Operator({ ...ends, kubeconfig: sb.kubeconfig, prune: false, log: createLogger({ format: 'json', level: 'error', write: () => undefined }), metrics: new Metrics() });
+  const mainLog = () => {
+    const dir = join(work, `indir-view-${Math.random().toString(36).slice(2)}`);
+    sh(work, 'clone', '-q', repo.url, dir);
+    return { subjects: sh(dir, 'log', '--format=%s', 'main').trim().split('\n'), readme: sh(dir, 'show', 'main:.gitfed-status/README.md') };
+  };
+  try {
+    const first = await op.tick();
+    assert.equal(first.applied, true);
+    const after1 = mainLog();
+    assert.match(after1.subjects[0]!, /^status: [0-9a-f]{7} applied to 3\/3 clusters$/);
+    assert.equal(after1.subjects[1], 'fleet');
+    assert.match(after1.readme, /# gitfed fleet status/);
+    // gitfed's own commit is the new head: not a new revision, nothing applied.
+    await waitUntil('status settles', 60_000, async () => { const r = await op.tick(); return !r.applied && !r.statusCommitted ? r : undefined; });
+    const writes = op.writes();
+    const commits = mainLog().subjects.length;
+    const quiet = await op.tick();
+    assert.equal(quiet.applied, false);
+    assert.equal(quiet.statusCommitted, false);
+    assert.equal(op.writes(), writes);
+    assert.equal(mainLog().subjects.length, commits);
+  } finally {
+    op.close();
+  }
+});
