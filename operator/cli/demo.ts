@@ -108,7 +108,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
       say('$ kubectl get deploy,svc,ingress -n web   (in each cluster: same objects, one nodePort, replicas split 16/17/17)');
       for (const c of sb.clusters) {
         say(`  [${c.name}]`);
-        say(execFileSync('kubectl', ['--kubeconfig', sb.kubeconfig, '--context', c.context, '-n', 'web', 'get', 'deploy,svc,ingress', '-o', 'wide'], { encoding: 'utf8' }).trimEnd().replace(/^/gm, '    ').split('\n').map((l) => l.slice(0, 150)).join('\n'));
+        say(execFileSync(sb.kubectl, ['--kubeconfig', sb.kubeconfig, '--context', c.context, '-n', 'web', 'get', 'deploy,svc,ingress', '-o', 'wide'], { encoding: 'utf8' }).trimEnd().replace(/^/gm, '    ').split('\n').map((l) => l.slice(0, 150)).join('\n'));
       }
 
       step('A pull request changes the replica count 50 -> 60; after merge it is pushed');

@@ -52,6 +52,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
       `  kubeconfig: ${sb.kubeconfig}`,
       `  contexts:   ${sb.clusters.map((c) => c.context).join(', ')} (and <name>-restricted)`,
       `  git:        ${sb.git.url}  (an empty bare repo that accepts pushes)`,
+      `  kubectl:    ${sb.kubectl} (or any kubectl)`,
       `  try:        kubectl --kubeconfig ${sb.kubeconfig} --context ${sb.clusters[0]!.context} get nodes`,
       `  stop:       npx gitfed sandbox down${values.dir ? ` --dir ${values.dir}` : ''}`,
     ].join('\n'));

@@ -61,6 +61,8 @@ export interface SandboxFaults {
 export interface Sandbox {
   dir: string;
   kubeconfig: string;
+  /** The kubectl built with the sandbox (same version as the apiservers). */
+  kubectl: string;
   clusters: SandboxCluster[];
   version: string;
   git: SandboxGit;
@@ -193,6 +195,7 @@ function handle(dir: string, state: SandboxState, bins: Binaries, opts: SandboxO
   return {
     dir,
     kubeconfig: state.kubeconfig,
+    kubectl: bins.paths.kubectl ?? 'kubectl',
     version: state.version,
     clusters: state.clusters.map((c) => ({ name: c.name, context: c.name, server: c.server, ca: c.ca, adminToken: c.adminToken, restrictedToken: c.restrictedToken, nodes: c.nodes })),
     git: {

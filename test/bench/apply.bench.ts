@@ -68,7 +68,7 @@ try {
   }
   t0 = performance.now();
   for (const c of rendered.clusters) {
-    execFileSync('kubectl', ['--kubeconfig', sb.kubeconfig, '--context', c.cluster, 'apply', '--server-side', '--field-manager', 'kubectl-bench', '-f', join(work, c.cluster, 'all.yaml')], { stdio: 'pipe' });
+    execFileSync(sb.kubectl, ['--kubeconfig', sb.kubeconfig, '--context', c.cluster, 'apply', '--server-side', '--field-manager', 'kubectl-bench', '-f', join(work, c.cluster, 'all.yaml')], { stdio: 'pipe' });
   }
   const kubectlMs = performance.now() - t0;
   console.log(`  kubectl apply --server-side:  ${kubectlMs.toFixed(0)} ms (loop over ${CLUSTERS} clusters)`);

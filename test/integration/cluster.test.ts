@@ -115,7 +115,7 @@ test('drift: a hand edit is reported with the field, Git value, live value and m
   const files = { 'manifests/app.yaml': web(ns, { image: 'nginx:1.27' }) };
   const dir = await writeFleet({ name: 'drift', clusters: CLUSTERS, files });
   await reconcile(sb, dir);
-  execFileSync('kubectl', ['--kubeconfig', sb.kubeconfig, '--context', 'us-east1', '-n', ns, 'set', 'image', 'deployment/web', 'web=nginx:hacked'], { stdio: 'pipe' });
+  execFileSync(sb.kubectl, ['--kubeconfig', sb.kubeconfig, '--context', 'us-east1', '-n', ns, 'set', 'image', 'deployment/web', 'web=nginx:hacked'], { stdio: 'pipe' });
   const reported = await reconcile(sb, dir, { writes: 'heal' });
   const d = reported.clusters.find((c) => c.cluster === 'us-east1')!.drift;
   assert.equal(d.length, 1);

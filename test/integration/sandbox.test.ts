@@ -36,10 +36,10 @@ test('sandbox: kubectl reaches every context of the kubeconfig, and the restrict
   const sb = await sandbox();
   assert.match(sb.version, /^v1\.3[6-9]\./);
   for (const c of sb.clusters) {
-    const out = execFileSync('kubectl', ['--kubeconfig', sb.kubeconfig, '--context', c.context, 'get', 'ns', '-o', 'name'], { encoding: 'utf8' });
+    const out = execFileSync(sb.kubectl, ['--kubeconfig', sb.kubeconfig, '--context', c.context, 'get', 'ns', '-o', 'name'], { encoding: 'utf8' });
     assert.match(out, /namespace\/kube-system/);
   }
-  assert.throws(() => execFileSync('kubectl', ['--kubeconfig', sb.kubeconfig, '--context', 'us-east1-restricted', 'get', 'pods'], { stdio: 'pipe' }), /forbidden/i);
+  assert.throws(() => execFileSync(sb.kubectl, ['--kubeconfig', sb.kubeconfig, '--context', 'us-east1-restricted', 'get', 'pods'], { stdio: 'pipe' }), /forbidden/i);
 });
 
 test('sandbox: server-side apply of the sample fleet works in all 3 clusters', async () => {
