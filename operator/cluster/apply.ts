@@ -43,7 +43,8 @@ async function ssa(conn: Connection, obj: KubeObject, opts: ApplyOptions): Promi
   const q = `?fieldManager=${FIELD_MANAGER}${opts.force ? '&force=true' : ''}${opts.dryRun ? '&dryRun=All' : ''}`;
   for (let attempt = 0; ; attempt++) {
     const r = await conn.http.request({ method: 'PATCH', path: object + q, contentType: 'application/apply-patch+yaml', body: JSON.stringify(obj) }).catch((e: Error) => ({ status: 0, text: e.message, body: undefined }));
-    const retryable = r.status === 0 || r.status === 429 || r.status >= 500;
+    // Transport errors, throttling, server errors and conflicts are worth another try.
+    const retryable = r.status === 0 || r.status === 409 || r.status === 429 || r.status >= 500;
     if (!retryable || attempt >= 3) return { status: r.status, message: r.status === 0 ? r.text : statusMessage(r as never) };
     await sleep(200 * 2 ** attempt);
   }

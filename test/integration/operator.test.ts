@@ -311,9 +311,11 @@ test('operator: --dir watches a local checkout and writes status files next to i
     assert.deepEqual(await replicas(sb, ns), [2, 2, 2]);
     await writeFile(join(repo.clone, 'manifests/app.yaml'), (await readFile(join(repo.clone, 'manifests/app.yaml'), 'utf8')).replace('replicas: 6', 'replicas: 9'));
     await waitUntil('the edit is applied without waiting for the interval', 30_000, async () => (await replicas(sb, ns)).every((n) => n === 3) || undefined, 500);
-  } finally {
+    const exited = new Promise((r) => p.once('exit', r));
     p.kill('SIGTERM');
-    await new Promise((r) => p.once('exit', r));
+    assert.equal(await exited, 0, 'SIGTERM: a clean exit');
+  } finally {
+    if (p.exitCode === null) p.kill('SIGKILL');
   }
 });
 
