@@ -1,6 +1,6 @@
 // Git credentials come from the environment or a file and never leak into logs.
 import assert from 'node:assert/strict';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -11,8 +11,12 @@ test('credentials: token, user/password and file forms', async () => {
   assert.deepEqual(loadGitAuth({ GITFED_GIT_USERNAME: 'u', GITFED_GIT_PASSWORD: 'p' }), { username: 'u', password: 'p' });
   assert.equal(loadGitAuth({}), undefined);
   const dir = await mkdtemp(join(tmpdir(), 'gitfed-cred-'));
-  await writeFile(join(dir, 'c'), 'robot:s3cret\n');
-  assert.deepEqual(loadGitAuth({}, join(dir, 'c')), { username: 'robot', password: 's3cret' });
+  try {
+    await writeFile(join(dir, 'c'), 'robot:s3cret\n');
+    assert.deepEqual(loadGitAuth({}, join(dir, 'c')), { username: 'robot', password: 's3cret' });
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });
 
 test('credentials: redact removes passwords and URL credentials', () => {
