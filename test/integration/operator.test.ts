@@ -61,6 +61,19 @@ function operatorFor(sb: Sandbox, url: string, id: string): Operator {
   return new Operator({ ...ends, kubeconfig: sb.kubeconfig, prune: true, log: createLogger({ format: 'json', level: 'error', write: () => undefined }), metrics: new Metrics(), probeTimeoutMs: 2000 });
 }
 
+/** A fresh fleet repo and an operator for it, closed after the test body. */
+async function withOperator(name: string, body: (t: { sb: Sandbox; ns: string; repo: Awaited<ReturnType<typeof fleetRepo>>; op: Operator }) => Promise<void>): Promise<void> {
+  const sb = await sandbox();
+  const ns = uniqueNamespace(name);
+  const repo = await fleetRepo(sb, `op-${name}`, ns);
+  const op = operatorFor(sb, repo.url, name);
+  try {
+    await body({ sb, ns, repo, op });
+  } finally {
+    op.close();
+  }
+}
+
 function statusLog(url: string): string[] {
   const dir = join(work, `view-${Math.random().toString(36).slice(2)}`);
   sh(work, 'clone', '-q', '--no-checkout', url, dir);
@@ -82,76 +95,52 @@ async function replicas(sb: Sandbox, ns: string, only?: string[]): Promise<numbe
   }));
 }
 
-test('operator: a push is applied in all clusters and a status commit says so; quiet ticks make no commit and no writes', async () => {
-  const sb = await sandbox();
-  const ns = uniqueNamespace('op');
-  const repo = await fleetRepo(sb, 'op-basic', ns);
-  const op = operatorFor(sb, repo.url, 'basic');
-  try {
-    const first = await op.tick();
-    assert.equal(first.applied, true);
-    assert.deepEqual(await replicas(sb, ns), [2, 2, 2]);
-    const head = sh(repo.clone, 'rev-parse', '--short=7', 'HEAD').trim();
-    assert.equal(statusLog(repo.url)[0], `status: ${head} applied to 3/3 clusters`);
-    const clusters = statusFile(repo.url, 'clusters.yaml');
-    assert.deepEqual(clusters.clusters.map((c: any) => [c.name, c.health, c.sync.inSync]), [['us-east1', 'Ready', 5], ['europe-west1', 'Ready', 5], ['asia-east1', 'Ready', 5]]);
-    assert.ok(statusFile(repo.url, `ingresses/${ns}/web.yaml`).shards.length === 3);
-    // Let Pods become Ready (status reports endpoints), then two quiet ticks.
-    await waitUntil('pods ready', 60_000, async () => { await op.tick(); return statusFile(repo.url, `ingresses/${ns}/web.yaml`).shards.every((s: any) => s.endpoints.ready === 2); });
-    await op.tick();
-    const commits = statusLog(repo.url).length;
-    const writes = op.writes();
-    const quiet = await op.tick();
-    assert.equal(quiet.statusCommitted, false);
-    assert.equal(statusLog(repo.url).length, commits, 'no new status commit');
-    assert.equal(op.writes(), writes, 'no write to any cluster');
-  } finally {
-    op.close();
-  }
-});
+test('operator: a push is applied in all clusters and a status commit says so; quiet ticks make no commit and no writes', () => withOperator('basic', async ({ sb, ns, repo, op }) => {
+  const first = await op.tick();
+  assert.equal(first.applied, true);
+  assert.deepEqual(await replicas(sb, ns), [2, 2, 2]);
+  const head = sh(repo.clone, 'rev-parse', '--short=7', 'HEAD').trim();
+  assert.equal(statusLog(repo.url)[0], `status: ${head} applied to 3/3 clusters`);
+  const clusters = statusFile(repo.url, 'clusters.yaml');
+  assert.deepEqual(clusters.clusters.map((c: any) => [c.name, c.health, c.sync.inSync]), [['us-east1', 'Ready', 5], ['europe-west1', 'Ready', 5], ['asia-east1', 'Ready', 5]]);
+  assert.ok(statusFile(repo.url, `ingresses/${ns}/web.yaml`).shards.length === 3);
+  // Let Pods become Ready (status reports endpoints), then two quiet ticks.
+  await waitUntil('pods ready', 60_000, async () => { await op.tick(); return statusFile(repo.url, `ingresses/${ns}/web.yaml`).shards.every((s: any) => s.endpoints.ready === 2); });
+  await op.tick();
+  const commits = statusLog(repo.url).length;
+  const writes = op.writes();
+  const quiet = await op.tick();
+  assert.equal(quiet.statusCommitted, false);
+  assert.equal(statusLog(repo.url).length, commits, 'no new status commit');
+  assert.equal(op.writes(), writes, 'no write to any cluster');
+}));
 
-test('operator: broken YAML is not applied; the status commit names file:line; the previous revision stays', async () => {
-  const sb = await sandbox();
-  const ns = uniqueNamespace('broken');
-  const repo = await fleetRepo(sb, 'op-broken', ns);
-  const op = operatorFor(sb, repo.url, 'broken');
-  try {
-    const good = (await op.tick()).revision!;
-    const bad = repo.push('manifests/app.yaml', (await readFile(join(repo.clone, 'manifests/app.yaml'), 'utf8')).replace('replicas: 6', 'replicas: [12') , 'oops');
-    const r = await op.tick();
-    assert.equal(r.applied, false);
-    const subject = statusLog(repo.url)[0]!;
-    assert.match(subject, new RegExp(`^status: ${bad.slice(0, 7)} not applied: manifests/app\\.yaml:\\d+:\\d+: error: .*; ${good.slice(0, 7)} stays applied$`));
-    const errors = statusFile(repo.url, 'errors.yaml');
-    assert.match(errors.errors[0].where, /^manifests\/app\.yaml:\d+:\d+$/);
-    assert.deepEqual(await replicas(sb, ns), [2, 2, 2], 'clusters keep the previous revision');
-  } finally {
-    op.close();
-  }
-});
+test('operator: broken YAML is not applied; the status commit names file:line; the previous revision stays', () => withOperator('broken', async ({ sb, ns, repo, op }) => {
+  const good = (await op.tick()).revision!;
+  const bad = repo.push('manifests/app.yaml', (await readFile(join(repo.clone, 'manifests/app.yaml'), 'utf8')).replace('replicas: 6', 'replicas: [12') , 'oops');
+  const r = await op.tick();
+  assert.equal(r.applied, false);
+  const subject = statusLog(repo.url)[0]!;
+  assert.match(subject, new RegExp(`^status: ${bad.slice(0, 7)} not applied: manifests/app\\.yaml:\\d+:\\d+: error: .*; ${good.slice(0, 7)} stays applied$`));
+  const errors = statusFile(repo.url, 'errors.yaml');
+  assert.match(errors.errors[0].where, /^manifests\/app\.yaml:\d+:\d+$/);
+  assert.deepEqual(await replicas(sb, ns), [2, 2, 2], 'clusters keep the previous revision');
+}));
 
-test('operator: a killed cluster shows as Offline in the next status commit and its replicas move', async () => {
-  const sb = await sandbox();
-  const ns = uniqueNamespace('offline');
-  const repo = await fleetRepo(sb, 'op-offline', ns);
-  const op = operatorFor(sb, repo.url, 'offline');
+test('operator: a killed cluster shows as Offline in the next status commit and its replicas move', () => withOperator('offline', async ({ sb, ns, repo, op }) => {
+  await op.tick();
+  await sb.faults.killApiserver('europe-west1');
   try {
     await op.tick();
-    await sb.faults.killApiserver('europe-west1');
-    try {
-      await op.tick();
-      assert.match(statusLog(repo.url)[0]!, /applied to 2\/3 clusters \(europe-west1 Offline\)$/);
-      assert.deepEqual(await replicas(sb, ns, ['us-east1', 'asia-east1']), [3, 3], 'europe-west1\'s share moved');
-    } finally {
-      await sb.faults.startApiserver('europe-west1');
-    }
-    await op.tick();
-    assert.match(statusLog(repo.url)[0]!, /applied to 3\/3 clusters$/);
-    assert.deepEqual(await replicas(sb, ns), [2, 2, 2], 'rebalanced when it returned');
+    assert.match(statusLog(repo.url)[0]!, /applied to 2\/3 clusters \(europe-west1 Offline\)$/);
+    assert.deepEqual(await replicas(sb, ns, ['us-east1', 'asia-east1']), [3, 3], 'europe-west1\'s share moved');
   } finally {
-    op.close();
+    await sb.faults.startApiserver('europe-west1');
   }
-});
+  await op.tick();
+  assert.match(statusLog(repo.url)[0]!, /applied to 3\/3 clusters$/);
+  assert.deepEqual(await replicas(sb, ns), [2, 2, 2], 'rebalanced when it returned');
+}));
 
 test('status writer: a push that races a concurrent commit is retried on top of it; exactly one status commit lands', async () => {
   const sb = await sandbox();
@@ -174,31 +163,23 @@ test('status writer: a push that races a concurrent commit is retried on top of 
   assert.deepEqual(statusLog(url), ['status: mine', 'status: concurrent', 'status: first']);
 });
 
-test('operator: with the git server down it retries, then recovers without a restart', async () => {
-  const sb = await sandbox();
-  const ns = uniqueNamespace('gitdown');
-  const repo = await fleetRepo(sb, 'op-gitdown', ns);
-  const op = operatorFor(sb, repo.url, 'gitdown');
+test('operator: with the git server down it retries, then recovers without a restart', () => withOperator('gitdown', async ({ sb, ns, repo, op }) => {
+  await op.tick();
+  const before = statusLog(repo.url).length;
+  await sb.git.stop();
   try {
-    await op.tick();
-    const before = statusLog(repo.url).length;
-    await sb.git.stop();
-    try {
-      const r = await op.tick();
-      assert.equal(r.statusCommitted, false);
-      assert.ok((await op.opts.metrics.gitErrors.get()).values.reduce((n, v) => n + v.value, 0) > 0, 'git errors are counted');
-    } finally {
-      await sb.git.start();
-    }
-    repo.push('manifests/app.yaml', (await readFile(join(repo.clone, 'manifests/app.yaml'), 'utf8')).replace('replicas: 6', 'replicas: 9'), 'scale');
     const r = await op.tick();
-    assert.equal(r.applied, true);
-    assert.ok(statusLog(repo.url).length > before);
-    assert.deepEqual(await replicas(sb, ns), [3, 3, 3]);
+    assert.equal(r.statusCommitted, false);
+    assert.ok((await op.opts.metrics.gitErrors.get()).values.reduce((n, v) => n + v.value, 0) > 0, 'git errors are counted');
   } finally {
-    op.close();
+    await sb.git.start();
   }
-});
+  repo.push('manifests/app.yaml', (await readFile(join(repo.clone, 'manifests/app.yaml'), 'utf8')).replace('replicas: 6', 'replicas: 9'), 'scale');
+  const r = await op.tick();
+  assert.equal(r.applied, true);
+  assert.ok(statusLog(repo.url).length > before);
+  assert.deepEqual(await replicas(sb, ns), [3, 3, 3]);
+}));
 
 test('webhook: good signatures trigger a fetch; bad ones get 401 and oversized bodies 413, and trigger nothing', async () => {
   const pushes: string[] = [];
