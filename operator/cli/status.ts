@@ -6,25 +6,38 @@ import { fleetCommand, table } from './fleet-context.js';
 import { printFindings } from './print-findings.js';
 import { ingressLines, replicaLines, summaryRows } from './result-views.js';
 import type { CliIO } from './main.js';
+import { gceClients } from '../gce/gce-clients.js';
+import { gceIngressHealth, type GceBackendHealth } from '../gce/ingress-health.js';
 
-const HELP = `usage: gitfed status DIR --kubeconfig F [--context NAME]... [--allocations FILE] [--output text|json|yaml]
+const HELP = `usage: gitfed status DIR --kubeconfig F [--context NAME]... [--allocations FILE] [--gce | --gce-endpoint URL] [--output text|json|yaml]
 
 Per cluster: Ready / NotReady / Offline, objects in sync, drifted, missing;
 per federated Ingress: address(es), GLBC backends and their health, ready
 endpoints per cluster; drifted fields with the manager that changed them.
+--gce asks Compute Engine (Application Default Credentials) for the health of
+each GLBC backend service per cluster instance group; --gce-endpoint sends
+those calls to another endpoint (a local one in tests).
 Writes nothing. Exit codes: 0 all in sync and Ready, 3 something is not, 1 errors.`;
 
 export async function run(argv: string[], io: CliIO): Promise<number> {
   return runCommand(io, HELP, argv, async () => {
-    const cmd = await fleetCommand('status', argv, io);
+    const cmd = await fleetCommand('status', argv, io, { gce: { type: 'boolean' }, 'gce-endpoint': { type: 'string' } });
     const result = await reconcileFleet({ fleet: cmd.fleet, loadFindings: cmd.loadFindings, kubeconfigPath: cmd.kubeconfig, allocations: cmd.allocations, dryRun: true, prune: false, writes: 'none' });
+    let gce: GceBackendHealth[] | undefined;
+    if (cmd.values.gce || cmd.values['gce-endpoint']) {
+      const clients = gceClients(cmd.values['gce-endpoint'] ? { endpoint: cmd.values['gce-endpoint'] as string } : {});
+      try { gce = await gceIngressHealth(clients, result.ingresses, cmd.fleet.clusters); } finally { await clients.close(); }
+    }
     const degraded = result.clusters.some((c) => !c.skipped && (c.health !== 'Ready' || c.counts.drifted + c.counts.missing + c.counts.failed > 0 || c.objects.some((o) => o.action === 'skipped'))) || result.clusters.some((c) => c.skipped === 'unreachable');
     const code = result.renderFailed ? 1 : degraded ? 3 : 0;
-    if (printStructured(io, cmd.format, result)) return code;
+    if (printStructured(io, cmd.format, gce ? { ...result, gce } : result)) return code;
     printFindings(io, result.findings.filter((f) => f.severity !== 'info'));
     io.out(table(summaryRows(result)));
     for (const l of replicaLines(result)) io.out(l);
     for (const l of ingressLines(result)) io.out(l);
+    for (const g of gce ?? []) {
+      io.out(`GCE backend service ${g.backendService} (Ingress ${g.ingress}): ${g.error ? `error: ${g.error}` : g.shards.map((s) => `${s.cluster} ${s.state} ${s.healthy}/${s.total}`).join(', ') || 'no instance groups yet'}`);
+    }
     for (const c of result.clusters) {
       if (c.health !== 'Ready') io.out(`cluster ${c.cluster}: ${c.health} (${c.reason}): ${c.message}`);
       for (const d of c.drift) {

@@ -13,6 +13,7 @@ import { runGlbcOnce } from '../../operator/sandbox/glbc-standin.js';
 import type { Sandbox } from '../../operator/sandbox/index.js';
 import { main } from '../../operator/cli/main.js';
 import { web, writeFleet } from '../helpers/fleet-dir.js';
+import { startGceEndpoint } from '../helpers/gce-endpoint.js';
 import { sandbox, uniqueNamespace, waitUntil } from '../helpers/sandbox.js';
 
 const CLUSTERS = ['us-east1', 'europe-west1', 'asia-east1'];
@@ -70,6 +71,23 @@ test('apply: the sample fleet lands everywhere with one nodePort, one uid, disti
   assert.deepEqual([...backends], [`k8s-be-${[...ports][0]}--${[...uids][0]}`], 'every cluster joins one backend service');
   const status = await cli(['status', '.', '--kubeconfig', sb.kubeconfig]);
   assert.match(status.out, /Backends: {3}k8s-be-\d+--[0-9a-f]{16}\n/);
+});
+
+test('status --gce-endpoint: the load balancer\'s own view of each cluster\'s instance group (local GCE endpoint)', async () => {
+  const sb = await sandbox();
+  await Promise.all(CLUSTERS.map((c) => runGlbcOnce(sb, c)));
+  const ing = await get(sb, 'us-east1', '/apis/networking.k8s.io/v1/namespaces/web/ingresses/nginx');
+  const backend = Object.keys(JSON.parse(ing.metadata.annotations['ingress.kubernetes.io/backends']))[0]!;
+  const gce = await startGceEndpoint();
+  const group = (zone: string) => `https://www.googleapis.com/compute/v1/projects/gitfed-demo/zones/${zone}/instanceGroups/k8s-ig--x`;
+  gce.backends.set(backend, new Map([[group('us-east1-b'), ['HEALTHY', 'HEALTHY']], [group('europe-west1-c'), ['UNHEALTHY', 'UNHEALTHY']], [group('asia-east1-a'), ['HEALTHY']]]));
+  try {
+    const r = await cli(['status', '.', '--kubeconfig', sb.kubeconfig, '--gce-endpoint', gce.url]);
+    assert.ok(r.out.includes(`GCE backend service ${backend} (Ingress web/nginx): us-east1 HEALTHY 2/2, europe-west1 UNHEALTHY 0/2, asia-east1 HEALTHY 1/1`), r.out);
+    assert.ok(gce.requests.some((q) => q.path === `/compute/v1/projects/gitfed-demo/global/backendServices/${backend}/getHealth`));
+  } finally {
+    await gce.close();
+  }
 });
 
 test('apply: a second apply of the same revision makes zero writes (resourceVersions unchanged)', async () => {
