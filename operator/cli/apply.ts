@@ -5,7 +5,7 @@ import { printStructured, runCommand } from './args.js';
 import { fleetCommand, saveAllocations, table } from './fleet-context.js';
 import { printFindings } from './print-findings.js';
 import type { CliIO } from './main.js';
-import { summaryRows, replicaLines } from './result-views.js';
+import { blockedLines, summaryRows, replicaLines } from './result-views.js';
 
 const HELP = `usage: gitfed apply DIR --kubeconfig F [--context NAME]... [--prune] [--prune-all] [--dry-run] [--allocations FILE] [--output text|json|yaml]
 
@@ -34,6 +34,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     if (result.renderFailed) { io.err('nothing applied: the fleet has errors'); return 1; }
     io.out(table(summaryRows(result)));
     for (const l of replicaLines(result)) io.out(l);
+    for (const l of blockedLines(result)) io.out(l);
     for (const c of result.clusters) {
       for (const o of c.objects.filter((x) => x.action === 'adopted')) io.out(`adopted ${c.cluster} ${o.ref.kind} ${o.ref.namespace ? `${o.ref.namespace}/` : ''}${o.ref.name} (it existed; now managed by gitfed)`);
       for (const e of c.errors) io.err(`error: ${e}`);

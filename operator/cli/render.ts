@@ -4,6 +4,7 @@ import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { emptyAllocations, hasErrors, type Allocations, type Finding, type Observations, type RenderResult } from '../core/model.js';
+import { assertPathSegment } from '../core/names.js';
 import { render } from '../core/render.js';
 import { parseAllocations, parseObservations } from '../core/state-files.js';
 import { loadFleetDir } from '../load/index.js';
@@ -47,8 +48,11 @@ export function renderedFiles(result: RenderResult): Map<string, string> {
   const files = new Map<string, string>();
   for (const c of result.clusters) {
     for (const o of c.objects) {
+      // Only names the loader validated reach here; checked again because a
+      // "/" or ".." in any of them would write outside OUT.
       const dir = o.metadata.namespace ?? '_cluster';
-      files.set(join(c.cluster, dir, `${o.kind.toLowerCase()}-${o.metadata.name}.yaml`), stringify(o));
+      const file = `${assertPathSegment(o.kind.toLowerCase())}-${assertPathSegment(o.metadata.name)}.yaml`;
+      files.set(join(assertPathSegment(c.cluster), assertPathSegment(dir), file), stringify(o));
     }
   }
   files.set('allocations.yaml', stringify(result.allocations));

@@ -13,6 +13,11 @@ export function summaryRows(r: ReconcileResult): string[][] {
   return rows;
 }
 
+/** Objects the render core refused to write in a cluster, and why (e.g. "could not observe Ingresses: ..."). */
+export function blockedLines(r: ReconcileResult): string[] {
+  return r.clusters.flatMap((c) => c.blocked.map((b) => `blocked ${c.cluster} ${b.ref.kind} ${b.ref.namespace ? `${b.ref.namespace}/` : ''}${b.ref.name}: ${b.finding.message}`));
+}
+
 export function replicaLines(r: ReconcileResult): string[] {
   return r.replicas.map((d) => {
     const parts = Object.entries(d.plan).map(([c, n]) => `${c}=${n}${d.overflow[c] ? ` (full: ${d.overflow[c]} moved)` : ''}`);

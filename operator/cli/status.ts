@@ -4,7 +4,7 @@ import { reconcileFleet } from '../cluster/reconcile.js';
 import { printStructured, runCommand } from './args.js';
 import { fleetCommand, table } from './fleet-context.js';
 import { printFindings } from './print-findings.js';
-import { ingressLines, replicaLines, summaryRows } from './result-views.js';
+import { blockedLines, ingressLines, replicaLines, summaryRows } from './result-views.js';
 import type { CliIO } from './main.js';
 import { gceClients } from '../gce/gce-clients.js';
 import { gceIngressHealth, type GceBackendHealth } from '../gce/ingress-health.js';
@@ -45,9 +45,9 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
         for (const f of d.fields) io.out(`    ${f.path}: git=${JSON.stringify(f.git)} live=${JSON.stringify(f.live)}${f.manager ? ` (changed by ${f.manager})` : ''}`);
       }
       for (const o of c.objects.filter((x) => x.action === 'skipped' && !x.diff)) io.out(`missing ${c.cluster} ${o.ref.kind} ${o.ref.namespace ? `${o.ref.namespace}/` : ''}${o.ref.name}`);
-      for (const b of c.blocked) io.out(`blocked ${c.cluster} ${b.ref.kind} ${b.ref.namespace ?? ''}/${b.ref.name}: ${b.finding.message}`);
       for (const e of c.errors) io.err(`error: ${e}`);
     }
+    for (const l of blockedLines(result)) io.out(l);
     return code;
   });
 }

@@ -51,6 +51,10 @@ export function fleetChecks(fleet: Fleet, r: ReconcileResult): Check[] {
     else if (c.health === 'Ready') out.push({ verdict: 'OK', check: 'cluster', message: `cluster ${c.cluster} is registered and Ready` });
     else out.push({ verdict: 'FAIL', check: 'cluster', message: `cluster ${c.cluster} is ${c.health} (${c.reason}): ${c.message}`, fix: c.reason === 'NoKubeconfig' ? 'add its context to the kubeconfig or fix spec.context' : c.reason === 'Unauthorized' ? 'fix the credentials of its kubeconfig context' : 'check that its apiserver runs and is reachable from gitfed' });
   }
+  // A part of a cluster that could not be observed blocks what depends on it.
+  for (const f of r.findings.filter((x) => x.code === 'ObservationFailed')) {
+    out.push({ verdict: 'FAIL', check: 'observe', message: f.message, fix: 'grant gitfed list/watch on that resource in this cluster (see the permissions check) or fix the apiserver error; gitfed writes the blocked objects once it can observe' });
+  }
   // Node ports identical across clusters, as observed.
   for (const [svc, ports] of Object.entries(r.allocations.nodePorts)) {
     for (const [port, want] of Object.entries(ports)) {

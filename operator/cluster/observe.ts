@@ -4,7 +4,7 @@
 // one probe timeout and never holds up the others (callers run clusters in parallel).
 import { isGceClass } from '../core/ingress.js';
 import { FLEET_LABEL, INGRESS_CLASS_ANNOTATION, INGRESS_UID_NAME, INGRESS_UID_NAMESPACE, MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '../core/labels.js';
-import type { ClusterObservation, KubeObject, ObservedWorkload } from '../core/model.js';
+import type { ClusterObservation, KubeObject, ObservationFailures, ObservedWorkload } from '../core/model.js';
 import { keyOf, refOf } from '../core/object-keys.js';
 import type { Connection } from './connect.js';
 import { probeHealth, type HealthProbe } from './health.js';
@@ -76,8 +76,13 @@ export async function observeCluster(conn: Connection, opts: ObserveOptions): Pr
   };
   if (probe.health !== 'Ready') return live;
   const selector = encodeURIComponent(`${MANAGED_BY_LABEL}=${MANAGED_BY_VALUE},${FLEET_LABEL}=${opts.fleetName}`);
-  const step = async (what: string, fn: () => Promise<void>) => {
-    try { await fn(); } catch (e) { live.errors.push(`${what}: ${(e as Error).message}`); }
+  // A failed part is recorded as failed, never as an empty list: the render
+  // core then blocks what depends on it instead of writing blind.
+  const step = async (what: string, fn: () => Promise<void>, part?: keyof ObservationFailures) => {
+    try { await fn(); } catch (e) {
+      live.errors.push(`${what}: ${(e as Error).message}`);
+      if (part) live.observation.failed = { ...live.observation.failed, [part]: (e as Error).message };
+    }
   };
   await Promise.all([
     step('services', async () => {
@@ -86,14 +91,14 @@ export async function observeCluster(conn: Connection, opts: ObserveOptions): Pr
           if (p.nodePort) live.observation.nodePorts.push({ port: p.nodePort, namespace: s.metadata.namespace, service: s.metadata.name, servicePort: p.name ?? String(p.port) });
         }
       }
-    }),
+    }, 'nodePorts'),
     step('ingress-uid ConfigMap', async () => {
       const [cm] = await list<{ data?: Record<string, string> }>(conn, `/api/v1/namespaces/${INGRESS_UID_NAMESPACE}/configmaps?fieldSelector=${encodeURIComponent(`metadata.name=${INGRESS_UID_NAME}`)}`, 'v1', 'ConfigMap');
       if (cm) {
         const d = cm.data ?? {};
         live.observation.ingressUid = { ...(d.uid ? { uid: d.uid } : {}), ...(d['provider-uid'] ? { providerUid: d['provider-uid'] } : {}) };
       }
-    }),
+    }, 'ingressUid'),
     step('ingresses', async () => {
       for (const i of await list(conn, '/apis/networking.k8s.io/v1/ingresses', 'networking.k8s.io/v1', 'Ingress')) {
         const cls = i.metadata.annotations?.[INGRESS_CLASS_ANNOTATION] ?? i.spec?.ingressClassName;
@@ -103,7 +108,7 @@ export async function observeCluster(conn: Connection, opts: ObserveOptions): Pr
         });
         if (isGceClass(cls)) live.ingresses.set(`${i.metadata.namespace}/${i.metadata.name}`, i);
       }
-    }),
+    }, 'ingresses'),
     step('endpoints', async () => {
       const pods = new Map<string, { ready: Set<string>; all: Set<string> }>();
       for (const s of await list(conn, '/apis/discovery.k8s.io/v1/endpointslices', 'discovery.k8s.io/v1', 'EndpointSlice')) {
@@ -133,7 +138,7 @@ export async function observeCluster(conn: Connection, opts: ObserveOptions): Pr
     }),
     step('workloads', async () => {
       live.observation.workloads = await workloads(conn, opts);
-    }),
+    }, 'workloads'),
   ]);
   return live;
 }

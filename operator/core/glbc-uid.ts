@@ -12,6 +12,7 @@
 import { deterministicGlbcUid, federationProviderUid } from './hashes.js';
 import { isGceClass } from './ingress.js';
 import { GLBC_FORWARDING_RULE_ANNOTATION, INGRESS_UID_NAME, INGRESS_UID_NAMESPACE } from './labels.js';
+import { observationGap } from './observation-gaps.js';
 import { cmp } from './object-keys.js';
 import type { Allocations, ClusterSpec, Finding, KubeObject, ObservedIngress, Observations } from './model.js';
 
@@ -87,6 +88,12 @@ export function allocateGlbcUid(
   const blocked: Record<string, Finding> = {};
   for (const c of clusters) {
     const obs = observations[c.name];
+    // Without both the uid and the Ingresses, the safety check below cannot be made.
+    const gap = observationGap(c, observations, ['ingresses', 'ingressUid'], 'ConfigMap kube-system/ingress-uid or GCE Ingresses');
+    if (gap) {
+      blocked[c.name] = gap;
+      continue;
+    }
     const ingresses = (obs?.ingresses ?? []).filter((i) => isGceClass(i.ingressClass));
     // Without the ConfigMap GLBC takes the uid from an existing forwarding rule's name.
     const current = obs?.ingressUid?.uid ?? uidFromForwardingRules(ingresses);

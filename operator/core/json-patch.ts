@@ -76,8 +76,31 @@ function remove(doc: unknown, tokens: string[]): { doc: unknown; removed: unknow
   return { doc, removed };
 }
 
-function deepEqual(a: unknown, b: unknown): boolean {
-  return JSON.stringify(a) === JSON.stringify(b);
+/** Structural equality as RFC 6902 "test" defines it: object key order does not matter, array order does. */
+export function deepEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  if (Array.isArray(a)) {
+    const bb = b as unknown[];
+    return a.length === bb.length && a.every((v, i) => deepEqual(v, bb[i]));
+  }
+  const ka = Object.keys(a);
+  const bo = b as Record<string, unknown>;
+  return ka.length === Object.keys(bo).length
+    && ka.every((k) => Object.prototype.hasOwnProperty.call(bo, k) && deepEqual((a as Record<string, unknown>)[k], bo[k]));
+}
+
+/**
+ * Keys a patch may not name: assigning "__proto__" on a plain object changes
+ * its prototype instead of adding a field (the value would vanish silently),
+ * and "constructor"/"prototype" are the other two prototype-pollution routes.
+ */
+export const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+/** The first forbidden key in a pointer, if any. */
+export function forbiddenKeyIn(pointer: string): string | undefined {
+  return parsePointer(pointer)?.find((t) => FORBIDDEN_KEYS.has(t));
 }
 
 export function applyJsonPatch(input: unknown, ops: readonly JsonPatchOp[]): PatchResult {
@@ -87,6 +110,8 @@ export function applyJsonPatch(input: unknown, ops: readonly JsonPatchOp[]): Pat
     const path = parsePointer(op.path);
     const fail = (message: string): PatchResult => ({ ok: false, index, message: `${op.op} ${op.path}: ${message}` });
     if (!path) return fail('path must be a JSON pointer starting with "/"');
+    const badKey = forbiddenKeyIn(op.path) ?? (op.from !== undefined ? forbiddenKeyIn(op.from) : undefined);
+    if (badKey) return fail(`"${badKey}" may not appear in a path (it names the object's prototype, not a field)`);
     let r: unknown | Error;
     switch (op.op) {
       case 'add':

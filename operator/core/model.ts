@@ -109,6 +109,8 @@ export interface SelectorRequirement {
 /** Which clusters a policy targets. Both absent = every cluster. */
 export interface ClusterSelector {
   names?: string[];
+  /** Where each of `names` is written (same order), so an error points at that name. */
+  namesAt?: SourcePos[];
   matchLabels?: Record<string, string>;
   matchExpressions?: SelectorRequirement[];
 }
@@ -221,8 +223,26 @@ export interface ObservedWorkload {
   unschedulable?: number;
 }
 
+/**
+ * Parts of an observation that failed, with the error. An absent part was
+ * observed (an empty list then really means "none"). gitfed never writes an
+ * object whose safety depends on a part that failed.
+ */
+export interface ObservationFailures {
+  /** Services' node ports (which ports are free). */
+  nodePorts?: string;
+  /** ConfigMap kube-system/ingress-uid (the cluster's GLBC uid). */
+  ingressUid?: string;
+  /** Existing Ingresses (whether a uid change would orphan load balancers). */
+  ingresses?: string;
+  /** Deployments, ReplicaSets and unschedulable Pods (replica split). */
+  workloads?: string;
+}
+
 export interface ClusterObservation {
   health: ClusterHealth;
+  /** Absent: everything was observed. */
+  failed?: ObservationFailures;
   /** Node ports held by Services in the cluster right now. */
   nodePorts: NodePortUse[];
   /** Data of ConfigMap kube-system/ingress-uid; absent when the ConfigMap does not exist. */

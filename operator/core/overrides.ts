@@ -3,7 +3,8 @@
 // Service's nodePort, the static-IP annotation, the GLBC uid ConfigMap) or
 // that the planner owns (a workload's replicas).
 import { applyJsonPatch, parsePointer } from './json-patch.js';
-import { INGRESS_UID_NAME, INGRESS_UID_NAMESPACE, STATIC_IP_ANNOTATION } from './labels.js';
+import { INGRESS_UID_NAME, INGRESS_UID_NAMESPACE, MANAGED_BY_LABEL, STATIC_IP_ANNOTATION } from './labels.js';
+import { objectName, dns1123Label } from './names.js';
 import type { Finding, JsonPatchOp, KubeObject, Override } from './model.js';
 import type { ClusterSpec } from './model.js';
 
@@ -32,23 +33,64 @@ export function enforcedPatterns(obj: KubeObject, ctx: EnforcedContext): { patte
   return out;
 }
 
+/** A field an Override may not change; keysOnly: a patch of its parent (e.g. all annotations) is allowed. */
+interface Protected {
+  pattern: string[];
+  why: string;
+  keysOnly?: boolean;
+}
+
+/**
+ * What makes an object the object it is, and what makes it gitfed's: an
+ * Override that changed these could rename a ConfigMap into
+ * kube-system/ingress-uid, move it out of its namespace, or hand it to another
+ * fleet (so prune deletes it). Refused for every object.
+ */
+const IDENTITY_PATTERNS: Protected[] = [
+  { pattern: ['apiVersion'], why: 'an Override may not change apiVersion (it would be a different object)' },
+  { pattern: ['kind'], why: 'an Override may not change kind (it would be a different object)' },
+  { pattern: ['metadata', 'name'], why: 'an Override may not rename an object (it is the same object in every cluster)' },
+  { pattern: ['metadata', 'namespace'], why: 'an Override may not move an object to another namespace (it is the same object in every cluster)' },
+  { pattern: ['metadata', 'labels', MANAGED_BY_LABEL], why: `the ${MANAGED_BY_LABEL} label is gitfed's ownership mark` },
+  { pattern: ['metadata', 'labels', 'gitfed.io/*'], why: 'gitfed.io/ labels are gitfed\'s ownership marks' },
+  // Only the keys themselves: replacing all annotations is a normal Override
+  // (the source annotation is informational; ownership lives in the labels).
+  { pattern: ['metadata', 'annotations', 'gitfed.io/*'], why: 'gitfed.io/ annotations are gitfed\'s own', keysOnly: true },
+];
+
+/** "*" matches any one token; "prefix/*" matches tokens that start with "prefix/". */
+function tokenMatches(pattern: string, token: string): boolean {
+  if (pattern === '*') return true;
+  if (pattern.endsWith('/*')) return token.startsWith(pattern.slice(0, -1));
+  return pattern === token;
+}
+
 function overlaps(path: string[], pattern: string[]): boolean {
   const n = Math.min(path.length, pattern.length);
-  for (let i = 0; i < n; i++) if (pattern[i] !== '*' && pattern[i] !== path[i]) return false;
+  for (let i = 0; i < n; i++) if (!tokenMatches(pattern[i]!, path[i]!)) return false;
   return true; // one is a prefix of the other: the op replaces or edits the enforced field
 }
 
-/** The first enforced field an op would change, if any. */
-export function enforcedViolation(op: JsonPatchOp, obj: KubeObject, ctx: EnforcedContext): string | undefined {
+function violation(op: JsonPatchOp, patterns: readonly Protected[]): string | undefined {
   if (op.op === 'test') return undefined;
   const paths = [op.path, ...(op.op === 'move' && op.from !== undefined ? [op.from] : [])];
   for (const p of paths) {
     const tokens = parsePointer(p);
     if (!tokens) continue;
-    const hit = enforcedPatterns(obj, ctx).find((e) => overlaps(tokens, e.pattern));
+    const hit = patterns.find((e) => overlaps(tokens, e.pattern) && (!e.keysOnly || tokens.length >= e.pattern.length));
     if (hit) return hit.why;
   }
   return undefined;
+}
+
+/** Why an op may not run on any object (identity or ownership fields), if so. */
+export function identityViolation(op: JsonPatchOp): string | undefined {
+  return violation(op, IDENTITY_PATTERNS);
+}
+
+/** The first enforced field an op would change, if any. */
+export function enforcedViolation(op: JsonPatchOp, obj: KubeObject, ctx: EnforcedContext): string | undefined {
+  return violation(op, enforcedPatterns(obj, ctx));
 }
 
 export interface OverrideOutcome {
@@ -72,5 +114,26 @@ export function applyOverrides(obj: KubeObject, cluster: ClusterSpec, overrides:
     }
     current = r.doc as KubeObject;
   }
+  const changed = identityChange(obj, current);
+  if (changed) {
+    return { error: { severity: 'error', code: 'OverrideFailed', cluster: cluster.name, place: overrides[0]!.place, message: `Overrides on ${obj.kind} ${obj.metadata.name} in cluster ${cluster.name}: ${changed}` } };
+  }
   return { object: current };
+}
+
+/**
+ * Checked again after the patches ran (validation refuses these paths, but
+ * output paths and ownership must never depend on one check alone).
+ */
+function identityChange(before: KubeObject, after: KubeObject): string | undefined {
+  const meta = (after as { metadata?: unknown }).metadata as KubeObject['metadata'] | undefined;
+  if (after.apiVersion !== before.apiVersion || after.kind !== before.kind || !meta || meta.name !== before.metadata.name || meta.namespace !== before.metadata.namespace) {
+    return 'the result changes apiVersion, kind, name or namespace, which Overrides may not do';
+  }
+  const bad = objectName(after.kind, meta.name) ?? (meta.namespace !== undefined ? dns1123Label(meta.namespace) : undefined);
+  if (bad) return `the result has an invalid name: ${bad}`;
+  for (const [k, v] of Object.entries(before.metadata.labels ?? {})) {
+    if ((k === MANAGED_BY_LABEL || k.startsWith('gitfed.io/')) && meta.labels?.[k] !== v) return `the result changes gitfed's label ${k}`;
+  }
+  return undefined;
 }

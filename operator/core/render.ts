@@ -10,6 +10,7 @@ import {
   type ObjectRef, type Observations, type Override, type RenderResult, hasErrors,
 } from './model.js';
 import { allocateNodePorts, type NodePortResult, type NodePortService } from './node-ports.js';
+import { observationGap } from './observation-gaps.js';
 import { compareForApply, effectiveNamespace, refOf } from './object-keys.js';
 import { selectClusters, selectsResource } from './selectors.js';
 import { applyOverrides } from './overrides.js';
@@ -47,6 +48,8 @@ interface Decisions {
   ports: NodePortResult;
   uid: UidResult;
   replicas: WorkloadPlans;
+  /** cluster -> why its Services behind Ingresses (and those Ingresses) are blocked: node ports not observed */
+  portGaps: Record<string, Finding>;
 }
 
 function decide(fleet: Fleet, index: FleetIndex, observations: Observations, previous: Allocations): Decisions {
@@ -59,8 +62,16 @@ function decide(fleet: Fleet, index: FleetIndex, observations: Observations, pre
     npServices.push({ source: svc.source, key: svcKey, clusters: svc.clusters.map((c) => c.name) });
   }
   const gce = fleet.clusters.filter((c) => c.provider === 'gce');
+  const portGaps: Record<string, Finding> = {};
+  if (npServices.length > 0) {
+    for (const c of fleet.clusters) {
+      const gap = observationGap(c, observations, ['nodePorts'], 'Services behind federated Ingresses or those Ingresses');
+      if (gap) portGaps[c.name] = gap;
+    }
+  }
   return {
     index,
+    portGaps,
     ports: allocateNodePorts(npServices, fleet.nodePortPolicy, observations, previous),
     uid: allocateGlbcUid(gce, observations, previous, fleet.settings.name),
     replicas: planWorkloads(index, observations),
@@ -81,6 +92,8 @@ interface BaseObject {
   targets: Set<string>;
   overrides: Override[];
   gceIngress: boolean;
+  /** A Service behind a federated Ingress: its node port must be free in the cluster. */
+  ingressBackend: boolean;
 }
 
 function renderBase(m: ManifestInfo, fleet: Fleet, d: Decisions): BaseObject {
@@ -92,6 +105,7 @@ function renderBase(m: ManifestInfo, fleet: Fleet, d: Decisions): BaseObject {
     info: m, object: obj, ref, targets: new Set(m.clusters.map((c) => c.name)),
     overrides: fleet.overrides.filter((o) => selectsResource(o.resources, m.source.object)),
     gceIngress: obj.kind === 'Ingress' && isGceClass(ingressClassOf(obj)),
+    ingressBackend: obj.kind === 'Service' && d.index.ingressBackends.has(`${ns}/${obj.metadata.name}`),
   };
   if (obj.kind === 'Service') {
     const svcKey = `${ns}/${obj.metadata.name}`;
@@ -114,6 +128,8 @@ function renderObject(b: BaseObject, cluster: ClusterSpec, d: Decisions, overrid
   if (b.gceIngress && d.uid.blocked[cluster.name]) {
     return { blocked: { ref: b.ref, finding: d.uid.blocked[cluster.name]! } };
   }
+  const portGap = d.portGaps[cluster.name];
+  if (portGap && (b.ingressBackend || b.gceIngress)) return { blocked: { ref: b.ref, finding: portGap } };
   if (WORKLOAD_KINDS.has(obj.kind)) {
     const replicas = d.replicas.byKey.get(b.info.key)?.plan[cluster.name] ?? 0;
     obj = { ...obj, spec: { ...(obj.spec as Record<string, unknown>), replicas } };
@@ -157,7 +173,7 @@ function renderCluster(cluster: ClusterSpec, bases: BaseObject[], fleet: Fleet, 
   if (cm) extras.push(own(structuredClone(cm), fleet.settings.name, undefined, true));
   // Manifests arrive in apply order already (sorted once for all clusters);
   // only the few generated objects need merging in. Overrides cannot change
-  // kind or name, and a namespace patch only moves an object within its rank.
+  // kind, name or namespace (validation refuses it, applyOverrides checks again).
   if (overridden) objects.sort(compareForApply);
   const all = insertSorted(objects, extras);
   const render: ClusterRender = { cluster: cluster.name, objects: all, blocked };
@@ -188,7 +204,7 @@ export function render(input: RenderInput): RenderResult {
   if (hasErrors(findings)) return { clusters: [], allocations, replicas: [], findings };
 
   const d = decide(fleet, index, observations, allocations);
-  findings.push(...d.ports.findings, ...d.ports.failed.values(), ...d.uid.findings, ...Object.values(d.uid.blocked), ...d.replicas.findings);
+  findings.push(...d.ports.findings, ...d.ports.failed.values(), ...d.uid.findings, ...Object.values(d.uid.blocked), ...Object.values(d.portGaps), ...d.replicas.findings);
   const bases = index.manifests.map((m) => renderBase(m, fleet, d)).sort((a, b) => compareForApply(a.object, b.object));
   const overrideTargets = new Map(fleet.overrides.map((o) => [o, new Set(selectClusters(o.clusters, fleet.clusters).map((c) => c.name))]));
   const clusters = fleet.clusters.map((c) => renderCluster(c, bases, fleet, observations, d, findings, overrideTargets));

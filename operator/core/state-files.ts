@@ -2,12 +2,13 @@
 // look like, keyed by cluster name) and allocations (decisions to keep).
 // Pure checks of already-parsed YAML; errors name the file and the key.
 import {
-  type Allocations, type ClusterHealth, type ClusterObservation, type Finding, type Observations, emptyAllocations,
+  type Allocations, type ClusterHealth, type ClusterObservation, type Finding, type ObservationFailures, type Observations, emptyAllocations,
 } from './model.js';
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 const HEALTH = new Set<ClusterHealth>(['Ready', 'NotReady', 'Offline', 'Unknown']);
+const FAILABLE = new Set<keyof ObservationFailures>(['nodePorts', 'ingressUid', 'ingresses', 'workloads']);
 
 function err(file: string, where: string, message: string): Finding {
   return { severity: 'error', code: 'StateFileInvalid', place: { file, line: 1, col: 1 }, message: `${where}: ${message}` };
@@ -17,7 +18,7 @@ function list(v: unknown): Obj[] {
   return Array.isArray(v) ? v.filter(isObj) : [];
 }
 
-/** Observations file: `{<cluster>: {health, nodePorts, ingressUid, ingresses, workloads, zone}}`. */
+/** Observations file: `{<cluster>: {health, nodePorts, ingressUid, ingresses, workloads, zone, failed}}`. */
 export function parseObservations(raw: unknown, file: string): { observations: Observations; findings: Finding[] } {
   const findings: Finding[] = [];
   const observations: Observations = {};
@@ -56,6 +57,17 @@ export function parseObservations(raw: unknown, file: string): { observations: O
       };
     }
     if (typeof o.zone === 'string') obs.zone = o.zone;
+    if (o.failed !== undefined) {
+      if (!isObj(o.failed)) findings.push(err(file, `${cluster}.failed`, 'expected a mapping of part (nodePorts, ingressUid, ingresses, workloads) to the error'));
+      else {
+        const failed: ObservationFailures = {};
+        for (const [part, why] of Object.entries(o.failed)) {
+          if (!FAILABLE.has(part as keyof ObservationFailures)) findings.push(err(file, `${cluster}.failed.${part}`, `unknown part; expected one of ${[...FAILABLE].join(', ')}`));
+          else failed[part as keyof ObservationFailures] = String(why);
+        }
+        obs.failed = failed;
+      }
+    }
     observations[cluster] = obs;
   }
   return { observations, findings };

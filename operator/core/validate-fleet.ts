@@ -3,10 +3,10 @@
 import { ingressClassOf, isGceClass, servicePorts, serviceType } from './ingress.js';
 import { type FleetIndex, WORKLOAD_KINDS } from './fleet-index.js';
 import { INGRESS_UID_NAME, INGRESS_UID_NAMESPACE, STATIC_IP_ANNOTATION } from './labels.js';
-import type { Finding, Fleet, PortRange, SourcePos, SourcedObject } from './model.js';
+import type { ClusterSelector, Finding, Fleet, PortRange, SourcePos, SourcedObject } from './model.js';
 import { DEFAULT_NODE_PORT_RANGE } from './node-ports.js';
 import { describeRef, effectiveNamespace, refOf } from './object-keys.js';
-import { enforcedViolation } from './overrides.js';
+import { enforcedViolation, identityViolation } from './overrides.js';
 import { selectsResource } from './selectors.js';
 
 const at = (src: SourcedObject, path: (string | number)[]): SourcePos => src.locate?.(path) ?? src.place;
@@ -29,20 +29,20 @@ function checkClusters(fleet: Fleet, out: Finding[]): void {
 
 function checkClusterNames(fleet: Fleet, out: Finding[]): void {
   const known = new Set(fleet.clusters.map((c) => c.name));
-  const check = (names: string[] | undefined, place: SourcePos, what: string) => {
-    for (const n of names ?? []) {
+  const check = (sel: ClusterSelector, place: SourcePos, what: string) => {
+    for (const [i, n] of (sel.names ?? []).entries()) {
       if (!known.has(n)) {
-        out.push({ severity: 'error', code: 'UnknownCluster', place, message: `${what} names cluster "${n}", which is not registered under clusters/; known: ${[...known].join(', ') || 'none'}` });
+        out.push({ severity: 'error', code: 'UnknownCluster', place: sel.namesAt?.[i] ?? place, message: `${what} names cluster "${n}", which is not registered under clusters/; known: ${[...known].join(', ') || 'none'}` });
       }
     }
   };
   for (const p of fleet.placements) {
-    check(p.clusters.names, p.place, `Placement ${p.name}`);
+    check(p.clusters, p.place, `Placement ${p.name}`);
     for (const n of Object.keys(p.replicas?.clusters ?? {})) {
       if (n !== '*' && !known.has(n)) out.push({ severity: 'warning', code: 'UnknownCluster', place: p.place, message: `Placement ${p.name} spec.replicas names cluster "${n}", which is not registered; it gets nothing` });
     }
   }
-  for (const o of fleet.overrides) check(o.clusters.names, o.place, `Override ${o.name}`);
+  for (const o of fleet.overrides) check(o.clusters, o.place, `Override ${o.name}`);
 }
 
 function inRange(port: number, r: PortRange): boolean {
@@ -112,6 +112,10 @@ function checkPlacementsAndOverrides(fleet: Fleet, index: FleetIndex, out: Findi
     }
   }
   for (const o of fleet.overrides) {
+    for (const op of o.patches) {
+      const why = identityViolation(op);
+      if (why) out.push({ severity: 'error', code: 'OverrideIdentityField', place: op.place, message: `Override ${o.name} would ${op.op} ${op.path}: ${why}` });
+    }
     for (const m of index.manifests) {
       const obj = m.source.object;
       if (!selectsResource(o.resources, obj)) continue;

@@ -17,6 +17,8 @@ function portRange(r: FieldReader, path: (string | number)[], value: unknown, al
     return Number.isInteger(value) && value >= 1 && value <= 65535 ? [value, value] : bad(`must be a port 1-65535, got ${value}`);
   }
   if (typeof value !== 'string') return bad(`must be a range like "30000-32767"${allowSingle ? ' or a port number' : ''}, got ${JSON.stringify(value)}`);
+  // A quoted single port ("30080") is as natural to write as 30080.
+  if (allowSingle && /^\s*\d+\s*$/.test(value)) return portRange(r, path, Number(value), true);
   const m = /^\s*(\d+)\s*-\s*(\d+)\s*$/.exec(value);
   if (!m) return bad(`must look like "30000-32767", got "${value}"`);
   const lo = Number(m[1]);
@@ -56,7 +58,10 @@ function clusterSelector(r: FieldReader, path: (string | number)[]): ClusterSele
   const names = r.list([...path, 'names']);
   if (names) {
     if (!names.every((n) => typeof n === 'string')) r.error([...path, 'names'], 'WrongType', 'clusters.names must be a list of cluster names');
-    else sel.names = names as string[];
+    else {
+      sel.names = names as string[];
+      sel.namesAt = names.map((_, i) => r.at([...path, 'names', i]));
+    }
   }
   const labels = r.stringMap([...path, 'matchLabels']);
   if (labels) sel.matchLabels = labels;

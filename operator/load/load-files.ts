@@ -11,7 +11,7 @@ import {
 } from './config-objects.js';
 import { FieldReader, isObj } from './field-reader.js';
 import { compareFindings } from './format-finding.js';
-import { dns1123Label, dns1123Subdomain } from './names.js';
+import { apiVersionName, dns1123Label, kindName, objectName } from '../core/names.js';
 import { decodeUtf8, parseYamlFile, type ParsedDoc } from './parse-yaml.js';
 import { locator } from './positions.js';
 
@@ -58,13 +58,33 @@ function checkBasics(r: FieldReader): { apiVersion: string; kind: string; name: 
   if (typeof kind !== 'string' || !kind) { r.error(['kind'], 'MissingKind', 'kind is missing or not a string (e.g. kind: Deployment)'); ok = false; }
   if (!isObj(r.get(['metadata']))) { r.error(['metadata'], 'MissingMetadata', 'metadata is missing (it needs at least a name)'); return undefined; }
   if (typeof name !== 'string' || !name) { r.error(['metadata', 'name'], 'MissingName', 'metadata.name is missing or not a string'); ok = false; }
+  // kind and apiVersion become parts of URLs and of file names (render OUT): never a path.
+  const badKind = typeof kind === 'string' && kind ? kindName(kind) : undefined;
+  if (badKind) { r.error(['kind'], 'BadKind', badKind); ok = false; }
+  const badVersion = typeof apiVersion === 'string' && apiVersion ? apiVersionName(apiVersion) : undefined;
+  if (badVersion) { r.error(['apiVersion'], 'BadApiVersion', badVersion); ok = false; }
   if (!ok) return undefined;
   return { apiVersion: apiVersion as string, kind: kind as string, name: name as string };
 }
 
+/** Ports are integers; a quoted or fractional nodePort would otherwise pass through unchecked. */
+function checkServicePorts(r: FieldReader): void {
+  (r.list(['spec', 'ports']) ?? []).forEach((p, i) => {
+    if (!isObj(p)) return;
+    for (const field of ['port', 'nodePort']) {
+      const v = p[field];
+      if (v === undefined || v === null) continue;
+      if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > 65535) {
+        r.error(['spec', 'ports', i, field], field === 'nodePort' ? 'BadNodePort' : 'BadPort', `spec.ports[${i}].${field} must be a whole number 1-65535 (unquoted), got ${JSON.stringify(v)}`);
+      }
+    }
+  });
+}
+
 function checkManifest(r: FieldReader, obj: KubeObject): void {
-  const bad = dns1123Subdomain(obj.metadata.name);
+  const bad = objectName(obj.kind, obj.metadata.name);
   if (bad) r.error(['metadata', 'name'], 'BadName', bad);
+  if (obj.kind === 'Service') checkServicePorts(r);
   const ns = r.get(['metadata', 'namespace']);
   if (ns !== undefined) {
     if (typeof ns !== 'string') r.error(['metadata', 'namespace'], 'WrongType', 'metadata.namespace must be a string');

@@ -2,7 +2,7 @@
 // and column of the first bad byte), duplicate keys, and alias bombs (alias
 // expansion is capped). JSON files go through the same parser: JSON is YAML
 // 1.2, and that gives their errors positions too.
-import { isMap, LineCounter, parseAllDocuments, type Node } from 'yaml';
+import { isMap, isScalar, LineCounter, parseAllDocuments, type Node } from 'yaml';
 import type { Finding, SourcePos } from '../core/model.js';
 
 export interface ParsedDoc {
@@ -69,7 +69,9 @@ export function parseYamlFile(file: string, text: string, limits: ParseLimits): 
       }
       continue;
     }
-    if (doc.contents === null) continue; // an empty document (e.g. a trailing ---)
+    // An empty document (a file of comments, a `---` with nothing after it:
+    // Helm output is full of them) is skipped, as kubectl does.
+    if (doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null)) continue;
     let value: unknown;
     try {
       value = doc.toJS({ maxAliasCount: limits.maxAliasCount });

@@ -4,6 +4,7 @@
 import { stringify } from 'yaml';
 import type { ReconcileResult } from '../cluster/reconcile-types.js';
 import type { Allocations, Finding } from '../core/model.js';
+import { assertPathSegment } from '../core/names.js';
 import { formatFinding } from '../load/format-finding.js';
 import { renderReadme } from './readme.js';
 
@@ -58,7 +59,8 @@ export function statusFiles(s: StatusInput): Map<string, string> {
     })),
   }));
   for (const i of r?.ingresses ?? []) {
-    files.set(`ingresses/${i.ref.namespace}/${i.ref.name}.yaml`, stringify({
+    // Names come from rendered (validated) objects; a "/" or ".." would escape the status directory.
+    files.set(`ingresses/${assertPathSegment(i.ref.namespace ?? 'default')}/${assertPathSegment(i.ref.name)}.yaml`, stringify({
       name: i.ref.name, namespace: i.ref.namespace, staticIp: i.staticIp ?? null, addresses: i.addresses,
       shards: i.shards.map((x) => ({ cluster: x.cluster, ips: x.ips, backends: x.backends, endpoints: { ready: x.readyEndpoints, total: x.totalEndpoints } })),
     }));

@@ -17,6 +17,7 @@ const good: Array<[string, JsonPatchOp[], unknown]> = [
   ['escaped pointer tokens', ops({ op: 'replace', path: '/spec/x~1y/~0', value: false }), { ...doc(), spec: { ...doc().spec, 'x/y': { '~': false } } }],
   ['move', ops({ op: 'move', from: '/metadata/labels/a', path: '/metadata/labels/b' }), { ...doc(), metadata: { labels: { b: '1' } } }],
   ['copy', ops({ op: 'copy', from: '/metadata/labels/a', path: '/metadata/labels/c' }), { ...doc(), metadata: { labels: { a: '1', c: '1' } } }],
+  ['test compares objects ignoring key order', ops({ op: 'test', path: '/spec/x~1y', value: { '~': true } }, { op: 'test', path: '', value: { spec: { 'x/y': { '~': true }, list: [1, 2, 3] }, metadata: { labels: { a: '1' } } } }), doc()],
   ['test then replace', ops({ op: 'test', path: '/metadata/labels/a', value: '1' }, { op: 'replace', path: '/metadata/labels/a', value: '2' }), { ...doc(), metadata: { labels: { a: '2' } } }],
 ];
 for (const [name, patch, want] of good) {
@@ -35,6 +36,12 @@ const bad: Array<[string, JsonPatchOp[], number, RegExp]> = [
   ['add under a missing parent', ops({ op: 'add', path: '/x/y', value: 1 }), 0, /parent of the path does not exist/],
   ['failed test', ops({ op: 'test', path: '/metadata/labels/a', value: '2' }), 0, /test failed/],
   ['pointer without a slash', ops({ op: 'add', path: 'spec', value: 1 }), 0, /JSON pointer/],
+  ['add to __proto__ (would change the prototype, and the value would vanish)', ops({ op: 'add', path: '/metadata/__proto__', value: { polluted: true } }), 0, /"__proto__" may not appear in a path/],
+  ['add of a key under __proto__', ops({ op: 'add', path: '/__proto__/polluted', value: true }), 0, /"__proto__" may not appear/],
+  ['add to constructor', ops({ op: 'add', path: '/constructor', value: 1 }), 0, /"constructor" may not appear/],
+  ['add under prototype', ops({ op: 'add', path: '/spec/prototype', value: 1 }), 0, /"prototype" may not appear/],
+  ['copy from __proto__', ops({ op: 'copy', from: '/__proto__', path: '/spec/p' }), 0, /"__proto__" may not appear/],
+  ['test where arrays differ in order', ops({ op: 'test', path: '/spec/list', value: [3, 2, 1] }), 0, /test failed/],
   ['move into itself', ops({ op: 'move', from: '/spec', path: '/spec/list/0' }), 0, /into itself/],
 ];
 for (const [name, patch, index, message] of bad) {
@@ -47,3 +54,9 @@ for (const [name, patch, index, message] of bad) {
     }
   });
 }
+
+test('json patch: an add to __proto__ never reaches any prototype', () => {
+  const r = applyJsonPatch({ a: {} }, ops({ op: 'add', path: '/a/__proto__', value: { polluted: true } }));
+  assert.equal(r.ok, false);
+  assert.equal(({} as Record<string, unknown>).polluted, undefined);
+});

@@ -88,7 +88,24 @@ const cases: Case[] = [
   { name: 'two NodePortPolicies', files: { 'policies/p.yaml': policy('kind: NodePortPolicy\nmetadata:\n  name: one\n---\napiVersion: gitfed.io/v1alpha1\nkind: NodePortPolicy\nmetadata:\n  name: two\n') }, at: 'policies/p.yaml:1:1', message: /at most one NodePortPolicy/ },
   { name: 'malformed NodePortPolicy range', files: { 'policies/p.yaml': policy('kind: NodePortPolicy\nmetadata:\n  name: p\nspec:\n  range: "32767-30000"\n') }, at: 'policies/p.yaml:6:3', message: /not a range of ports/ },
   { name: 'unknown gitfed kind', files: { 'policies/p.yaml': policy('kind: Rollout\nmetadata:\n  name: r\n') }, at: 'policies/p.yaml:2:1', message: /unknown gitfed kind "Rollout"/ },
-  { name: 'unknown cluster in a Placement', files: { 'manifests/s.yaml': SERVICE(), 'policies/p.yaml': policy('kind: Placement\nmetadata:\n  name: p\nspec:\n  resources: [{ kind: Service, name: web }]\n  clusters: { names: [a, mars] }\n') }, at: 'policies/p.yaml:1:1', message: /cluster "mars", which is not registered/ },
+  { name: 'unknown cluster in a Placement', files: { 'manifests/s.yaml': SERVICE(), 'policies/p.yaml': policy('kind: Placement\nmetadata:\n  name: p\nspec:\n  resources: [{ kind: Service, name: web }]\n  clusters: { names: [a, mars] }\n') }, at: 'policies/p.yaml:7:26', message: /cluster "mars", which is not registered/ },
+  { name: 'unknown cluster in an Override (block list)', files: { 'policies/o.yaml': policy('kind: Override\nmetadata:\n  name: o\nspec:\n  resources: [{ kind: Service, name: web }]\n  clusters:\n    names:\n      - a\n      - venus\n  patches: []\n') }, at: 'policies/o.yaml:10:9', message: /cluster "venus", which is not registered/ },
+  { name: 'a nodePort that is not an integer', files: { 'manifests/s.yaml': SERVICE('\n      nodePort: "30080"') }, at: 'manifests/s.yaml:11:7', message: /nodePort must be a whole number 1-65535 \(unquoted\), got "30080"/ },
+  { name: 'a fractional nodePort', files: { 'manifests/s.yaml': SERVICE('\n      nodePort: 30080.5') }, at: 'manifests/s.yaml:11:7', message: /nodePort must be a whole number/ },
+  { name: 'a kind that is a path (Foo/../../x)', files: { 'manifests/a.yaml': 'apiVersion: v1\nkind: Foo/../../x\nmetadata:\n  name: x\n' }, at: 'manifests/a.yaml:2:1', message: /kind "Foo\/..\/..\/x" is not a kind/ },
+  { name: 'an apiVersion that is not group/version', files: { 'manifests/a.yaml': 'apiVersion: ../v1\nkind: ConfigMap\nmetadata:\n  name: x\n' }, at: 'manifests/a.yaml:1:1', message: /apiVersion "..\/v1" is not group\/version/ },
+  { name: 'a name that is a path (../../x)', files: { 'manifests/a.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ../../x\n' }, at: 'manifests/a.yaml:4:3', message: /"..\/..\/x" is not a valid name/ },
+  { name: 'a ClusterRole name that is a path', files: { 'manifests/a.yaml': 'apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: ../x\n' }, at: 'manifests/a.yaml:4:3', message: /may not be "." or "..", contain "\/"/ },
+  { name: 'an Override renaming a ConfigMap into kube-system/ingress-uid', files: { 'manifests/c.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: innocent\n  namespace: shop\ndata: { uid: evil }\n', 'policies/o.yaml': policy('kind: Override\nmetadata:\n  name: o\nspec:\n  resources: [{ kind: ConfigMap, name: innocent }]\n  patches:\n    - { op: replace, path: /metadata/name, value: ingress-uid }\n    - { op: replace, path: /metadata/namespace, value: kube-system }\n') }, at: 'policies/o.yaml:8:7', message: /may not rename an object/ },
+  { name: 'an Override moving an object to another namespace', files: { 'policies/o.yaml': policy('kind: Override\nmetadata:\n  name: o\nspec:\n  resources: [{ kind: ConfigMap, name: c }]\n  patches:\n    - { op: add, path: /metadata/namespace, value: kube-system }\n') }, at: 'policies/o.yaml:8:7', message: /may not move an object to another namespace/ },
+  { name: 'an Override changing kind', files: { 'policies/o.yaml': policy('kind: Override\nmetadata:\n  name: o\nspec:\n  resources: [{ kind: ConfigMap, name: c }]\n  patches:\n    - { op: replace, path: /kind, value: Secret }\n') }, at: 'policies/o.yaml:8:7', message: /may not change kind/ },
+  { name: 'an Override changing apiVersion', files: { 'policies/o.yaml': policy('kind: Override\nmetadata:\n  name: o\nspec:\n  resources: [{ kind: ConfigMap, name: c }]\n  patches:\n    - { op: replace, path: /apiVersion, value: v2 }\n') }, at: 'policies/o.yaml:8:7', message: /may not change apiVersion/ },
+  { name: 'an Override moving a name into place (move from)', files: { 'policies/o.yaml': policy('kind: Override\nmetadata:\n  name: o\nspec:\n  resources: [{ kind: ConfigMap, name: c }]\n  patches:\n    - { op: move, from: /data/x, path: /metadata/name }\n') }, at: 'policies/o.yaml:8:7', message: /may not rename/ },
+  { name: 'an Override replacing the whole metadata', files: { 'policies/o.yaml': policy('kind: Override\nmetadata:\n  name: o\nspec:\n  resources: [{ kind: ConfigMap, name: c }]\n  patches:\n    - { op: replace, path: /metadata, value: { name: c } }\n') }, at: 'policies/o.yaml:8:7', message: /may not rename/ },
+  { name: 'an Override taking the object into another fleet', files: { 'policies/o.yaml': policy('kind: Override\nmetadata:\n  name: o\nspec:\n  resources: [{ kind: ConfigMap, name: c }]\n  patches:\n    - { op: replace, path: /metadata/labels/gitfed.io~1fleet, value: other }\n') }, at: 'policies/o.yaml:8:7', message: /gitfed.io\/ labels are gitfed's ownership marks/ },
+  { name: 'an Override removing the managed-by label', files: { 'policies/o.yaml': policy('kind: Override\nmetadata:\n  name: o\nspec:\n  resources: [{ kind: ConfigMap, name: c }]\n  patches:\n    - { op: remove, path: /metadata/labels/app.kubernetes.io~1managed-by }\n') }, at: 'policies/o.yaml:8:7', message: /managed-by label is gitfed's ownership mark/ },
+  { name: 'an Override replacing all labels', files: { 'policies/o.yaml': policy('kind: Override\nmetadata:\n  name: o\nspec:\n  resources: [{ kind: ConfigMap, name: c }]\n  patches:\n    - { op: replace, path: /metadata/labels, value: {} }\n') }, at: 'policies/o.yaml:8:7', message: /ownership mark/ },
+  { name: 'an Override writing a gitfed.io annotation', files: { 'policies/o.yaml': policy('kind: Override\nmetadata:\n  name: o\nspec:\n  resources: [{ kind: ConfigMap, name: c }]\n  patches:\n    - { op: add, path: /metadata/annotations/gitfed.io~1prune, value: "false" }\n') }, at: 'policies/o.yaml:8:7', message: /gitfed.io\/ annotations are gitfed's own/ },
   { name: 'nodePort outside the range', files: { 'manifests/s.yaml': SERVICE('\n      nodePort: 40000'), 'policies/p.yaml': policy('kind: NodePortPolicy\nmetadata:\n  name: p\nspec:\n  range: "30000-32767"\n') }, at: 'manifests/s.yaml:11:7', message: /nodePort 40000 is outside the node-port range 30000-32767/ },
   { name: 'nodePort reserved', files: { 'manifests/s.yaml': SERVICE('\n      nodePort: 30050'), 'policies/p.yaml': policy('kind: NodePortPolicy\nmetadata:\n  name: p\nspec:\n  reserved: ["30000-30099"]\n') }, at: 'manifests/s.yaml:11:7', message: /is reserved by NodePortPolicy p/ },
   { name: 'two Services wanting one nodePort', files: { 'manifests/s.yaml': SERVICE('\n      nodePort: 30050'), 'manifests/t.yaml': SERVICE('\n      nodePort: 30050').replace('name: web', 'name: api') }, at: 'manifests/t.yaml:11:7', message: /also wanted by Service shop\/web at manifests\/s.yaml:11/ },
@@ -148,4 +165,25 @@ test('bad input: symlinks inside the fleet root are followed', async () => {
   const loaded = await loadFleetDir(root);
   assert.deepEqual(loaded.findings, []);
   assert.deepEqual(loaded.fleet.manifests.map((m) => m.object.metadata.name), ['shared']);
+});
+
+test('input users really write: files of comments and empty documents (`---` with nothing after) are skipped, as kubectl does', async () => {
+  const root = await fleetDir({
+    'manifests/comments.yaml': '# generated by a chart\n# nothing to apply here\n',
+    'manifests/empty.yaml': '',
+    'manifests/dashes.yaml': '---\n---\n',
+    'manifests/helm.yaml': '---\n# Source: chart/templates/unused.yaml\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\n  namespace: shop\n---\n',
+  });
+  const loaded = await loadFleetDir(root);
+  assert.deepEqual(loaded.findings.map(formatFinding), []);
+  assert.deepEqual(loaded.fleet.manifests.map((m) => `${m.object.kind}/${m.object.metadata.name}@${m.place.line}`), ['ConfigMap/cm@4']);
+});
+
+test('input users really write: NodePortPolicy reserved takes a quoted single port as well as numbers and ranges', async () => {
+  const root = await fleetDir({ 'policies/p.yaml': policy('kind: NodePortPolicy\nmetadata:\n  name: p\nspec:\n  reserved: ["30080", 30081, "31000-31099"]\n') });
+  const loaded = await loadFleetDir(root);
+  assert.deepEqual(loaded.findings.map(formatFinding), []);
+  assert.deepEqual(loaded.fleet.nodePortPolicy?.reserved, [[30080, 30080], [30081, 30081], [31000, 31099]]);
+  const bad = await fleetDir({ 'policies/p.yaml': policy('kind: NodePortPolicy\nmetadata:\n  name: p\nspec:\n  reserved: ["70000"]\n') });
+  assert.match((await loadFleetDir(bad)).findings.map(formatFinding).join('\n'), /policies\/p.yaml:6:14: error: .*must be a port 1-65535, got 70000/);
 });
