@@ -2,7 +2,8 @@
 // bounded parallelism inside each rank, retries on throttling and server
 // errors, and no request at all for an object that already matches Git.
 import type { FieldDiff } from '../core/diff.js';
-import { FIELD_MANAGER } from '../core/labels.js';
+import { deepEqual } from '../core/json-patch.js';
+import { FIELD_MANAGER, FLEET_LABEL, NO_PRUNE_ANNOTATION } from '../core/labels.js';
 import type { KubeObject, ObjectRef } from '../core/model.js';
 import { applyRank, keyOf, refOf } from '../core/object-keys.js';
 import type { Connection } from './connect.js';
@@ -50,6 +51,12 @@ async function ssa(conn: Connection, obj: KubeObject, opts: ApplyOptions): Promi
   }
 }
 
+/** The other fleet that owns a live object, if any. */
+function otherFleet(desired: KubeObject, live: KubeObject | undefined): string | undefined {
+  const theirs = live?.metadata.labels?.[FLEET_LABEL];
+  return theirs && theirs !== desired.metadata.labels?.[FLEET_LABEL] ? theirs : undefined;
+}
+
 export function describe(cluster: string, ref: ObjectRef): string {
   return `${cluster} ${ref.kind} ${ref.namespace ? `${ref.namespace}/` : ''}${ref.name}`;
 }
@@ -59,10 +66,19 @@ async function applyOne(conn: Connection, desired: KubeObject, owned: Map<string
   const ref = refOf(obj);
   const key = keyOf(ref);
   try {
-    // Not owned yet: a real apply needs no GET first (SSA creates or adopts,
-    // and answers 201 or 200); a plan GETs to show what adoption would change.
+    // Not owned yet: GET it first, to show what adoption would change and to
+    // refuse an object another gitfed fleet owns (SSA would silently take it).
     const owns = owned.get(key);
-    const live = owns ?? (opts.dryRun || opts.onlyKeys ? await getLive(conn, obj) : undefined);
+    const live = owns ?? await getLive(conn, obj);
+    const foreign = owns ? undefined : otherFleet(desired, live);
+    if (foreign) {
+      // What gitfed generates (a namespace manifests use, the GLBC uid
+      // ConfigMap) is shared by every fleet in the cluster: when another
+      // fleet's copy already says the same, there is nothing to do.
+      const generated = desired.metadata.annotations?.[NO_PRUNE_ANNOTATION] === 'false';
+      if (generated && (desired.kind === 'Namespace' || deepEqual(desired.data, live!.data))) return { ref, action: 'unchanged' };
+      return { ref, action: 'failed', error: `${describe(conn.cluster, ref)}: owned by another gitfed fleet "${foreign}" (label ${FLEET_LABEL}=${foreign}); gitfed never adopts another fleet's objects: remove it from one of the two fleets` };
+    }
     const diff = live ? liveDiff(desired, live) : undefined;
     if (live && diff!.length === 0) return { ref, action: 'unchanged' };
     if (opts.onlyKeys && !opts.onlyKeys.has(key)) return { ref, action: 'skipped', ...(diff ? { diff } : {}) };

@@ -72,7 +72,9 @@ async function reconcileCluster(conn: Connection, live: LiveCluster, objects: Ku
   let pruned: PruneResult[] = [];
   if (opts.prune && opts.writes === 'all') {
     try {
-      pruned = await pruneCluster(conn, live.owned, objects, { dryRun: opts.dryRun, pruneAll: opts.pruneAll ?? opts.fleet.settings.allowPruneAll });
+      // A blocked object is still wanted (it could not be written safely now): never prune it.
+      const keep = [...objects, ...blocked.map((b) => ({ apiVersion: b.ref.apiVersion ?? 'v1', kind: b.ref.kind, metadata: { name: b.ref.name, ...(b.ref.namespace ? { namespace: b.ref.namespace } : {}) } }))];
+      pruned = await pruneCluster(conn, live.owned, keep, { dryRun: opts.dryRun, pruneAll: opts.pruneAll ?? opts.fleet.settings.allowPruneAll });
     } catch (e) {
       if (e instanceof PruneAllRefused) base.errors.push(e.message);
       else throw e;

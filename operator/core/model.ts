@@ -164,12 +164,37 @@ export interface DriftPolicy {
   place: SourcePos;
 }
 
+/**
+ * One rule of Fleet `spec.resources.allow` / `deny`, like an Argo CD
+ * AppProject's white- and blacklists. Patterns use "*" for any run of
+ * characters; an absent field matches anything.
+ */
+export interface ResourceRule {
+  /** API group ("" is the core group, "apps", "*.example.com"). */
+  group?: string;
+  kind?: string;
+  /**
+   * Namespace of a namespaced object (for a Namespace: its own name). A rule
+   * with a namespace never matches other cluster-scoped objects.
+   */
+  namespace?: string;
+  place: SourcePos;
+}
+
+/** Which federated objects a fleet may hold. Absent lists: allow everything, deny nothing. */
+export interface ResourceRules {
+  allow?: ResourceRule[];
+  deny?: ResourceRule[];
+}
+
 /** Fleet-wide settings (`kind: Fleet`, optional). */
 export interface FleetSettings {
   /** Goes into ownership labels; one fleet's prune never touches another's objects. */
   name: string;
   /** Allow a prune that would delete every owned object at once. */
   allowPruneAll: boolean;
+  /** Guardrails on what the fleet's manifests may be (default: anything). */
+  resources?: ResourceRules;
   place?: SourcePos;
 }
 

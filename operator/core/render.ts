@@ -4,7 +4,7 @@
 import { indexFleet, type FleetIndex, type ManifestInfo, WORKLOAD_KINDS } from './fleet-index.js';
 import { allocateGlbcUid, type UidResult } from './glbc-uid.js';
 import { ingressClassOf, isGceClass, portKey, servicePorts, serviceType } from './ingress.js';
-import { FLEET_LABEL, MANAGED_BY_LABEL, MANAGED_BY_VALUE, NO_PRUNE_ANNOTATION, SOURCE_ANNOTATION } from './labels.js';
+import { FLEET_LABEL, INGRESS_UID_NAME, INGRESS_UID_NAMESPACE, MANAGED_BY_LABEL, MANAGED_BY_VALUE, NO_PRUNE_ANNOTATION, SOURCE_ANNOTATION } from './labels.js';
 import {
   type Allocations, type BlockedObject, type ClusterRender, type ClusterSpec, type Finding, type Fleet, type KubeObject,
   type ObjectRef, type Observations, type Override, type RenderResult, hasErrors,
@@ -171,6 +171,8 @@ function renderCluster(cluster: ClusterSpec, bases: BaseObject[], fleet: Fleet, 
   }
   const cm = d.uid.configMaps[cluster.name];
   if (cm) extras.push(own(structuredClone(cm), fleet.settings.name, undefined, true));
+  const uidGap = d.uid.blocked[cluster.name];
+  if (uidGap?.code === 'ObservationFailed') blocked.push({ ref: { apiVersion: 'v1', kind: 'ConfigMap', namespace: INGRESS_UID_NAMESPACE, name: INGRESS_UID_NAME }, finding: uidGap });
   // Manifests arrive in apply order already (sorted once for all clusters);
   // only the few generated objects need merging in. Overrides cannot change
   // kind, name or namespace (validation refuses it, applyOverrides checks again).

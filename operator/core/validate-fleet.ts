@@ -7,6 +7,7 @@ import type { ClusterSelector, Finding, Fleet, PortRange, SourcePos, SourcedObje
 import { DEFAULT_NODE_PORT_RANGE } from './node-ports.js';
 import { describeRef, effectiveNamespace, refOf } from './object-keys.js';
 import { enforcedViolation, identityViolation } from './overrides.js';
+import { checkResourceRules } from './resource-rules.js';
 import { selectsResource } from './selectors.js';
 
 const at = (src: SourcedObject, path: (string | number)[]): SourcePos => src.locate?.(path) ?? src.place;
@@ -136,5 +137,6 @@ export function validateFleet(fleet: Fleet, index: FleetIndex): Finding[] {
   checkNodePorts(fleet, out);
   checkIngresses(index, out);
   checkPlacementsAndOverrides(fleet, index, out);
+  checkResourceRules(fleet, out);
   return out;
 }

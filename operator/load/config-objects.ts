@@ -2,8 +2,8 @@
 // where it is written.
 import { normalizeReplicaPreferences } from '../core/federation-annotations.js';
 import type {
-  ClusterSelector, ClusterSpec, DriftPolicy, JsonPatchOp, NodePortPolicy, Override, Placement, PortRange,
-  ResourceMatch, ResourceSelector, SelectorRequirement,
+  ClusterSelector, ClusterSpec, DriftPolicy, FleetSettings, JsonPatchOp, NodePortPolicy, Override, Placement, PortRange,
+  ResourceMatch, ResourceRule, ResourceRules, ResourceSelector, SelectorRequirement,
 } from '../core/model.js';
 import { FieldReader, isObj } from './field-reader.js';
 import { dns1123Label } from './names.js';
@@ -158,4 +158,44 @@ export function parseDriftPolicy(r: FieldReader, name: string): DriftPolicy {
   const spec = r.obj(['spec']) ?? {};
   const hasSel = spec.resources !== undefined || spec.selector !== undefined;
   return { name, mode: mode === 'heal' ? 'heal' : 'report', ...(hasSel ? { resources: resourceSelector(r, ['spec'], spec) } : {}), place: r.doc.place };
+}
+
+const RULE_FIELDS = ['group', 'kind', 'namespace'] as const;
+
+/** spec.resources.allow / deny: lists of {group?, kind?, namespace?} patterns. */
+function resourceRules(r: FieldReader, which: 'allow' | 'deny'): ResourceRule[] | undefined {
+  const path = ['spec', 'resources', which];
+  const list = r.list(path);
+  if (!list) return undefined;
+  const rules: ResourceRule[] = [];
+  list.forEach((item, i) => {
+    const p = [...path, i];
+    if (!isObj(item) || Object.keys(item).length === 0) {
+      r.error(p, 'BadResourceRule', `${p.join('.')} must be a mapping with group, kind and/or namespace (patterns; "*" matches anything)`);
+      return;
+    }
+    const rule: ResourceRule = { place: r.at(p) };
+    for (const [k, v] of Object.entries(item)) {
+      if (!(RULE_FIELDS as readonly string[]).includes(k)) { r.error([...p, k], 'BadResourceRule', `${p.join('.')}: unknown field "${k}"; expected ${RULE_FIELDS.join(', ')}`); continue; }
+      if (typeof v !== 'string') { r.error([...p, k], 'WrongType', `${[...p, k].join('.')} must be a string pattern, got ${JSON.stringify(v)}`); continue; }
+      rule[k as (typeof RULE_FIELDS)[number]] = v;
+    }
+    rules.push(rule);
+  });
+  return rules;
+}
+
+export function parseFleet(r: FieldReader, name: string): FleetSettings {
+  const bad = dns1123Label(name);
+  if (bad) r.error(['metadata', 'name'], 'BadName', bad);
+  const settings: FleetSettings = { name, allowPruneAll: r.bool(['spec', 'allowPruneAll']) ?? false, place: r.doc.place };
+  if (r.obj(['spec', 'resources'])) {
+    const resources: ResourceRules = {};
+    const allow = resourceRules(r, 'allow');
+    const deny = resourceRules(r, 'deny');
+    if (allow) resources.allow = allow;
+    if (deny) resources.deny = deny;
+    settings.resources = resources;
+  }
+  return settings;
 }

@@ -7,7 +7,7 @@ import { CLUSTER_SELECTOR_ANNOTATION } from '../core/labels.js';
 import type { Finding, Fleet, KubeObject, LoadResult, SourcePos } from '../core/model.js';
 import { effectiveNamespace, groupOf, isClusterScoped } from '../core/object-keys.js';
 import {
-  CONFIG_KINDS, parseCluster, parseDriftPolicy, parseNodePortPolicy, parseOverride, parsePlacement,
+  CONFIG_KINDS, parseCluster, parseDriftPolicy, parseFleet, parseNodePortPolicy, parseOverride, parsePlacement,
 } from './config-objects.js';
 import { FieldReader, isObj } from './field-reader.js';
 import { compareFindings } from './format-finding.js';
@@ -136,9 +136,7 @@ function addConfig(fleet: Fleet, r: FieldReader, kind: string, name: string, see
         r.error(['kind'], 'TwoFleets', 'a fleet repo has at most one kind: Fleet');
         return;
       }
-      fleet.settings = { name, allowPruneAll: r.bool(['spec', 'allowPruneAll']) ?? false, place: r.doc.place };
-      const bad = dns1123Label(name);
-      if (bad) r.error(['metadata', 'name'], 'BadName', bad);
+      fleet.settings = parseFleet(r, name);
       break;
     }
   }

@@ -26,13 +26,13 @@ const cases: Case[] = [
   {
     name: 'listing Ingresses failed (uid differs, Ingresses exist but unseen): no uid ConfigMap, no Ingress',
     failed: { ingresses: 'HTTP 403: ingresses.networking.k8s.io is forbidden' },
-    written: ['Namespace/web', 'Service/nginx', 'Deployment/nginx'], blocked: ['Ingress/nginx'],
+    written: ['Namespace/web', 'Service/nginx', 'Deployment/nginx'], blocked: ['Ingress/nginx', 'ConfigMap/ingress-uid'],
     message: /could not observe Ingresses: HTTP 403: ingresses.networking.k8s.io is forbidden/,
   },
   {
     name: 'reading the uid ConfigMap failed: no uid ConfigMap, no Ingress',
     failed: { ingressUid: 'GET /api/v1/namespaces/kube-system/configmaps: timeout' },
-    written: ['Namespace/web', 'Service/nginx', 'Deployment/nginx'], blocked: ['Ingress/nginx'],
+    written: ['Namespace/web', 'Service/nginx', 'Deployment/nginx'], blocked: ['Ingress/nginx', 'ConfigMap/ingress-uid'],
     message: /could not observe ConfigMap kube-system\/ingress-uid: GET .*timeout/,
   },
   {
