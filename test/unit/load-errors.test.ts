@@ -119,6 +119,10 @@ const cases: Case[] = [
   { name: 'a bad patch operation', files: { 'policies/o.yaml': policy('kind: Override\nmetadata:\n  name: o\nspec:\n  resources: [{ kind: Service, name: web }]\n  patches:\n    - op: frobnicate\n      path: /spec\n') }, at: 'policies/o.yaml:8:7', message: /"op" must be one of add, remove, replace/ },
   { name: 'an unknown gitfed apiVersion', files: { 'policies/p.yaml': 'apiVersion: gitfed.io/v2\nkind: Placement\nmetadata:\n  name: p\n' }, at: 'policies/p.yaml:1:1', message: /unknown apiVersion "gitfed.io\/v2"/ },
   { name: 'a label value that is not a string', files: { 'manifests/c.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  labels:\n    replicas: 3\n' }, at: 'manifests/c.yaml:6:5', message: /must be a string \(quote numbers/ },
+  { name: 'an object denied by Fleet spec.resources.deny', files: { 'policies/fleet.yaml': policy('kind: Fleet\nmetadata:\n  name: f\nspec:\n  resources:\n    deny:\n      - { group: "", kind: Secret }\n'), 'manifests/s.yaml': 'apiVersion: v1\nkind: Secret\nmetadata:\n  name: token\n  namespace: shop\n' }, at: 'manifests/s.yaml:1:1', message: /Secret shop\/token is denied by Fleet f spec.resources.deny \{group: "", kind: "Secret"\} \(policies\/fleet.yaml:8\)/ },
+  { name: 'an object outside Fleet spec.resources.allow (another namespace)', files: { 'policies/fleet.yaml': policy('kind: Fleet\nmetadata:\n  name: f\nspec:\n  resources:\n    allow:\n      - { namespace: "shop*" }\n'), 'manifests/c.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  namespace: shop-eu\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: coredns\n  namespace: kube-system\n' }, at: 'manifests/c.yaml:7:1', message: /ConfigMap kube-system\/coredns \(group ""\) matches no rule of Fleet f spec.resources.allow/ },
+  { name: 'a cluster-scoped object outside a namespace-only allow list', files: { 'policies/fleet.yaml': policy('kind: Fleet\nmetadata:\n  name: f\nspec:\n  resources:\n    allow: [{ namespace: shop }]\n'), 'manifests/r.yaml': 'apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata:\n  name: take-over\n' }, at: 'manifests/r.yaml:1:1', message: /ClusterRoleBinding take-over \(group "rbac.authorization.k8s.io"\) matches no rule/ },
+  { name: 'a malformed Fleet resource rule', files: { 'policies/fleet.yaml': policy('kind: Fleet\nmetadata:\n  name: f\nspec:\n  resources:\n    allow:\n      - { knd: Secret }\n') }, at: 'policies/fleet.yaml:8:11', message: /unknown field "knd"; expected group, kind, namespace/ },
   { name: 'two GCE clusters in one project and zone', files: { 'clusters/c.yaml': 'apiVersion: gitfed.io/v1alpha1\nkind: Cluster\nmetadata:\n  name: c\nspec:\n  gce: { project: p, zone: z1 }\n' }, at: 'clusters/c.yaml:1:1', message: /both in GCE project p zone z1/ },
 ];
 
@@ -186,4 +190,12 @@ test('input users really write: NodePortPolicy reserved takes a quoted single po
   assert.deepEqual(loaded.fleet.nodePortPolicy?.reserved, [[30080, 30080], [30081, 30081], [31000, 31099]]);
   const bad = await fleetDir({ 'policies/p.yaml': policy('kind: NodePortPolicy\nmetadata:\n  name: p\nspec:\n  reserved: ["70000"]\n') });
   assert.match((await loadFleetDir(bad)).findings.map(formatFinding).join('\n'), /policies\/p.yaml:6:14: error: .*must be a port 1-65535, got 70000/);
+});
+
+test('input users really write: Fleet spec.resources allow/deny admit what they list (a Namespace by its own name)', async () => {
+  const root = await fleetDir({
+    'policies/fleet.yaml': policy('kind: Fleet\nmetadata:\n  name: f\nspec:\n  resources:\n    allow:\n      - { namespace: "shop*" }\n      - { group: apps, kind: "*" }\n    deny:\n      - { kind: Secret, namespace: shop-secrets }\n'),
+    'manifests/ok.yaml': 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop-eu\n---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: s\n  namespace: shop-eu\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: d\n  namespace: anywhere\nspec: { replicas: 1 }\n',
+  });
+  assert.deepEqual((await validate(root)).map(formatFinding), []);
 });
