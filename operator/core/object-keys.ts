@@ -1,19 +1,41 @@
 // Identity and ordering of Kubernetes objects, without asking a server.
 import type { KubeObject, ObjectRef } from './model.js';
 
-/** Kinds that live outside namespaces. Everything else is namespaced (default "default"). */
+/** Built-in kinds that live outside namespaces. */
 const CLUSTER_SCOPED = new Set([
   'Namespace', 'Node', 'PersistentVolume', 'StorageClass', 'CustomResourceDefinition',
   'ClusterRole', 'ClusterRoleBinding', 'IngressClass', 'PriorityClass', 'APIService',
   'ValidatingWebhookConfiguration', 'MutatingWebhookConfiguration', 'RuntimeClass',
-  'CSIDriver', 'VolumeAttachment', 'ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding',
+  'CSIDriver', 'CSINode', 'VolumeAttachment', 'ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding',
+  'MutatingAdmissionPolicy', 'MutatingAdmissionPolicyBinding', 'CertificateSigningRequest', 'ClusterTrustBundle',
+  'FlowSchema', 'PriorityLevelConfiguration', 'VolumeAttributesClass', 'DeviceClass', 'ResourceSlice',
+  'IPAddress', 'ServiceCIDR',
+]);
+
+/** Built-in kinds that live in a namespace ("default" when unset). */
+const NAMESPACED = new Set([
+  'Pod', 'ConfigMap', 'Secret', 'Service', 'ServiceAccount', 'Endpoints', 'EndpointSlice', 'PersistentVolumeClaim',
+  'LimitRange', 'ResourceQuota', 'Event', 'PodTemplate', 'ReplicationController', 'Deployment', 'ReplicaSet',
+  'StatefulSet', 'DaemonSet', 'ControllerRevision', 'Job', 'CronJob', 'Ingress', 'NetworkPolicy', 'Role',
+  'RoleBinding', 'HorizontalPodAutoscaler', 'PodDisruptionBudget', 'Lease', 'CSIStorageCapacity',
+  'ResourceClaim', 'ResourceClaimTemplate',
 ]);
 
 export function isClusterScoped(kind: string): boolean {
   return CLUSTER_SCOPED.has(kind);
 }
 
-/** The namespace an object lands in: absent for cluster-scoped kinds, "default" when unset. */
+/** A built-in namespaced kind: an unset namespace means "default". */
+export function isKnownNamespaced(kind: string): boolean {
+  return NAMESPACED.has(kind);
+}
+
+/**
+ * The namespace an object is keyed under: absent for built-in cluster-scoped
+ * kinds, "default" when unset. For a kind gitfed does not know this is only
+ * an identity (the same for the Git and the live object); what is written
+ * into the object is decided by renderNamespace.
+ */
 export function effectiveNamespace(obj: { kind: string; metadata: { namespace?: string } }): string | undefined {
   if (isClusterScoped(obj.kind)) return undefined;
   return obj.metadata.namespace || 'default';

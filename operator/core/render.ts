@@ -10,6 +10,7 @@ import {
   type ObjectRef, type Observations, type Override, type RenderResult, hasErrors,
 } from './model.js';
 import { allocateNodePorts, type NodePortResult, type NodePortService } from './node-ports.js';
+import { crdScopes, renderNamespace, type Scope } from './crd-scopes.js';
 import { observationGap } from './observation-gaps.js';
 import { compareForApply, effectiveNamespace, refOf } from './object-keys.js';
 import { selectClusters, selectsResource } from './selectors.js';
@@ -50,6 +51,8 @@ interface Decisions {
   replicas: WorkloadPlans;
   /** cluster -> why its Services behind Ingresses (and those Ingresses) are blocked: node ports not observed */
   portGaps: Record<string, Finding>;
+  /** Scopes of the custom resources whose CRDs are in the fleet. */
+  scopes: Map<string, Scope>;
 }
 
 function decide(fleet: Fleet, index: FleetIndex, observations: Observations, previous: Allocations): Decisions {
@@ -72,6 +75,7 @@ function decide(fleet: Fleet, index: FleetIndex, observations: Observations, pre
   return {
     index,
     portGaps,
+    scopes: crdScopes(fleet.manifests),
     ports: allocateNodePorts(npServices, fleet.nodePortPolicy, observations, previous),
     uid: allocateGlbcUid(gce, observations, previous, fleet.settings.name),
     replicas: planWorkloads(index, observations),
@@ -100,7 +104,8 @@ function renderBase(m: ManifestInfo, fleet: Fleet, d: Decisions): BaseObject {
   const obj = structuredClone(m.source.object);
   const ref = refOf(obj);
   const ns = effectiveNamespace(obj);
-  if (ns !== undefined) obj.metadata.namespace = ns;
+  const written = renderNamespace(obj, d.scopes);
+  if (written !== undefined) obj.metadata.namespace = written;
   const base: BaseObject = {
     info: m, object: obj, ref, targets: new Set(m.clusters.map((c) => c.name)),
     overrides: fleet.overrides.filter((o) => selectsResource(o.resources, m.source.object)),

@@ -7,6 +7,7 @@ import type { ClusterSelector, Finding, Fleet, PortRange, SourcePos, SourcedObje
 import { DEFAULT_NODE_PORT_RANGE } from './node-ports.js';
 import { describeRef, effectiveNamespace, refOf } from './object-keys.js';
 import { enforcedViolation, identityViolation } from './overrides.js';
+import { checkCrdScopes } from './crd-scopes.js';
 import { checkResourceRules } from './resource-rules.js';
 import { selectsResource } from './selectors.js';
 
@@ -138,5 +139,6 @@ export function validateFleet(fleet: Fleet, index: FleetIndex): Finding[] {
   checkIngresses(index, out);
   checkPlacementsAndOverrides(fleet, index, out);
   checkResourceRules(fleet, out);
+  checkCrdScopes(fleet.manifests, out);
   return out;
 }

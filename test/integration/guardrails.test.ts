@@ -137,3 +137,26 @@ test('adoption: an object another gitfed fleet owns is never adopted; the error 
   assert.equal(live.body.metadata.labels['gitfed.io/fleet'], 'fleet-a');
   assert.deepEqual(live.body.data, { owner: 'a' });
 });
+
+test('scopes: a cluster-scoped custom resource gitfed knows nothing about is applied without a namespace (discovery places it) and then is in sync', async () => {
+  const sb = await start();
+  const group = `${uniqueNamespace('g')}.example.com`;
+  const crd = {
+    apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name: `tenants.${group}` },
+    spec: { group, scope: 'Cluster', names: { kind: 'Tenant', plural: 'tenants', singular: 'tenant', listKind: 'TenantList' }, versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } }] },
+  };
+  const created = await request(sb, 'POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', crd);
+  assert.equal(created.status, 201, created.text);
+  await waitUntil('the CRD is served', 30_000, async () => (await request(sb, 'GET', `/apis/${group}/v1`)).status === 200);
+  const dir = await writeFleet({ name: 'tenants', clusters: ['us-east1'], files: { 'manifests/t.yaml': [{ apiVersion: `${group}/v1`, kind: 'Tenant', metadata: { name: 'acme' }, spec: { tier: 'gold' } }] } });
+  const r = await cli(['apply', dir, '--kubeconfig', sb.kubeconfig]);
+  assert.equal(r.code, 0, r.out);
+  const live = await request(sb, 'GET', `/apis/${group}/v1/tenants/acme`);
+  assert.equal(live.status, 200, live.text);
+  assert.equal(live.body.metadata.namespace, undefined);
+  assert.equal(live.body.spec.tier, 'gold');
+  // Git and the cluster agree: nothing left to change (a rendered "namespace: default" would differ forever).
+  const plan = await cli(['plan', dir, '--kubeconfig', sb.kubeconfig]);
+  assert.equal(plan.code, 0, plan.out);
+  assert.match(plan.out, /no changes/);
+});
