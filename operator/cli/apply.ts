@@ -1,5 +1,7 @@
 // gitfed apply DIR --kubeconfig F [--prune] [--dry-run]
 import { hasErrors } from '../core/model.js';
+import { closeAll, connect, InClusterRefused } from '../cluster/connect.js';
+import { podEnvironment } from '../cluster/in-cluster.js';
 import { reconcileFleet } from '../cluster/reconcile.js';
 import { printStructured, runCommand } from './args.js';
 import { fleetCommand, saveAllocations, table } from './fleet-context.js';
@@ -7,26 +9,40 @@ import { printFindings } from './print-findings.js';
 import type { CliIO } from './main.js';
 import { blockedLines, summaryRows, replicaLines } from './result-views.js';
 
-const HELP = `usage: gitfed apply DIR --kubeconfig F [--context NAME]... [--prune] [--prune-all] [--dry-run] [--allocations FILE] [--output text|json|yaml]
+const HELP = `usage: gitfed apply DIR --kubeconfig F [--context NAME]... [--prune] [--prune-all] [--dry-run] [--allow-in-cluster] [--allocations FILE] [--output text|json|yaml]
 
 Renders the fleet and server-side applies it (field manager "gitfed") to every
 member cluster; adopts same-name objects; with --prune deletes what this fleet
 owns but no longer renders (refusing to delete everything unless --prune-all).
-Nothing is applied anywhere when the fleet has load or render errors.
+Nothing is applied anywhere when the fleet has load or render errors, or when
+a Cluster's context is gitfed's own in-cluster identity (unless --allow-in-cluster).
 Exit codes: 0 applied, 1 errors (some cluster or object failed), 2 bad usage.`;
 
 export async function run(argv: string[], io: CliIO): Promise<number> {
   return runCommand(io, HELP, argv, async () => {
-    const cmd = await fleetCommand('apply', argv, io, { prune: { type: 'boolean' }, 'prune-all': { type: 'boolean' }, 'dry-run': { type: 'boolean' } });
+    const cmd = await fleetCommand('apply', argv, io, { prune: { type: 'boolean' }, 'prune-all': { type: 'boolean' }, 'dry-run': { type: 'boolean' }, 'allow-in-cluster': { type: 'boolean' } });
     if (hasErrors(cmd.loadFindings)) {
       printFindings(io, cmd.loadFindings);
       io.err('nothing applied: the fleet has errors');
       return 1;
     }
-    const result = await reconcileFleet({
-      fleet: cmd.fleet, loadFindings: cmd.loadFindings, kubeconfigPath: cmd.kubeconfig, allocations: cmd.allocations,
-      dryRun: !!cmd.values['dry-run'], prune: !!cmd.values.prune || !!cmd.values['prune-all'], pruneAll: !!cmd.values['prune-all'], writes: 'all',
-    });
+    const conns = await connect(cmd.kubeconfig, cmd.fleet.clusters, undefined, cmd.values['allow-in-cluster'] ? {} : { refuseInCluster: podEnvironment(io.env) });
+    const refused = [...conns.values()].filter((c): c is InClusterRefused => c instanceof InClusterRefused);
+    if (refused.length > 0) {
+      closeAll(conns);
+      for (const r of refused) io.err(`error: ${r.message}`);
+      io.err('nothing applied');
+      return 1;
+    }
+    let result;
+    try {
+      result = await reconcileFleet({
+        fleet: cmd.fleet, loadFindings: cmd.loadFindings, kubeconfigPath: cmd.kubeconfig, allocations: cmd.allocations, connections: conns,
+        dryRun: !!cmd.values['dry-run'], prune: !!cmd.values.prune || !!cmd.values['prune-all'], pruneAll: !!cmd.values['prune-all'], writes: 'all',
+      });
+    } finally {
+      closeAll(conns);
+    }
     if (!result.renderFailed && !cmd.values['dry-run']) await saveAllocations(cmd, result.allocations);
     const failed = result.renderFailed || result.clusters.some((c) => c.errors.length > 0 || c.counts.failed > 0) || hasErrors(result.findings);
     if (printStructured(io, cmd.format, result)) return failed ? 1 : 0;

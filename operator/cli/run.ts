@@ -31,6 +31,7 @@ options:
   --git-credentials-file F "user:password" or a token (else GITFED_GIT_TOKEN or GITFED_GIT_USERNAME/PASSWORD)
   --leader-elect           only the holder of a Lease applies (--lease-context, --lease-namespace, --lease-name, --lease-duration)
   --prune / --prune-all    delete what left Git (refuses to delete everything unless --prune-all)
+  --allow-in-cluster       let a Cluster's context be gitfed's own in-cluster identity (refused by default)
   --author-name, --author-email   author of status commits
   --work-dir D             where the clone lives (default ~/.cache/gitfed/repos/<hash>)
   --log-format json|text   (default: text on a terminal, json otherwise)
@@ -47,6 +48,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
       'leader-elect': { type: 'boolean' }, 'lease-context': { type: 'string' }, 'lease-namespace': { type: 'string' }, 'lease-name': { type: 'string' }, 'lease-duration': { type: 'string' },
       prune: { type: 'boolean' }, 'prune-all': { type: 'boolean' }, 'author-name': { type: 'string' }, 'author-email': { type: 'string' },
       'work-dir': { type: 'string' }, 'log-format': { type: 'string' }, once: { type: 'boolean' }, identity: { type: 'string' },
+      'allow-in-cluster': { type: 'boolean' },
     });
     if (!v.repo === !v.dir) throw new UsageError('gitfed run: give exactly one of --repo URL or --dir DIR');
     if (v.interval && v.schedule) throw new UsageError('gitfed run: --interval and --schedule exclude each other');
@@ -69,7 +71,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
       ends = dirEnds(dir, statusDir);
       dirWatch = { dir, statusDir };
     }
-    const operator = new Operator({ ...ends, kubeconfig, prune: !!v.prune || !!v['prune-all'], pruneAll: !!v['prune-all'], log, metrics });
+    const operator = new Operator({ ...ends, kubeconfig, prune: !!v.prune || !!v['prune-all'], pruneAll: !!v['prune-all'], log, metrics, allowInCluster: !!v['allow-in-cluster'] });
     if (v.once) {
       const r = await operator.tick('once');
       operator.close();

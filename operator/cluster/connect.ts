@@ -4,6 +4,7 @@
 import { KubeConfig } from '@kubernetes/client-node';
 import type { ClusterSpec } from '../core/model.js';
 import { Discovery } from './discovery.js';
+import { inClusterReason, type InClusterEnv } from './in-cluster.js';
 import { KubeHttp, type KubeEndpoint } from './kube-http.js';
 import type { WatchCache } from './watch-cache.js';
 
@@ -45,11 +46,25 @@ export async function endpointFor(kubeconfigPath: string, context: string): Prom
   };
 }
 
-export async function connect(kubeconfigPath: string, clusters: readonly ClusterSpec[], timeoutMs = 10_000): Promise<Map<string, Connection | KubeconfigError>> {
+/** A member context that is gitfed's own in-cluster identity, refused without --allow-in-cluster. */
+export class InClusterRefused extends KubeconfigError {}
+
+export interface ConnectOptions {
+  /** Refuse contexts that are the operator's own in-cluster identity (apply, run). */
+  refuseInCluster?: InClusterEnv;
+}
+
+export async function connect(kubeconfigPath: string, clusters: readonly ClusterSpec[], timeoutMs = 10_000, opts: ConnectOptions = {}): Promise<Map<string, Connection | KubeconfigError>> {
   const out = new Map<string, Connection | KubeconfigError>();
   for (const c of clusters) {
     try {
-      const http = new KubeHttp(await endpointFor(kubeconfigPath, c.context), timeoutMs);
+      const endpoint = await endpointFor(kubeconfigPath, c.context);
+      const own = opts.refuseInCluster && inClusterReason(endpoint, opts.refuseInCluster);
+      if (own) {
+        out.set(c.name, new InClusterRefused(`cluster ${c.name}: context "${c.context}" is gitfed's own in-cluster identity (${own}); gitfed refuses to manage the cluster it runs in with its own credentials unless started with --allow-in-cluster`));
+        continue;
+      }
+      const http = new KubeHttp(endpoint, timeoutMs);
       out.set(c.name, { cluster: c.name, context: c.context, http, discovery: new Discovery(http) });
     } catch (e) {
       out.set(c.name, e instanceof KubeconfigError ? e : new KubeconfigError((e as Error).message));

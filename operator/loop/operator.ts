@@ -6,6 +6,7 @@
 // goes into the status.
 import { parse } from 'yaml';
 import { closeAll, connect, type Connection, type KubeconfigError } from '../cluster/connect.js';
+import { podEnvironment } from '../cluster/in-cluster.js';
 import { reconcileFleet } from '../cluster/reconcile.js';
 import type { ReconcileResult } from '../cluster/reconcile-types.js';
 import { emptyAllocations, hasErrors, type Allocations, type Finding, type Fleet } from '../core/model.js';
@@ -48,6 +49,8 @@ export interface OperatorOptions {
   log: Logger;
   metrics: Metrics;
   probeTimeoutMs?: number;
+  /** Manage the cluster the operator runs in with its own identity (--allow-in-cluster). */
+  allowInCluster?: boolean;
 }
 
 export interface TickResult {
@@ -168,7 +171,7 @@ export class Operator {
         const fresh = !this.conns(good.fleet);
         if (fresh) {
           if (this.connections) closeAll(this.connections);
-          this.connections = await connect(this.opts.kubeconfig, good.fleet.clusters);
+          this.connections = await connect(this.opts.kubeconfig, good.fleet.clusters, undefined, this.opts.allowInCluster ? {} : { refuseInCluster: podEnvironment() });
           // A long-running operator keeps watch caches: quiet ticks send no LISTs.
           for (const c of this.connections.values()) if (!(c instanceof Error)) c.caches = new Map();
           this.connectionsFor = JSON.stringify(good.fleet.clusters.map((c) => [c.name, c.context]));

@@ -160,3 +160,24 @@ test('scopes: a cluster-scoped custom resource gitfed knows nothing about is app
   assert.equal(plan.code, 0, plan.out);
   assert.match(plan.out, /no changes/);
 });
+
+test('in-cluster: a Cluster whose context is the operator\'s own apiserver is refused unless --allow-in-cluster', async () => {
+  const sb = await start();
+  const ns = uniqueNamespace('self');
+  const dir = await writeFleet({ name: 'self', clusters: ['us-east1'], files: { 'manifests/cm.yaml': [{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'self', namespace: ns } }] } });
+  // As a Pod of that cluster sees it: KUBERNETES_SERVICE_HOST/PORT name the apiserver the context points at.
+  const server = new URL(sb.clusters[0]!.server);
+  const env = { KUBERNETES_SERVICE_HOST: server.hostname, KUBERNETES_SERVICE_PORT: server.port };
+  const run = async (extra: string[]) => {
+    let out = '';
+    const code = await main(['apply', dir, '--kubeconfig', sb.kubeconfig, ...extra], { out: (t) => { out += t + '\n'; }, err: (t) => { out += t + '\n'; }, cwd: process.cwd(), env });
+    return { code, out };
+  };
+  const refused = await run([]);
+  assert.equal(refused.code, 1, refused.out);
+  assert.match(refused.out, /error: cluster us-east1: context "us-east1" is gitfed's own in-cluster identity \(its server https:\/\/127\.0\.0\.1:\d+ is this Pod's KUBERNETES_SERVICE_HOST:KUBERNETES_SERVICE_PORT\); .*--allow-in-cluster\nnothing applied/);
+  assert.equal((await request(sb, 'GET', `/api/v1/namespaces/${ns}/configmaps/self`)).status, 404, 'nothing was written');
+  const allowed = await run(['--allow-in-cluster']);
+  assert.equal(allowed.code, 0, allowed.out);
+  assert.equal((await request(sb, 'GET', `/api/v1/namespaces/${ns}/configmaps/self`)).status, 200);
+});
