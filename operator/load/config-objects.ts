@@ -1,6 +1,7 @@
 // gitfed.io/v1alpha1 kinds -> the typed fleet model, each field checked
 // where it is written.
 import { normalizeReplicaPreferences } from '../core/federation-annotations.js';
+import { forbiddenKeyIn } from '../core/json-patch.js';
 import type {
   ClusterSelector, ClusterSpec, DriftPolicy, FleetSettings, JsonPatchOp, NodePortPolicy, Override, Placement, PortRange,
   ResourceMatch, ResourceRule, ResourceRules, ResourceSelector, SelectorRequirement,
@@ -137,6 +138,11 @@ export function parseOverride(r: FieldReader, name: string): Override {
     }
     if (typeof op.path !== 'string' || (op.path !== '' && !op.path.startsWith('/'))) {
       r.error([...path, 'path'], 'BadPatch', `patch ${i}: "path" must be a JSON pointer like /spec/replicas`);
+      return;
+    }
+    const badKey = forbiddenKeyIn(op.path) ?? (typeof op.from === 'string' ? forbiddenKeyIn(op.from) : undefined);
+    if (badKey) {
+      r.error([...path, typeof op.from === 'string' && forbiddenKeyIn(op.from) ? 'from' : 'path'], 'BadPatch', `patch ${i}: "${badKey}" may not appear in a path (it names the object's prototype, not a field)`);
       return;
     }
     if ((op.op === 'move' || op.op === 'copy') && typeof op.from !== 'string') {
