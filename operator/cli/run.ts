@@ -34,6 +34,7 @@ options:
   --author-name, --author-email   author of status commits
   --work-dir D             where the clone lives (default ~/.cache/gitfed/repos/<hash>)
   --log-format json|text   (default: text on a terminal, json otherwise)
+  --watch-idle-timeout 5m  a member-cluster watch with no event and no bookmark for this long reconnects
   --once                   one tick, then exit (0 applied and in sync, 1 otherwise)`;
 
 type Values = Record<string, string | boolean | undefined>;
@@ -47,6 +48,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
       'leader-elect': { type: 'boolean' }, 'lease-context': { type: 'string' }, 'lease-namespace': { type: 'string' }, 'lease-name': { type: 'string' }, 'lease-duration': { type: 'string' },
       prune: { type: 'boolean' }, 'prune-all': { type: 'boolean' }, 'author-name': { type: 'string' }, 'author-email': { type: 'string' },
       'work-dir': { type: 'string' }, 'log-format': { type: 'string' }, once: { type: 'boolean' }, identity: { type: 'string' },
+      'watch-idle-timeout': { type: 'string' },
     });
     if (!v.repo === !v.dir) throw new UsageError('gitfed run: give exactly one of --repo URL or --dir DIR');
     if (v.interval && v.schedule) throw new UsageError('gitfed run: --interval and --schedule exclude each other');
@@ -69,7 +71,10 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
       ends = dirEnds(dir, statusDir);
       dirWatch = { dir, statusDir };
     }
-    const operator = new Operator({ ...ends, kubeconfig, prune: !!v.prune || !!v['prune-all'], pruneAll: !!v['prune-all'], log, metrics });
+    const operator = new Operator({
+      ...ends, kubeconfig, prune: !!v.prune || !!v['prune-all'], pruneAll: !!v['prune-all'], log, metrics,
+      ...(v['watch-idle-timeout'] ? { watchIdleTimeoutMs: parseDuration('--watch-idle-timeout', v['watch-idle-timeout'] as string) } : {}),
+    });
     if (v.once) {
       const r = await operator.tick('once');
       operator.close();
