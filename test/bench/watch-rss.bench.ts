@@ -91,7 +91,7 @@ try {
   for (const [name, bin] of builds) {
     const full = await measure(bin, fleet, sb.kubeconfig);
     const e = empty.get(name)!;
-    console.log(`operator (${name}): RSS ${e.rssMb.toFixed(0)} MB with no foreign Pods, ${full.rssMb.toFixed(0)} MB with ${PODS} (+${(full.rssMb - e.rssMb).toFixed(0)} MB); watch cache objects ${e.cacheObjects} -> ${full.cacheObjects}`);
+    console.log(`operator (${name}): RSS ${e.rssMb.toFixed(0)} MB with no foreign Pods, ${full.rssMb.toFixed(0)} MB with ${PODS} (${full.rssMb >= e.rssMb ? '+' : ''}${(full.rssMb - e.rssMb).toFixed(0)} MB); watch cache objects ${e.cacheObjects} -> ${full.cacheObjects}`);
   }
 } finally {
   http.close();
