@@ -53,6 +53,9 @@ export async function establishCrds(conn: Connection, crds: readonly KubeObject[
         const served = await Promise.all(versions.map((gv) => conn.discovery.resource(gv, spec.names!.kind!).then(() => true, () => false)));
         if (served.every(Boolean)) return;
         why = 'Established but not yet in discovery';
+      } else if (r.status === 401 || r.status === 403) {
+        why = `gitfed may not read it (HTTP ${r.status})`;
+        break; // waiting longer will not help
       } else {
         why = conds.find((c) => c.type === 'NamesAccepted' && c.status === 'False')?.message ?? (r.status === 200 ? 'not Established yet' : `HTTP ${r.status}`);
       }

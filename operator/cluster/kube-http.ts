@@ -142,6 +142,7 @@ export class KubeHttp {
     } catch (e) {
       throw e instanceof KubeCredentialError ? e : new KubeCredentialError((e as Error).message);
     }
+    if (ep === this.ep) return ep; // unchanged since the last request: nothing to compare
     this.ep = ep;
     this.useAgents(ep);
     return ep;

@@ -63,7 +63,7 @@ async function list<T = any>(conn: Connection, path: string, apiVersion = 'v1', 
 /** One line per failing watch of this connection, for the cluster's errors (status, errors.yaml, logs). */
 export function watchErrors(conn: Connection): string[] {
   return [...conn.caches?.values() ?? []].map((c) => c.state()).filter((w) => w.error)
-    .map((w) => `watch ${w.kind} (${w.path.split('?')[0]}): ${w.error!.code}: ${w.error!.message} (failing since ${w.error!.since})`);
+    .map((w) => `watch ${w.kind}: ${w.error!.message} (${w.error!.code}, failing since ${w.error!.since})`);
 }
 
 function collectionPath(groupVersion: string, resource: string): string {

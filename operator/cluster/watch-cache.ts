@@ -148,8 +148,9 @@ export class WatchCache {
     const max = this.opts.maxBackoffMs ?? 30_000;
     const ms = Math.min(max, base * 2 ** Math.min(attempt, 20)) * (0.5 + Math.random() / 2);
     return new Promise((resolve) => {
-      const t = setTimeout(resolve, ms);
-      this.abort.signal.addEventListener('abort', () => { clearTimeout(t); resolve(); }, { once: true });
+      const onAbort = () => { clearTimeout(t); resolve(); };
+      const t = setTimeout(() => { this.abort.signal.removeEventListener('abort', onAbort); resolve(); }, ms);
+      this.abort.signal.addEventListener('abort', onAbort, { once: true });
     });
   }
 
