@@ -4,8 +4,7 @@ import { createHash } from 'node:crypto';
 import { homedir, hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { readFileSync } from 'node:fs';
-import { endpointFor } from '../cluster/connect.js';
-import { KubeHttp } from '../cluster/kube-http.js';
+import { httpFor } from '../cluster/connect.js';
 import { loadGitAuth } from '../git/credentials.js';
 import { startHttpServer } from '../loop/http-server.js';
 import { LeaderElector } from '../loop/leader-election.js';
@@ -84,7 +83,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
 
     let elector: LeaderElector | undefined;
     if (v['leader-elect']) {
-      const http = new KubeHttp(await endpointFor(kubeconfig, (v['lease-context'] as string) ?? currentContext(kubeconfig)));
+      const http = await httpFor(kubeconfig, (v['lease-context'] as string) ?? currentContext(kubeconfig));
       elector = new LeaderElector({
         http, namespace: (v['lease-namespace'] as string) ?? 'default', name: (v['lease-name'] as string) ?? 'gitfed',
         identity: (v.identity as string) ?? `${hostname()}-${process.pid}`, durationSeconds: Math.max(1, Math.round(parseDuration('--lease-duration', (v['lease-duration'] as string) ?? '15s') / 1000)),

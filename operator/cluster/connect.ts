@@ -49,6 +49,12 @@ async function credentialsFor(kubeconfigPath: string, context: string): Promise<
   return { source, endpoint: await source.current().catch(() => ({ server })) };
 }
 
+/** A client for one context whose credentials stay current (e.g. the Lease client of leader election). */
+export async function httpFor(kubeconfigPath: string, context: string, timeoutMs = 10_000): Promise<KubeHttp> {
+  const { source, endpoint } = await credentialsFor(kubeconfigPath, context);
+  return new KubeHttp(source, timeoutMs, endpoint);
+}
+
 export async function connect(kubeconfigPath: string, clusters: readonly ClusterSpec[], timeoutMs = 10_000): Promise<Map<string, Connection | KubeconfigError>> {
   const out = new Map<string, Connection | KubeconfigError>();
   for (const c of clusters) {

@@ -138,7 +138,16 @@ export class WatchCache {
     if (!this.first) {
       let done!: () => void;
       this.first = new Promise((r) => { done = r; });
-      void this.loop(done);
+      // Belt and braces: nothing in the loop should throw, but if it ever does the
+      // cache says so and starts over; it never becomes an unhandled rejection.
+      const run = (): void => {
+        this.loop(done).catch((e: unknown) => {
+          this.fail(e);
+          done();
+          if (!this.stopped) setTimeout(run, this.opts.maxBackoffMs ?? 30_000);
+        });
+      };
+      run();
     }
     return this.first;
   }
