@@ -4,12 +4,20 @@
 // tight loop, marks that cluster's watch as failing (and only that cluster's),
 // and recovers with every change made during the outage.
 import assert from 'node:assert/strict';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { test } from 'node:test';
+import { stringify } from 'yaml';
 import type { Connection } from '../../operator/cluster/connect.js';
 import { Discovery } from '../../operator/cluster/discovery.js';
 import { KubeHttp } from '../../operator/cluster/kube-http.js';
 import { observeCluster } from '../../operator/cluster/observe.js';
 import { WatchCache } from '../../operator/cluster/watch-cache.js';
+import { createLogger } from '../../operator/loop/logger.js';
+import { Metrics } from '../../operator/loop/metrics.js';
+import { Operator } from '../../operator/loop/operator.js';
+import { dirEnds } from '../../operator/loop/sources.js';
+import { writeFleet } from '../helpers/fleet-dir.js';
 import type { Sandbox } from '../../operator/sandbox/index.js';
 import { sandbox, uniqueNamespace, waitUntil } from '../helpers/sandbox.js';
 import { startWatchFaultProxy, statusBody, type WatchFault } from '../helpers/watch-fault-proxy.js';
@@ -107,7 +115,7 @@ test('a watch that goes quiet (200, then not a byte) is reconnected after the id
   }
 });
 
-test('a failing watch marks its own cluster in the observation (status, errors.yaml) and leaves the other cluster untouched', async () => {
+test('a failing watch marks its own cluster in the observation, whose data still comes from a fresh LIST, and leaves the other cluster untouched', async () => {
   const sb = await sandbox({ clusters: 2, controllers: false });
   const proxy = await startWatchFaultProxy(sb, CLUSTER);
   proxy.setFault({ kind: 'status', status: 403, body: statusBody(403, 'Forbidden', 'services is forbidden: cannot watch') });
@@ -128,6 +136,42 @@ test('a failing watch marks its own cluster in the observation (status, errors.y
     assert.ok([...healthy.caches!.values()].every((c) => c.synced && !c.state().error));
   } finally {
     for (const c of [broken, healthy]) { for (const w of c.caches!.values()) w.stop(); c.http.close(); }
+    await proxy.close();
+  }
+});
+
+test('operator: a cluster whose watches are refused is marked in errors.yaml and /metrics; the other cluster is applied and clean', async () => {
+  const sb = await sandbox({ clusters: 2, controllers: false });
+  const proxy = await startWatchFaultProxy(sb, CLUSTER);
+  proxy.setFault({ kind: 'status', status: 429, body: statusBody(429, 'TooManyRequests', 'slow down') });
+  const ns = uniqueNamespace('opwatch');
+  const dir = await writeFleet({ name: ns, clusters: [CLUSTER, 'europe-west1'], files: { 'manifests/app.yaml': [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'app', namespace: ns }, data: { a: '1' } }] } });
+  // us-east1 is reached through the proxy, europe-west1 directly.
+  const kubeconfig = join(dir, 'kubeconfig');
+  const ctx = (name: string, server: string) => {
+    const c = sb.clusters.find((x) => x.name === name)!;
+    return { cluster: { name, cluster: { server, 'certificate-authority-data': Buffer.from(c.ca).toString('base64') } }, user: { name, user: { token: c.adminToken } }, context: { name, context: { cluster: name, user: name } } };
+  };
+  const ctxs = [ctx(CLUSTER, proxy.server), ctx('europe-west1', sb.clusters.find((x) => x.name === 'europe-west1')!.server)];
+  await writeFile(kubeconfig, stringify({ apiVersion: 'v1', kind: 'Config', clusters: ctxs.map((c) => c.cluster), users: ctxs.map((c) => c.user), contexts: ctxs.map((c) => c.context) }));
+  const statusDir = join(dir, '.gitfed-status');
+  const metrics = new Metrics();
+  const op = new Operator({ ...dirEnds(dir, statusDir), kubeconfig, prune: false, log: createLogger({ format: 'json', write: () => undefined }), metrics });
+  try {
+    const first = await op.tick('test');
+    assert.equal(first.applied, true, first.error);
+    const r = await waitUntil('the failing watch in a tick result', 20_000, async () => {
+      const t = await op.tick('test');
+      return t.result?.clusters.find((c) => c.cluster === CLUSTER)?.errors.some((e) => e.includes('HTTP_429')) ? t.result : undefined;
+    });
+    assert.deepEqual(r.clusters.find((c) => c.cluster === 'europe-west1')!.errors, []);
+    assert.equal(r.clusters.find((c) => c.cluster === CLUSTER)!.health, 'Ready');
+    assert.match(await readFile(join(statusDir, 'errors.yaml'), 'utf8'), /cluster\/us-east1[\s\S]*watch [A-Za-z]+: .*HTTP 429: slow down/);
+    const text = await metrics.registry.metrics();
+    assert.match(text, /gitfed_watch_failing\{cluster="us-east1",kind="\w+",code="HTTP_429"\} 1/);
+    assert.doesNotMatch(text, /gitfed_watch_failing\{cluster="europe-west1"/);
+  } finally {
+    op.close();
     await proxy.close();
   }
 });
