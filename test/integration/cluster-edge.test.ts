@@ -139,19 +139,27 @@ test('credentials: tls-server-name is the name the certificate is checked agains
   }
 });
 
-test('CRDs: a CRD and its custom resource in ONE apply: the CRD is Established first, then the CronTab goes in; a second apply changes nothing', async () => {
-  const sb = await sandbox({ clusters: 1, controllers: false });
-  const ns = uniqueNamespace('crd');
-  const group = `${ns}.example.com`;
-  const crd = {
+function cronTabCrd(group: string): KubeObject {
+  return {
     apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name: `crontabs.${group}` },
     spec: {
       group, scope: 'Namespaced', names: { plural: 'crontabs', singular: 'crontab', kind: 'CronTab' },
       versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', properties: { spec: { type: 'object', properties: { cronSpec: { type: 'string' }, image: { type: 'string' } } } } } } }],
     },
-  };
+  } as KubeObject;
+}
+
+test('CRDs: a CRD and its custom resource in ONE apply: the CRD is Established first, then the CronTab goes in; a second apply changes nothing', async () => {
+  const sb = await sandbox({ clusters: 1, controllers: false });
+  const ns = uniqueNamespace('crd');
+  const group = `${ns}.example.com`;
+  const crd = cronTabCrd(group);
   const cronTab = { apiVersion: `${group}/v1`, kind: 'CronTab', metadata: { name: 'nightly', namespace: ns }, spec: { cronSpec: '0 3 * * *', image: 'backup:1' } };
   const dir = await writeFleet({ name: ns, clusters: [CLUSTER], files: { 'manifests/crd.yaml': [crd], 'manifests/crontab.yaml': [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }, cronTab] } });
+  // A plan cannot create the CRD, so it says the CronTab would be created instead of failing.
+  const plan = await cli(['plan', dir, '--kubeconfig', sb.kubeconfig]);
+  assert.equal(plan.code, 2, plan.out + plan.err);
+  assert.match(plan.out, /\+ create CronTab .*nightly/);
   const first = await cli(['apply', dir, '--kubeconfig', sb.kubeconfig]);
   assert.equal(first.code, 0, first.out + first.err);
   const http = admin(sb);
@@ -164,6 +172,24 @@ test('CRDs: a CRD and its custom resource in ONE apply: the CRD is Established f
     const changed = JSON.parse(second.out).clusters.flatMap((c: { objects: Array<{ action: string }> }) => c.objects).filter((o: { action: string }) => o.action !== 'unchanged');
     assert.deepEqual(changed, []);
   } finally {
+    http.close();
+  }
+});
+
+test('discovery does not keep a "not served" answer: a CRD installed later (by someone else) is seen without a restart', async () => {
+  const sb = await sandbox({ clusters: 1, controllers: false });
+  const group = `${uniqueNamespace('late')}.example.com`;
+  const kc = join(await mkdtemp(join(await tmp, 'late-')), 'kubeconfig');
+  await writeFile(kc, kubeconfigText(sb, { token: sb.clusters[0]!.adminToken }));
+  const conn = await connectEdge(kc);
+  const http = admin(sb);
+  try {
+    await assert.rejects(conn.discovery.resource(`${group}/v1`, 'CronTab'), /does not serve CronTab/);
+    assert.equal((await http.request({ method: 'POST', path: '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', body: cronTabCrd(group) })).status, 201);
+    const info = await waitUntil('discovery to serve CronTab', 30_000, () => conn.discovery.resource(`${group}/v1`, 'CronTab'), 500);
+    assert.equal(info.name, 'crontabs');
+  } finally {
+    conn.http.close();
     http.close();
   }
 });
