@@ -106,10 +106,11 @@ export class KubeconfigCredentials implements CredentialSource {
       const auth = opts.headers?.Authorization ?? opts.headers?.authorization;
       if (auth) ep.headers = { ...ep.headers, authorization: String(auth) };
     }
-    this.cached = ep;
+    // Unchanged credentials keep their identity: the client then has nothing to compare.
+    if (!this.cached || JSON.stringify(this.cached) !== JSON.stringify(ep)) this.cached = ep;
     this.checkedAt = now;
     this.failed = undefined;
-    return ep;
+    return this.cached;
   }
 
   /** Read the kubeconfig again only when the file changed (stat), and parse it only when its content did. */
