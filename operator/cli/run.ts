@@ -4,8 +4,7 @@ import { createHash } from 'node:crypto';
 import { homedir, hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { readFileSync } from 'node:fs';
-import { endpointFor } from '../cluster/connect.js';
-import { KubeHttp } from '../cluster/kube-http.js';
+import { httpFor } from '../cluster/connect.js';
 import { loadGitAuth } from '../git/credentials.js';
 import { startHttpServer } from '../loop/http-server.js';
 import { LeaderElector } from '../loop/leader-election.js';
@@ -35,6 +34,7 @@ options:
   --author-name, --author-email   author of status commits
   --work-dir D             where the clone lives (default ~/.cache/gitfed/repos/<hash>)
   --log-format json|text   (default: text on a terminal, json otherwise)
+  --watch-idle-timeout 5m  a member-cluster watch with no event and no bookmark for this long reconnects
   --once                   one tick, then exit (0 applied and in sync, 1 otherwise)`;
 
 type Values = Record<string, string | boolean | undefined>;
@@ -48,7 +48,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
       'leader-elect': { type: 'boolean' }, 'lease-context': { type: 'string' }, 'lease-namespace': { type: 'string' }, 'lease-name': { type: 'string' }, 'lease-duration': { type: 'string' },
       prune: { type: 'boolean' }, 'prune-all': { type: 'boolean' }, 'author-name': { type: 'string' }, 'author-email': { type: 'string' },
       'work-dir': { type: 'string' }, 'log-format': { type: 'string' }, once: { type: 'boolean' }, identity: { type: 'string' },
-      'allow-in-cluster': { type: 'boolean' },
+      'allow-in-cluster': { type: 'boolean' }, 'watch-idle-timeout': { type: 'string' },
     });
     if (!v.repo === !v.dir) throw new UsageError('gitfed run: give exactly one of --repo URL or --dir DIR');
     if (v.interval && v.schedule) throw new UsageError('gitfed run: --interval and --schedule exclude each other');
@@ -71,7 +71,10 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
       ends = dirEnds(dir, statusDir);
       dirWatch = { dir, statusDir };
     }
-    const operator = new Operator({ ...ends, kubeconfig, prune: !!v.prune || !!v['prune-all'], pruneAll: !!v['prune-all'], log, metrics, allowInCluster: !!v['allow-in-cluster'] });
+    const operator = new Operator({
+      ...ends, kubeconfig, prune: !!v.prune || !!v['prune-all'], pruneAll: !!v['prune-all'], log, metrics, allowInCluster: !!v['allow-in-cluster'],
+      ...(v['watch-idle-timeout'] ? { watchIdleTimeoutMs: parseDuration('--watch-idle-timeout', v['watch-idle-timeout'] as string) } : {}),
+    });
     if (v.once) {
       const r = await operator.tick('once');
       operator.close();
@@ -81,7 +84,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
 
     let elector: LeaderElector | undefined;
     if (v['leader-elect']) {
-      const http = new KubeHttp(await endpointFor(kubeconfig, (v['lease-context'] as string) ?? currentContext(kubeconfig)));
+      const http = await httpFor(kubeconfig, (v['lease-context'] as string) ?? currentContext(kubeconfig));
       elector = new LeaderElector({
         http, namespace: (v['lease-namespace'] as string) ?? 'default', name: (v['lease-name'] as string) ?? 'gitfed',
         identity: (v.identity as string) ?? `${hostname()}-${process.pid}`, durationSeconds: Math.max(1, Math.round(parseDuration('--lease-duration', (v['lease-duration'] as string) ?? '15s') / 1000)),

@@ -7,6 +7,7 @@ import { FIELD_MANAGER, FLEET_LABEL, NO_PRUNE_ANNOTATION } from '../core/labels.
 import type { KubeObject, ObjectRef } from '../core/model.js';
 import { applyRank, keyOf, refOf } from '../core/object-keys.js';
 import type { Connection } from './connect.js';
+import { crdKinds, customResourceVerdict, establishCrds } from './crd.js';
 import { statusMessage } from './kube-http.js';
 import { liveDiff, toApply } from './live-diff.js';
 
@@ -27,6 +28,8 @@ export interface ApplyOptions {
   concurrency?: number;
   /** Only these object keys are written; others are compared only (drift "report" mode). */
   onlyKeys?: Set<string>;
+  /** How long CRDs of this apply may take to become Established before their resources are applied (default 30 s). */
+  crdEstablishTimeoutMs?: number;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -96,9 +99,15 @@ async function applyOne(conn: Connection, desired: KubeObject, owned: Map<string
   }
 }
 
-/** Apply in rank order (namespaces, uid ConfigMap, Services, workloads, Ingresses); parallel within a rank. */
+/**
+ * Apply in rank order (namespaces, CRDs, uid ConfigMap, Services, workloads,
+ * Ingresses); parallel within a rank. After the CRDs' rank, wait until they
+ * are Established so their custom resources go in in the same apply.
+ */
 export async function applyCluster(conn: Connection, objects: readonly KubeObject[], owned: Map<string, KubeObject>, opts: ApplyOptions): Promise<ObjectResult[]> {
   const results: ObjectResult[] = [];
+  const crds = crdKinds(objects);
+  let unusable = new Map<string, string>();
   const limit = opts.concurrency ?? 32;
   let i = 0;
   while (i < objects.length) {
@@ -111,10 +120,15 @@ export async function applyCluster(conn: Connection, objects: readonly KubeObjec
     await Promise.all(Array.from({ length: Math.min(limit, group.length) }, async () => {
       while (next < group.length) {
         const k = next++;
-        out[k] = await applyOne(conn, group[k]!, owned, opts);
+        out[k] = (crds.size ? await customResourceVerdict(conn, group[k]!, crds, unusable, opts.dryRun) : undefined) ?? await applyOne(conn, group[k]!, owned, opts);
       }
     }));
     results.push(...out);
+    if (group.some((o) => o.kind === 'CustomResourceDefinition') && !opts.dryRun) {
+      // Only CRDs written now can be on their way; an unchanged one is served already.
+      const written = group.filter((o, n) => o.kind === 'CustomResourceDefinition' && ['created', 'updated', 'adopted'].includes(out[n]!.action));
+      unusable = await establishCrds(conn, written, opts.crdEstablishTimeoutMs);
+    }
     i = j;
   }
   return results;

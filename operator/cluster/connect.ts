@@ -1,12 +1,12 @@
-// From a kubeconfig context to a connection: the kubeconfig is read with
-// @kubernetes/client-node (contexts, CA/cert files, tokens, exec plugins),
-// requests then go through our own keep-alive client.
-import { KubeConfig } from '@kubernetes/client-node';
+// From a kubeconfig context to a connection: credentials.ts reads the
+// kubeconfig (and keeps re-reading what may rotate), requests then go through
+// our own keep-alive client.
 import type { ClusterSpec } from '../core/model.js';
+import { KubeconfigCredentials } from './credentials.js';
 import { Discovery } from './discovery.js';
 import { inClusterReason, type InClusterEnv } from './in-cluster.js';
 import { KubeHttp, type KubeEndpoint } from './kube-http.js';
-import type { WatchCache } from './watch-cache.js';
+import type { WatchCache, WatchCacheOptions } from './watch-cache.js';
 
 export interface Connection {
   cluster: string;
@@ -15,35 +15,45 @@ export interface Connection {
   discovery: Discovery;
   /** Set by long-running callers (the operator): LISTs are served from watch caches. */
   caches?: Map<string, WatchCache>;
+  /** Options of those watch caches (idle timeout, backoff). */
+  watch?: WatchCacheOptions;
 }
 
 export class KubeconfigError extends Error {
   readonly code = 'EKUBECONFIG';
 }
 
+/** The endpoint of a context as it is now (one-shot callers, e.g. the lease client). */
 export async function endpointFor(kubeconfigPath: string, context: string): Promise<KubeEndpoint> {
-  const kc = new KubeConfig();
+  const { source } = await credentialsFor(kubeconfigPath, context);
   try {
-    kc.loadFromFile(kubeconfigPath);
+    return await source.current();
   } catch (e) {
-    throw new KubeconfigError(`cannot read kubeconfig ${kubeconfigPath}: ${(e as Error).message}`);
+    throw new KubeconfigError((e as Error).message);
   }
-  if (!kc.getContextObject(context)) {
-    throw new KubeconfigError(`kubeconfig ${kubeconfigPath} has no context "${context}" (contexts: ${kc.getContexts().map((c) => c.name).join(', ') || 'none'}); set the Cluster's spec.context`);
+}
+
+/**
+ * A credential source that keeps the context's credentials current, and its
+ * first endpoint. A kubeconfig without the context is an error now; a plugin
+ * or token file that fails is not (the health probe reports it, and it is
+ * tried again on every request until it works).
+ */
+async function credentialsFor(kubeconfigPath: string, context: string): Promise<{ source: KubeconfigCredentials; endpoint: KubeEndpoint }> {
+  const source = new KubeconfigCredentials(kubeconfigPath, context);
+  let server: string;
+  try {
+    server = source.check();
+  } catch (e) {
+    throw new KubeconfigError((e as Error).message);
   }
-  kc.setCurrentContext(context);
-  const cluster = kc.getCurrentCluster();
-  if (!cluster) throw new KubeconfigError(`context "${context}" names no cluster`);
-  const opts: { ca?: Buffer | string; cert?: Buffer | string; key?: Buffer | string; rejectUnauthorized?: boolean; headers?: Record<string, string> } = {};
-  await kc.applyToHTTPSOptions(opts as never);
-  return {
-    server: cluster.server,
-    ...(opts.ca ? { ca: opts.ca.toString() } : {}),
-    ...(opts.cert ? { clientCert: opts.cert.toString() } : {}),
-    ...(opts.key ? { clientKey: opts.key.toString() } : {}),
-    ...(cluster.skipTLSVerify ? { insecureSkipTlsVerify: true } : {}),
-    ...(opts.headers ? { headers: Object.fromEntries(Object.entries(opts.headers).map(([k, v]) => [k, String(v)])) } : {}),
-  };
+  return { source, endpoint: await source.current().catch(() => ({ server })) };
+}
+
+/** A client for one context whose credentials stay current (e.g. the Lease client of leader election). */
+export async function httpFor(kubeconfigPath: string, context: string, timeoutMs = 10_000): Promise<KubeHttp> {
+  const { source, endpoint } = await credentialsFor(kubeconfigPath, context);
+  return new KubeHttp(source, timeoutMs, endpoint);
 }
 
 /** A member context that is gitfed's own in-cluster identity, refused without --allow-in-cluster. */
@@ -58,13 +68,13 @@ export async function connect(kubeconfigPath: string, clusters: readonly Cluster
   const out = new Map<string, Connection | KubeconfigError>();
   for (const c of clusters) {
     try {
-      const endpoint = await endpointFor(kubeconfigPath, c.context);
+      const { source, endpoint } = await credentialsFor(kubeconfigPath, c.context);
       const own = opts.refuseInCluster && inClusterReason(endpoint, opts.refuseInCluster);
       if (own) {
         out.set(c.name, new InClusterRefused(`cluster ${c.name}: context "${c.context}" is gitfed's own in-cluster identity (${own}); gitfed refuses to manage the cluster it runs in with its own credentials unless started with --allow-in-cluster`));
         continue;
       }
-      const http = new KubeHttp(endpoint, timeoutMs);
+      const http = new KubeHttp(source, timeoutMs, endpoint);
       out.set(c.name, { cluster: c.name, context: c.context, http, discovery: new Discovery(http) });
     } catch (e) {
       out.set(c.name, e instanceof KubeconfigError ? e : new KubeconfigError((e as Error).message));

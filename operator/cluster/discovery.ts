@@ -1,5 +1,7 @@
-// kind -> REST path, from the server's own discovery documents (fetched once
-// per cluster and cached), so any kind the cluster serves can be applied.
+// kind -> REST path, from the server's own discovery documents (cached per
+// cluster), so any kind the cluster serves can be applied. What is not served
+// is asked again after a few seconds, and apply forgets a group version once
+// its CRD is established.
 import type { KubeObject } from '../core/model.js';
 import { KubeHttp, statusMessage } from './kube-http.js';
 
@@ -20,34 +22,49 @@ export class UnknownKindError extends Error {
   readonly code = 'EUNKNOWNKIND';
 }
 
+/** A kind missing from a cached group version is looked up again after this long (a CRD installed meanwhile). */
+const MISS_RECHECK_MS = 5000;
+
 export class Discovery {
-  private cache = new Map<string, Promise<Map<string, ResourceInfo>>>();
+  private cache = new Map<string, { at: number; byKind: Promise<Map<string, ResourceInfo>> }>();
 
   constructor(private readonly http: KubeHttp) {}
 
   private groupVersion(gv: string): Promise<Map<string, ResourceInfo>> {
-    let p = this.cache.get(gv);
-    if (!p) {
-      p = (async () => {
+    let entry = this.cache.get(gv);
+    if (!entry) {
+      const byKind = (async () => {
         const path = gv.includes('/') ? `/apis/${gv}` : `/api/${gv}`;
         const r = await this.http.request<ApiResourceList>({ path });
-        if (r.status === 404) return new Map();
-        if (r.status !== 200) throw new Error(`discovery of ${gv}: ${statusMessage(r)}`);
-        const byKind = new Map<string, ResourceInfo>();
+        if (r.status === 404) return new Map<string, ResourceInfo>();
+        if (r.status !== 200 || !Array.isArray(r.body?.resources)) throw new Error(`discovery of ${gv}: ${statusMessage(r)}`);
+        const out = new Map<string, ResourceInfo>();
         for (const res of r.body.resources) {
           if (res.name.includes('/')) continue; // subresources
-          byKind.set(res.kind, { groupVersion: gv, name: res.name, namespaced: res.namespaced });
+          out.set(res.kind, { groupVersion: gv, name: res.name, namespaced: res.namespaced });
         }
-        return byKind;
+        return out;
       })();
-      p.catch(() => this.cache.delete(gv)); // retry discovery after a failure
-      this.cache.set(gv, p);
+      entry = { at: Date.now(), byKind };
+      const mine = entry;
+      byKind.catch(() => { if (this.cache.get(gv) === mine) this.cache.delete(gv); }); // retry discovery after a failure
+      this.cache.set(gv, entry);
     }
-    return p;
+    return entry.byKind;
+  }
+
+  /** Forget what is known of a group version (a CRD for it was just established). */
+  forget(gv: string): void {
+    this.cache.delete(gv);
   }
 
   async resource(apiVersion: string, kind: string): Promise<ResourceInfo> {
-    const info = (await this.groupVersion(apiVersion)).get(kind);
+    let info = (await this.groupVersion(apiVersion)).get(kind);
+    // A 404 or a missing kind is not cached for the life of the connection.
+    if (!info && Date.now() - (this.cache.get(apiVersion)?.at ?? 0) >= MISS_RECHECK_MS) {
+      this.forget(apiVersion);
+      info = (await this.groupVersion(apiVersion)).get(kind);
+    }
     if (!info) throw new UnknownKindError(`the cluster does not serve ${kind} in ${apiVersion} (is its CRD installed, or is the apiVersion removed in this Kubernetes version?)`);
     return info;
   }

@@ -2,7 +2,7 @@
 // "ok" -> Ready; answers but not ok -> NotReady; no answer -> Offline.
 // 401/403 is its own verdict: the cluster is up but gitfed may not talk to it.
 import type { ClusterHealth } from '../core/model.js';
-import { KubeHttp, KubeUnreachableError } from './kube-http.js';
+import { KubeCredentialError, KubeHttp, KubeUnreachableError } from './kube-http.js';
 
 export interface HealthProbe {
   health: ClusterHealth;
@@ -21,6 +21,7 @@ export async function probeHealth(http: KubeHttp, timeoutMs = 3000): Promise<Hea
     return { health: 'NotReady', reason: 'ClusterNotReady', message: `/readyz answered HTTP ${r.status}: ${r.text.split('\n').filter((l) => l.includes('[-]')).join(', ').slice(0, 200) || r.text.slice(0, 100)}` };
   } catch (e) {
     if (e instanceof KubeUnreachableError) return { health: 'Offline', reason: 'ClusterNotReachable', message: e.cause.message };
+    if (e instanceof KubeCredentialError) return { health: 'Unknown', reason: 'Unauthorized', message: `gitfed has no credentials for this context: ${e.message}` };
     throw e;
   }
 }

@@ -10,6 +10,7 @@ import type { Connection } from './connect.js';
 import { probeHealth, type HealthProbe } from './health.js';
 import { statusMessage } from './kube-http.js';
 import { WatchCache } from './watch-cache.js';
+import { projectDeployment, projectEndpointSlice, projectIngress, projectService, selectorString } from './watch-projections.js';
 
 export interface EndpointCount {
   ready: number;
@@ -38,20 +39,31 @@ export const PRUNE_KINDS: Array<[string, string]> = [
 
 interface List<T = any> { items: T[] }
 
-/** A LIST, from the connection's watch cache when it has one (the operator), else from the server. */
-async function list<T = any>(conn: Connection, path: string, apiVersion = 'v1', kind = ''): Promise<T[]> {
+/**
+ * A LIST, from the connection's watch cache when it has one (the operator), else
+ * from the server. A cache that is not synced (its watch is failing) is never
+ * read as if current: the LIST goes to the server, and the watch's error is
+ * reported with the cluster (watchErrors). `project` trims what a cache keeps.
+ */
+async function list<T = any>(conn: Connection, path: string, apiVersion = 'v1', kind = '', project?: (o: KubeObject) => KubeObject): Promise<T[]> {
   if (conn.caches) {
     let cache = conn.caches.get(path);
     if (!cache) {
-      cache = new WatchCache(conn.http, path, apiVersion, kind);
+      cache = new WatchCache(conn.http, path, apiVersion, kind, { ...conn.watch, ...(project ? { project } : {}) });
       conn.caches.set(path, cache);
-      await cache.start().catch(() => undefined);
+      await cache.start();
     }
     if (cache.synced) return cache.items() as T[];
   }
   const r = await conn.http.request<List<T>>({ path });
   if (r.status !== 200) throw new Error(`GET ${path}: ${statusMessage(r)}`);
   return r.body.items ?? [];
+}
+
+/** One line per failing watch of this connection, for the cluster's errors (status, errors.yaml, logs). */
+export function watchErrors(conn: Connection): string[] {
+  return [...conn.caches?.values() ?? []].map((c) => c.state()).filter((w) => w.error)
+    .map((w) => `watch ${w.kind}: ${w.error!.message} (${w.error!.code}, failing since ${w.error!.since})`);
 }
 
 function collectionPath(groupVersion: string, resource: string): string {
@@ -86,7 +98,7 @@ export async function observeCluster(conn: Connection, opts: ObserveOptions): Pr
   };
   await Promise.all([
     step('services', async () => {
-      for (const s of await list(conn, '/api/v1/services', 'v1', 'Service')) {
+      for (const s of await list(conn, '/api/v1/services', 'v1', 'Service', projectService)) {
         for (const p of s.spec?.ports ?? []) {
           if (p.nodePort) live.observation.nodePorts.push({ port: p.nodePort, namespace: s.metadata.namespace, service: s.metadata.name, servicePort: p.name ?? String(p.port) });
         }
@@ -100,7 +112,7 @@ export async function observeCluster(conn: Connection, opts: ObserveOptions): Pr
       }
     }, 'ingressUid'),
     step('ingresses', async () => {
-      for (const i of await list(conn, '/apis/networking.k8s.io/v1/ingresses', 'networking.k8s.io/v1', 'Ingress')) {
+      for (const i of await list(conn, '/apis/networking.k8s.io/v1/ingresses', 'networking.k8s.io/v1', 'Ingress', projectIngress)) {
         const cls = i.metadata.annotations?.[INGRESS_CLASS_ANNOTATION] ?? i.spec?.ingressClassName;
         live.observation.ingresses.push({
           namespace: i.metadata.namespace, name: i.metadata.name, ...(cls ? { ingressClass: cls } : {}),
@@ -111,7 +123,7 @@ export async function observeCluster(conn: Connection, opts: ObserveOptions): Pr
     }, 'ingresses'),
     step('endpoints', async () => {
       const pods = new Map<string, { ready: Set<string>; all: Set<string> }>();
-      for (const s of await list(conn, '/apis/discovery.k8s.io/v1/endpointslices', 'discovery.k8s.io/v1', 'EndpointSlice')) {
+      for (const s of await list(conn, '/apis/discovery.k8s.io/v1/endpointslices', 'discovery.k8s.io/v1', 'EndpointSlice', projectEndpointSlice)) {
         const svc = s.metadata.labels?.['kubernetes.io/service-name'];
         if (!svc) continue;
         const k = `${s.metadata.namespace}/${svc}`;
@@ -137,36 +149,44 @@ export async function observeCluster(conn: Connection, opts: ObserveOptions): Pr
       }));
     }),
     step('workloads', async () => {
-      live.observation.workloads = await workloads(conn, opts);
+      live.observation.workloads = await workloads(conn, opts, selector);
     }, 'workloads'),
   ]);
+  live.errors.push(...watchErrors(conn));
   return live;
 }
 
-/** Deployments and ReplicaSets with replicas, and Pods stuck Unschedulable (capacity). */
-async function workloads(conn: Connection, opts: ObserveOptions): Promise<ObservedWorkload[]> {
-  const [deps, rss, pending] = await Promise.all([
-    list(conn, '/apis/apps/v1/deployments', 'apps/v1', 'Deployment'),
-    list(conn, '/apis/apps/v1/replicasets', 'apps/v1', 'ReplicaSet'),
-    list(conn, `/api/v1/pods?fieldSelector=${encodeURIComponent('status.phase=Pending')}`, 'v1', 'Pod'),
+/**
+ * Deployments (all, trimmed) and this fleet's ReplicaSets with replicas, and
+ * Pods stuck Unschedulable (capacity). Pods are listed only for a workload
+ * of this fleet that lacks ready replicas, and only that workload's Pending
+ * Pods: no cache ever holds the cluster's Pods.
+ */
+async function workloads(conn: Connection, opts: ObserveOptions, ownedSelector: string): Promise<ObservedWorkload[]> {
+  const [deps, rss] = await Promise.all([
+    list(conn, '/apis/apps/v1/deployments', 'apps/v1', 'Deployment', projectDeployment),
+    list(conn, `/apis/apps/v1/replicasets?labelSelector=${ownedSelector}`, 'apps/v1', 'ReplicaSet'),
   ]);
   const now = opts.now ?? Date.now();
   const threshold = opts.unschedulableAfterMs ?? 60_000;
-  const rsOwner = new Map<string, string>();
-  for (const rs of rss) {
-    const owner = (rs.metadata.ownerReferences ?? []).find((o: any) => o.kind === 'Deployment');
-    if (owner) rsOwner.set(`${rs.metadata.namespace}/${rs.metadata.name}`, `Deployment/${rs.metadata.namespace}/${owner.name}`);
-  }
+  const owned = (w: any) => w.metadata.labels?.[MANAGED_BY_LABEL] === MANAGED_BY_VALUE && w.metadata.labels?.[FLEET_LABEL] === opts.fleetName;
+  const short = [...deps.map((w) => ['Deployment', w] as const), ...rss.map((w) => ['ReplicaSet', w] as const)]
+    .filter(([, w]) => owned(w) && (w.spec?.replicas ?? 0) > (w.status?.readyReplicas ?? 0) && w.spec?.selector);
   const stuck = new Map<string, number>();
-  for (const p of pending) {
-    const cond = (p.status?.conditions ?? []).find((c: any) => c.type === 'PodScheduled' && c.status === 'False' && c.reason === 'Unschedulable');
-    if (!cond || now - Date.parse(cond.lastTransitionTime) < threshold) continue;
-    const owner = (p.metadata.ownerReferences ?? []).find((o: any) => o.kind === 'ReplicaSet');
-    if (!owner) continue;
-    const rsKey = `${p.metadata.namespace}/${owner.name}`;
-    const key = rsOwner.get(rsKey) ?? `ReplicaSet/${rsKey}`;
-    stuck.set(key, (stuck.get(key) ?? 0) + 1);
-  }
+  await Promise.all(short.map(async ([kind, w]) => {
+    const q = `labelSelector=${encodeURIComponent(selectorString(w.spec.selector))}&fieldSelector=${encodeURIComponent('status.phase=Pending')}`;
+    const r = await conn.http.request<List>({ path: `/api/v1/namespaces/${encodeURIComponent(w.metadata.namespace)}/pods?${q}` });
+    if (r.status !== 200) throw new Error(`GET Pending Pods of ${kind} ${w.metadata.namespace}/${w.metadata.name}: ${statusMessage(r)}`);
+    for (const p of r.body.items ?? []) {
+      const cond = (p.status?.conditions ?? []).find((c: any) => c.type === 'PodScheduled' && c.status === 'False' && c.reason === 'Unschedulable');
+      if (!cond || now - Date.parse(cond.lastTransitionTime) < threshold) continue;
+      // A Deployment's Pods belong to its ReplicaSets "<name>-<hash>"; a ReplicaSet's to itself.
+      const rs = (p.metadata.ownerReferences ?? []).find((o: any) => o.kind === 'ReplicaSet')?.name as string | undefined;
+      if (!rs || (kind === 'Deployment' ? !rs.startsWith(`${w.metadata.name}-`) : rs !== w.metadata.name)) continue;
+      const key = `${kind}/${w.metadata.namespace}/${w.metadata.name}`;
+      stuck.set(key, (stuck.get(key) ?? 0) + 1);
+    }
+  }));
   const out: ObservedWorkload[] = [];
   for (const [kind, items] of [['Deployment', deps], ['ReplicaSet', rss]] as const) {
     for (const w of items) {

@@ -35,8 +35,13 @@ export async function pruneCluster(conn: Connection, owned: Map<string, KubeObje
     const ref = refOf(o);
     if (opts.dryRun) return { ref, action: 'would-prune' };
     const { object } = await conn.discovery.paths(o);
-    const r = await conn.http.request({ method: 'DELETE', path: `${object}?propagationPolicy=Background` }).catch((e: Error) => ({ status: 0, text: e.message, body: undefined }));
+    // Delete exactly the object that was observed: one recreated under the same
+    // name since (another uid, perhaps someone else's) fails the precondition.
+    const uid = o.metadata.uid;
+    const body = { apiVersion: 'v1', kind: 'DeleteOptions', propagationPolicy: 'Background', ...(uid ? { preconditions: { uid } } : {}) };
+    const r = await conn.http.request({ method: 'DELETE', path: object, body }).catch((e: Error) => ({ status: 0, text: e.message, body: undefined }));
     if (r.status === 200 || r.status === 202 || r.status === 404) return { ref, action: 'pruned' };
+    if (r.status === 409 && uid) return { ref, action: 'failed', error: `${describe(conn.cluster, ref)}: not deleted: it was recreated since gitfed observed it (uid ${uid} is gone); the new object is left alone` };
     return { ref, action: 'failed', error: `${describe(conn.cluster, ref)}: delete failed: ${r.status ? statusMessage(r as never) : r.text}` };
   }));
 }

@@ -9,5 +9,7 @@ export class Metrics {
   readonly drifted = new Gauge({ name: 'gitfed_drifted_objects', help: 'Objects whose live state differs from Git', labelNames: ['cluster'], registers: [this.registry] });
   readonly gitErrors = new Counter({ name: 'gitfed_git_errors_total', help: 'Failed git operations', labelNames: ['op'], registers: [this.registry] });
   readonly applyErrors = new Counter({ name: 'gitfed_apply_errors_total', help: 'Objects that failed to apply', labelNames: ['cluster'], registers: [this.registry] });
+  readonly watchFailing = new Gauge({ name: 'gitfed_watch_failing', help: '1 for each watch of a member cluster that is failing now, by error code', labelNames: ['cluster', 'kind', 'code'], registers: [this.registry] });
+  readonly watchCacheObjects = new Gauge({ name: 'gitfed_watch_cache_objects', help: 'Objects held in the watch caches of a member cluster', labelNames: ['cluster'], registers: [this.registry] });
   readonly ticks = new Counter({ name: 'gitfed_ticks_total', help: 'Reconcile ticks', labelNames: ['trigger'], registers: [this.registry] });
 }

@@ -51,6 +51,8 @@ export interface OperatorOptions {
   probeTimeoutMs?: number;
   /** Manage the cluster the operator runs in with its own identity (--allow-in-cluster). */
   allowInCluster?: boolean;
+  /** A watch with no event and no bookmark for this long reconnects (default 5 min). */
+  watchIdleTimeoutMs?: number;
 }
 
 export interface TickResult {
@@ -173,7 +175,11 @@ export class Operator {
           if (this.connections) closeAll(this.connections);
           this.connections = await connect(this.opts.kubeconfig, good.fleet.clusters, undefined, this.opts.allowInCluster ? {} : { refuseInCluster: podEnvironment() });
           // A long-running operator keeps watch caches: quiet ticks send no LISTs.
-          for (const c of this.connections.values()) if (!(c instanceof Error)) c.caches = new Map();
+          for (const c of this.connections.values()) {
+            if (c instanceof Error) continue;
+            c.caches = new Map();
+            if (this.opts.watchIdleTimeoutMs) c.watch = { idleTimeoutMs: this.opts.watchIdleTimeoutMs };
+          }
           this.connectionsFor = JSON.stringify(good.fleet.clusters.map((c) => [c.name, c.context]));
         }
         result = await reconcileFleet({
@@ -208,11 +214,16 @@ export class Operator {
     const { metrics, log } = this.opts;
     metrics.lastApplied.reset();
     metrics.lastApplied.set({ revision }, 1);
+    metrics.watchFailing.reset();
+    const conns = this.connections;
     for (const c of r.clusters) {
       metrics.clusterReady.set({ cluster: c.cluster }, c.health === 'Ready' ? 1 : 0);
       metrics.drifted.set({ cluster: c.cluster }, c.drift.length);
       if (c.counts.failed) metrics.applyErrors.inc({ cluster: c.cluster }, c.counts.failed);
       for (const e of c.errors) log.warn('cluster error', { cluster: c.cluster, error: e });
+      const watches = [...(conns?.get(c.cluster) as Connection | undefined)?.caches?.values() ?? []].map((w) => w.state());
+      metrics.watchCacheObjects.set({ cluster: c.cluster }, watches.reduce((n, w) => n + w.objects, 0));
+      for (const w of watches) if (w.error) metrics.watchFailing.set({ cluster: c.cluster, kind: w.kind, code: w.error.code }, 1);
       for (const d of c.drift) log.info('drift', { cluster: c.cluster, object: `${d.ref.kind}/${d.ref.namespace ?? ''}/${d.ref.name}`, policy: d.mode, fields: d.fields.map((f) => f.path) });
     }
   }

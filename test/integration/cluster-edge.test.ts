@@ -1,0 +1,261 @@
+// The edge between gitfed and a member cluster, on a REAL apiserver:
+// credentials that change while gitfed runs, a CRD and its custom resources
+// in one apply, prune that deletes only the object it observed, and watch
+// caches that hold only what gitfed reads.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { stringify } from 'yaml';
+import { main } from '../../operator/cli/main.js';
+import { closeAll, connect, type Connection } from '../../operator/cluster/connect.js';
+import { probeHealth } from '../../operator/cluster/health.js';
+import { KubeHttp } from '../../operator/cluster/kube-http.js';
+import { observeCluster } from '../../operator/cluster/observe.js';
+import { pruneCluster } from '../../operator/cluster/prune.js';
+import { FLEET_LABEL, MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '../../operator/core/labels.js';
+import type { KubeObject } from '../../operator/core/model.js';
+import type { Sandbox } from '../../operator/sandbox/index.js';
+import { cluster as clusterSpec } from '../helpers/fleet-builder.js';
+import { writeFleet } from '../helpers/fleet-dir.js';
+import { sandbox, uniqueNamespace, waitUntil } from '../helpers/sandbox.js';
+
+const CLUSTER = 'us-east1';
+const tmp = mkdtemp(join(tmpdir(), 'gitfed-edge-'));
+after(async () => { await rm(await tmp, { recursive: true, force: true }); });
+
+function admin(sb: Sandbox): KubeHttp {
+  const c = sb.clusters.find((x) => x.name === CLUSTER)!;
+  return new KubeHttp({ server: c.server, ca: c.ca, token: c.adminToken });
+}
+
+/** A kubeconfig with one context "edge" for the sandbox cluster, with this user and cluster extras. */
+function kubeconfigText(sb: Sandbox, user: Record<string, unknown>, clusterExtra: Record<string, unknown> = {}): string {
+  const c = sb.clusters.find((x) => x.name === CLUSTER)!;
+  return stringify({
+    apiVersion: 'v1', kind: 'Config', 'current-context': 'edge',
+    clusters: [{ name: 'edge', cluster: { server: c.server, 'certificate-authority-data': Buffer.from(c.ca).toString('base64'), ...clusterExtra } }],
+    users: [{ name: 'edge-user', user }],
+    contexts: [{ name: 'edge', context: { cluster: 'edge', user: 'edge-user' } }],
+  });
+}
+
+async function connectEdge(path: string): Promise<Connection> {
+  const conns = await connect(path, [clusterSpec('edge', { context: 'edge' })]);
+  const c = conns.get('edge');
+  assert.ok(c && !(c instanceof Error), String(c));
+  return c;
+}
+
+async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const code = await main(args, { out: (t) => { out += t + '\n'; }, err: (t) => { err += t + '\n'; }, cwd: process.cwd(), env: process.env });
+  return { code, out, err };
+}
+
+test('credentials: an exec plugin (GKE/EKS style) is run again after a 401 and its new token is used without a restart', async () => {
+  const sb = await sandbox({ clusters: 1, controllers: false });
+  const dir = await mkdtemp(join(await tmp, 'exec-'));
+  const plugin = join(dir, 'plugin.mjs');
+  await writeFile(plugin, [
+    "import { appendFileSync, readFileSync } from 'node:fs';",
+    "const dir = new URL('.', import.meta.url).pathname;",
+    "appendFileSync(dir + 'runs.log', 'run\\n');",
+    'const info = JSON.parse(process.env.KUBERNETES_EXEC_INFO);',
+    "process.stdout.write(JSON.stringify({ apiVersion: info.apiVersion, kind: 'ExecCredential', status: { token: readFileSync(dir + 'token.txt', 'utf8').trim() } }));",
+  ].join('\n'));
+  await writeFile(join(dir, 'token.txt'), 'not-a-valid-token');
+  const kc = join(dir, 'kubeconfig');
+  await writeFile(kc, kubeconfigText(sb, { exec: { apiVersion: 'client.authentication.k8s.io/v1', command: process.execPath, args: [plugin], interactiveMode: 'Never' } }));
+  const conn = await connectEdge(kc);
+  const runs = () => readFileSync(join(dir, 'runs.log'), 'utf8').split('\n').filter(Boolean).length;
+  try {
+    assert.equal((await probeHealth(conn.http)).reason, 'Unauthorized');
+    await writeFile(join(dir, 'token.txt'), sb.clusters[0]!.adminToken);
+    const probe = await probeHealth(conn.http);
+    assert.equal(probe.health, 'Ready', probe.message);
+    // The credential is cached (it has no expiry): more requests run no plugin.
+    const n = runs();
+    for (let i = 0; i < 5; i++) assert.equal((await conn.http.request({ path: '/api/v1/namespaces/default' })).status, 200);
+    assert.equal(runs(), n);
+  } finally {
+    conn.http.close();
+  }
+});
+
+test('credentials: a rotated tokenFile is read again (bad token, 401, good token written, success without a restart)', async () => {
+  const sb = await sandbox({ clusters: 1, controllers: false });
+  const dir = await mkdtemp(join(await tmp, 'tokenfile-'));
+  const tokenFile = join(dir, 'token');
+  await writeFile(tokenFile, 'revoked-token\n');
+  const kc = join(dir, 'kubeconfig');
+  await writeFile(kc, kubeconfigText(sb, { tokenFile }));
+  const conn = await connectEdge(kc);
+  try {
+    assert.equal((await conn.http.request({ path: '/api/v1/namespaces/default' })).status, 401);
+    await writeFile(tokenFile, `${sb.clusters[0]!.adminToken}\n`);
+    assert.equal((await conn.http.request({ path: '/api/v1/namespaces/default' })).status, 200);
+  } finally {
+    conn.http.close();
+  }
+});
+
+test('credentials: a rotated kubeconfig file (a mounted Secret) is read again when it changes, even without a 401', async () => {
+  const sb = await sandbox({ clusters: 1, controllers: false });
+  const dir = await mkdtemp(join(await tmp, 'rotate-'));
+  const kc = join(dir, 'kubeconfig');
+  // The restricted user may list namespaces but not read ConfigMaps: 403, not 401.
+  await writeFile(kc, kubeconfigText(sb, { token: sb.clusters[0]!.restrictedToken }));
+  const conn = await connectEdge(kc);
+  try {
+    assert.equal((await conn.http.request({ path: '/api/v1/namespaces/default/configmaps' })).status, 403);
+    await writeFile(kc, kubeconfigText(sb, { token: sb.clusters[0]!.adminToken }));
+    await waitUntil('the new kubeconfig to be used', 10_000, async () => (await conn.http.request({ path: '/api/v1/namespaces/default/configmaps' })).status === 200);
+  } finally {
+    conn.http.close();
+  }
+});
+
+test('credentials: tls-server-name is the name the certificate is checked against', async () => {
+  const sb = await sandbox({ clusters: 1, controllers: false });
+  const dir = await mkdtemp(join(await tmp, 'sni-'));
+  const good = join(dir, 'good');
+  const bad = join(dir, 'bad');
+  await writeFile(good, kubeconfigText(sb, { token: sb.clusters[0]!.adminToken }, { 'tls-server-name': 'kubernetes.default.svc' }));
+  await writeFile(bad, kubeconfigText(sb, { token: sb.clusters[0]!.adminToken }, { 'tls-server-name': 'not-the-apiserver.example' }));
+  const ok = await connectEdge(good);
+  const wrong = await connectEdge(bad);
+  try {
+    assert.equal((await probeHealth(ok.http)).health, 'Ready');
+    const p = await probeHealth(wrong.http);
+    assert.equal(p.health, 'Offline');
+    assert.match(p.message, /not-the-apiserver\.example/);
+  } finally {
+    ok.http.close();
+    wrong.http.close();
+  }
+});
+
+function cronTabCrd(group: string): KubeObject {
+  return {
+    apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name: `crontabs.${group}` },
+    spec: {
+      group, scope: 'Namespaced', names: { plural: 'crontabs', singular: 'crontab', kind: 'CronTab' },
+      versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', properties: { spec: { type: 'object', properties: { cronSpec: { type: 'string' }, image: { type: 'string' } } } } } } }],
+    },
+  } as KubeObject;
+}
+
+test('CRDs: a CRD and its custom resource in ONE apply: the CRD is Established first, then the CronTab goes in; a second apply changes nothing', async () => {
+  const sb = await sandbox({ clusters: 1, controllers: false });
+  const ns = uniqueNamespace('crd');
+  const group = `${ns}.example.com`;
+  const crd = cronTabCrd(group);
+  const cronTab = { apiVersion: `${group}/v1`, kind: 'CronTab', metadata: { name: 'nightly', namespace: ns }, spec: { cronSpec: '0 3 * * *', image: 'backup:1' } };
+  const dir = await writeFleet({ name: ns, clusters: [CLUSTER], files: { 'manifests/crd.yaml': [crd], 'manifests/crontab.yaml': [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }, cronTab] } });
+  // A plan cannot create the CRD, so it says the CronTab would be created instead of failing.
+  const plan = await cli(['plan', dir, '--kubeconfig', sb.kubeconfig]);
+  assert.equal(plan.code, 2, plan.out + plan.err);
+  assert.match(plan.out, /\+ create CronTab .*nightly/);
+  const first = await cli(['apply', dir, '--kubeconfig', sb.kubeconfig]);
+  assert.equal(first.code, 0, first.out + first.err);
+  const http = admin(sb);
+  try {
+    const live = await http.request<KubeObject & { spec: { cronSpec: string } }>({ path: `/apis/${group}/v1/namespaces/${ns}/crontabs/nightly` });
+    assert.equal(live.status, 200, live.text);
+    assert.equal(live.body.spec.cronSpec, '0 3 * * *');
+    const second = await cli(['apply', dir, '--kubeconfig', sb.kubeconfig, '--output', 'json']);
+    assert.equal(second.code, 0, second.out + second.err);
+    const changed = JSON.parse(second.out).clusters.flatMap((c: { objects: Array<{ action: string }> }) => c.objects).filter((o: { action: string }) => o.action !== 'unchanged');
+    assert.deepEqual(changed, []);
+  } finally {
+    http.close();
+  }
+});
+
+test('discovery does not keep a "not served" answer: a CRD installed later (by someone else) is seen without a restart', async () => {
+  const sb = await sandbox({ clusters: 1, controllers: false });
+  const group = `${uniqueNamespace('late')}.example.com`;
+  const kc = join(await mkdtemp(join(await tmp, 'late-')), 'kubeconfig');
+  await writeFile(kc, kubeconfigText(sb, { token: sb.clusters[0]!.adminToken }));
+  const conn = await connectEdge(kc);
+  const http = admin(sb);
+  try {
+    await assert.rejects(conn.discovery.resource(`${group}/v1`, 'CronTab'), /does not serve CronTab/);
+    assert.equal((await http.request({ method: 'POST', path: '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', body: cronTabCrd(group) })).status, 201);
+    const info = await waitUntil('discovery to serve CronTab', 30_000, () => conn.discovery.resource(`${group}/v1`, 'CronTab'), 500);
+    assert.equal(info.name, 'crontabs');
+  } finally {
+    conn.http.close();
+    http.close();
+  }
+});
+
+test('prune deletes with a uid precondition: an object recreated under the same name by someone else is not deleted', async () => {
+  const sb = await sandbox({ clusters: 1, controllers: false });
+  const ns = uniqueNamespace('prune');
+  const fleet = `prune-${ns}`;
+  const http = admin(sb);
+  const kc = join(await mkdtemp(join(await tmp, 'prune-')), 'kubeconfig');
+  await writeFile(kc, kubeconfigText(sb, { token: sb.clusters[0]!.adminToken }));
+  const conn = await connectEdge(kc);
+  try {
+    assert.equal((await http.request({ method: 'POST', path: '/api/v1/namespaces', body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } } })).status, 201);
+    const labels = { [MANAGED_BY_LABEL]: MANAGED_BY_VALUE, [FLEET_LABEL]: fleet };
+    for (const name of ['old', 'keep']) {
+      const r = await http.request({ method: 'POST', path: `/api/v1/namespaces/${ns}/configmaps`, body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, labels } } });
+      assert.equal(r.status, 201, r.text);
+    }
+    const live = await observeCluster(conn, { fleetName: fleet, kinds: [['v1', 'ConfigMap']] });
+    const observed = [...live.owned.values()].find((o) => o.metadata.name === 'old')!;
+    assert.ok(observed.metadata.uid);
+    // Between observation and prune, someone deletes "old" and creates their own under that name.
+    assert.equal((await http.request({ method: 'DELETE', path: `/api/v1/namespaces/${ns}/configmaps/old` })).status, 200);
+    const theirs = await http.request<KubeObject>({ method: 'POST', path: `/api/v1/namespaces/${ns}/configmaps`, body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'old' }, data: { owner: 'someone else' } } });
+    assert.equal(theirs.status, 201);
+    const desired = [...live.owned.values()].filter((o) => o.metadata.name === 'keep');
+    const pruned = await pruneCluster(conn, live.owned, desired, { dryRun: false, pruneAll: false });
+    assert.equal(pruned.length, 1);
+    assert.equal(pruned[0]!.action, 'failed');
+    assert.match(pruned[0]!.error!, /ConfigMap .*\/old: not deleted: it was recreated/);
+    const after = await http.request<KubeObject>({ path: `/api/v1/namespaces/${ns}/configmaps/old` });
+    assert.equal(after.status, 200, 'their ConfigMap survives');
+    assert.equal(after.body.metadata.uid, theirs.body.metadata.uid);
+  } finally {
+    conn.http.close();
+    http.close();
+  }
+});
+
+test('memory: the operator\'s watch caches hold none of the Pods it does not own, and no managedFields of what it does not own', async () => {
+  const sb = await sandbox({ clusters: 1, controllers: false });
+  const ns = uniqueNamespace('pods');
+  const http = admin(sb);
+  const kc = join(await mkdtemp(join(await tmp, 'pods-')), 'kubeconfig');
+  await writeFile(kc, kubeconfigText(sb, { token: sb.clusters[0]!.adminToken }));
+  const conns = await connect(kc, [clusterSpec('edge', { context: 'edge' })]);
+  const conn = conns.get('edge') as Connection;
+  conn.caches = new Map();
+  try {
+    assert.equal((await http.request({ method: 'POST', path: '/api/v1/namespaces', body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } } })).status, 201);
+    // No controllers run here: create the ServiceAccount admission wants, and no scheduler leaves these Pods Pending.
+    assert.equal((await http.request({ method: 'POST', path: `/api/v1/namespaces/${ns}/serviceaccounts`, body: { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default' } } })).status, 201);
+    await Promise.all(Array.from({ length: 30 }, async (_, i) => {
+      const r = await http.request({ method: 'POST', path: `/api/v1/namespaces/${ns}/pods`, body: { apiVersion: 'v1', kind: 'Pod', metadata: { name: `p${i}` }, spec: { containers: [{ name: 'c', image: 'nginx' }] } } });
+      assert.equal(r.status, 201, r.text);
+    }));
+    const live = await observeCluster(conn, { fleetName: 'edge-pods', kinds: [['v1', 'ConfigMap']] });
+    assert.deepEqual(live.errors, []);
+    const paths = [...conn.caches.keys()];
+    assert.equal(paths.some((p) => p.includes('/pods')), false, `no Pod cache: ${paths.join(', ')}`);
+    const services = conn.caches.get('/api/v1/services')!.items();
+    assert.ok(services.length >= 1);
+    assert.ok(services.every((s) => !(s.metadata as { managedFields?: unknown }).managedFields), 'Services not owned are kept without managedFields');
+  } finally {
+    closeAll(conns);
+    http.close();
+  }
+});

@@ -1,0 +1,79 @@
+// How a kubeconfig user becomes request credentials (no apiserver needed):
+// basic auth, tls-server-name, and when an exec plugin runs again.
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { stringify } from 'yaml';
+import { endpointFor } from '../../operator/cluster/connect.js';
+import { KubeconfigCredentials } from '../../operator/cluster/credentials.js';
+
+const dirs: string[] = [];
+after(async () => { for (const d of dirs) await rm(d, { recursive: true, force: true }); });
+
+async function kubeconfig(user: Record<string, unknown>, cluster: Record<string, unknown> = {}): Promise<{ dir: string; path: string }> {
+  const dir = await mkdtemp(join(tmpdir(), 'gitfed-cred-'));
+  dirs.push(dir);
+  const path = join(dir, 'kubeconfig');
+  await writeFile(path, stringify({
+    apiVersion: 'v1', kind: 'Config',
+    clusters: [{ name: 'c', cluster: { server: 'https://203.0.113.10:6443', ...cluster } }],
+    users: [{ name: 'u', user }],
+    contexts: [{ name: 'ctx', context: { cluster: 'c', user: 'u' } }],
+  }));
+  return { dir, path };
+}
+
+test('basic auth (username/password) becomes an Authorization: Basic header', async () => {
+  const { path } = await kubeconfig({ username: 'admin', password: 's3cret' });
+  const ep = await endpointFor(path, 'ctx');
+  assert.equal(ep.headers?.authorization, `Basic ${Buffer.from('admin:s3cret').toString('base64')}`);
+  assert.equal(ep.token, undefined);
+});
+
+test('tls-server-name and insecure-skip-tls-verify are kept', async () => {
+  const { path } = await kubeconfig({ token: 't' }, { 'tls-server-name': 'api.internal.example', 'insecure-skip-tls-verify': true });
+  const ep = await endpointFor(path, 'ctx');
+  assert.equal(ep.tlsServerName, 'api.internal.example');
+  assert.equal(ep.insecureSkipTlsVerify, true);
+  assert.equal(ep.token, 't');
+});
+
+test('an exec plugin runs once while its credential is valid, again when it expires or after a 401; it gets KUBERNETES_EXEC_INFO', async () => {
+  const { dir, path } = await kubeconfig({});
+  const plugin = join(dir, 'plugin.mjs');
+  // Prints a new token per run; expiry from a file; echoes the server it was told about.
+  await writeFile(plugin, [
+    "import { existsSync, readFileSync, writeFileSync } from 'node:fs';",
+    "const dir = new URL('.', import.meta.url).pathname;",
+    "const n = existsSync(dir + 'n') ? Number(readFileSync(dir + 'n', 'utf8')) + 1 : 1;",
+    "writeFileSync(dir + 'n', String(n));",
+    'const info = JSON.parse(process.env.KUBERNETES_EXEC_INFO);',
+    "const expirationTimestamp = readFileSync(dir + 'expiry', 'utf8').trim();",
+    "process.stdout.write(JSON.stringify({ apiVersion: info.apiVersion, kind: 'ExecCredential', status: { token: `t${n}@${info.spec.cluster?.server}@${process.env.EXTRA}`, expirationTimestamp } }));",
+  ].join('\n'));
+  await writeFile(path, stringify({
+    apiVersion: 'v1', kind: 'Config',
+    clusters: [{ name: 'c', cluster: { server: 'https://203.0.113.10:6443' } }],
+    users: [{ name: 'u', user: { exec: { apiVersion: 'client.authentication.k8s.io/v1beta1', command: process.execPath, args: [plugin], env: [{ name: 'EXTRA', value: 'x' }], provideClusterInfo: true } } }],
+    contexts: [{ name: 'ctx', context: { cluster: 'c', user: 'u' } }],
+  }));
+  await writeFile(join(dir, 'expiry'), new Date(Date.now() + 3_600_000).toISOString());
+  const creds = new KubeconfigCredentials(path, 'ctx', 0);
+  assert.equal((await creds.current()).token, 't1@https://203.0.113.10:6443@x');
+  assert.equal((await creds.current()).token, 't1@https://203.0.113.10:6443@x', 'cached while valid');
+  assert.equal(creds.execRuns, 1);
+  assert.equal(process.env.EXTRA, undefined, 'the plugin env does not leak into the operator');
+  creds.invalidate(); // what a 401 does
+  assert.match((await creds.current()).token!, /^t2@/);
+  await writeFile(join(dir, 'expiry'), new Date(Date.now() - 1000).toISOString());
+  creds.invalidate();
+  assert.match((await creds.current()).token!, /^t3@/);
+  assert.match((await creds.current()).token!, /^t4@/, 'an expired credential is not used again');
+});
+
+test('a broken exec plugin is a credential error naming the context, not a crash', async () => {
+  const { path } = await kubeconfig({ exec: { apiVersion: 'client.authentication.k8s.io/v1', command: join(tmpdir(), 'gitfed-no-such-plugin') } });
+  await assert.rejects(new KubeconfigCredentials(path, 'ctx').current(), (e: Error & { code?: string }) => e.code === 'ECREDENTIALS' && /context "ctx": exec plugin/.test(e.message));
+});
