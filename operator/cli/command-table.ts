@@ -37,6 +37,11 @@ export const FLEET_FLAGS = {
 const fleetValues = { output: OUTPUT_VALUES, context: 'none' } as const;
 
 export const COMMANDS = {
+  init: {
+    summary: 'write a new fleet repo for the contexts of a kubeconfig',
+    flags: { kubeconfig: { type: 'string' }, context: { type: 'string', multiple: true }, force: { type: 'boolean' } },
+    values: { context: 'none' }, positional: 'dir', load: () => import('./init.js'),
+  },
   validate: {
     summary: 'check a fleet repo; errors as file:line:col',
     flags: { ...output }, values: { output: OUTPUT_VALUES }, positional: 'dir', load: () => import('./validate.js'),

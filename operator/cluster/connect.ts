@@ -20,6 +20,20 @@ export class KubeconfigError extends Error {
   readonly code = 'EKUBECONFIG';
 }
 
+/** The contexts of a kubeconfig with their user's exec plugin (never its credentials), in file order. */
+export function kubeconfigContexts(kubeconfigPath: string): Array<{ name: string; exec?: { command?: string; args?: string[] } }> {
+  const kc = new KubeConfig();
+  try {
+    kc.loadFromFile(kubeconfigPath);
+  } catch (e) {
+    throw new KubeconfigError(`cannot read kubeconfig ${kubeconfigPath}: ${(e as Error).message}`);
+  }
+  return kc.getContexts().map((c) => {
+    const exec = kc.getUser(c.user)?.exec as { command?: string; args?: string[] } | undefined;
+    return { name: c.name, ...(exec ? { exec: { ...(exec.command ? { command: exec.command } : {}), ...(exec.args ? { args: [...exec.args] } : {}) } } : {}) };
+  });
+}
+
 export async function endpointFor(kubeconfigPath: string, context: string): Promise<KubeEndpoint> {
   const kc = new KubeConfig();
   try {
