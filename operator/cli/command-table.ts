@@ -86,6 +86,15 @@ export const COMMANDS = {
     },
     positional: 'none', load: () => import('./run.js'),
   },
+  bootstrap: {
+    summary: 'install the operator into a host cluster, with least-privilege access to the members',
+    flags: {
+      repo: { type: 'string' }, branch: { type: 'string' }, kubeconfig: { type: 'string' }, 'host-context': { type: 'string' }, 'member-contexts': { type: 'string' },
+      'git-credentials-file': { type: 'string' }, image: { type: 'string' }, 'dry-run': { type: 'boolean' }, uninstall: { type: 'boolean' }, ...output,
+    },
+    values: { repo: 'none', branch: 'none', 'host-context': 'none', 'member-contexts': 'none', image: 'none', output: OUTPUT_VALUES },
+    positional: 'none', load: () => import('./bootstrap.js'),
+  },
   demo: {
     summary: 'the built-in demo on local clusters and a local git server',
     flags: {}, positional: 'none', load: () => import('./demo.js'),
