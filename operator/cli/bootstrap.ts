@@ -83,11 +83,10 @@ async function webhookSecret(host: Target): Promise<string> {
 }
 
 async function install(o: BootstrapOptions, host: Target, members: Array<Target & { endpoint: KubeEndpoint }>, io: CliIO): Promise<InstallStep[]> {
-  const steps: InstallStep[] = [];
-  const access = await Promise.all(members.map(async (m): Promise<MemberAccess> => {
-    const own: InstallStep[] = [];
-    for (const obj of memberObjects()) own.push(await ensureObject(m, 'member', obj, o.dryRun));
-    steps.push(...own);
+  // Members in parallel, each in order; their steps are reported in the order the members were given.
+  const perMember = members.map(() => [] as InstallStep[]);
+  const access = await Promise.all(members.map(async (m, i): Promise<MemberAccess> => {
+    for (const obj of memberObjects()) perMember[i]!.push(await ensureObject(m, 'member', obj, o.dryRun));
     const token = o.dryRun ? await memberToken(m, 0).catch(() => undefined) : await memberToken(m);
     if (!token && !o.dryRun) throw new InstallError(`${m.cluster}: the token Secret of ServiceAccount ${INSTALL_NAMESPACE}/${INSTALL_SA} is missing`);
     return {
@@ -100,6 +99,7 @@ async function install(o: BootstrapOptions, host: Target, members: Array<Target 
     deploy: await deployDocuments(), repo: o.repo!, branch: o.branch, ...(o.image ? { image: o.image } : {}), ...(git ? { git } : {}),
     memberKubeconfig: memberKubeconfig(access), webhookSecret: await webhookSecret(host),
   });
+  const steps = perMember.flat();
   for (const obj of objects) steps.push(await ensureObject(host, 'host', obj, o.dryRun));
   return steps;
 }
