@@ -20,7 +20,7 @@ Exit codes: 0 applied, 1 errors (some cluster or object failed), 2 bad usage.`;
 
 export async function run(argv: string[], io: CliIO): Promise<number> {
   return runCommand(io, HELP, argv, async () => {
-    const cmd = await fleetCommand('apply', argv, io, { prune: { type: 'boolean' }, 'prune-all': { type: 'boolean' }, 'dry-run': { type: 'boolean' }, 'allow-in-cluster': { type: 'boolean' } });
+    const cmd = await fleetCommand('apply', argv, io);
     if (hasErrors(cmd.loadFindings)) {
       printFindings(io, cmd.loadFindings);
       io.err('nothing applied: the fleet has errors');

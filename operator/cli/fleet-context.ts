@@ -9,6 +9,7 @@ import { emptyAllocations, hasErrors, type Allocations, type Fleet, type Finding
 import { parseAllocations } from '../core/state-files.js';
 import { loadFleetDir } from '../load/index.js';
 import { outputFormat, parseCommandArgs, UsageError, type OutputFormat } from './args.js';
+import { COMMANDS, FLEET_FLAGS, type CommandName } from './command-table.js';
 import type { CliIO } from './main.js';
 
 export interface FleetCommand {
@@ -21,15 +22,9 @@ export interface FleetCommand {
   values: Record<string, unknown>;
 }
 
-export const COMMON_FLAGS = {
-  kubeconfig: { type: 'string' },
-  context: { type: 'string', multiple: true },
-  allocations: { type: 'string' },
-  output: { type: 'string', short: 'o' },
-} as const;
-
-export async function fleetCommand(command: string, argv: string[], io: CliIO, extra: Record<string, { type: 'string' | 'boolean'; multiple?: boolean }> = {}): Promise<FleetCommand> {
-  const { values, positionals } = parseCommandArgs<Record<string, unknown>>(command, argv, { ...COMMON_FLAGS, ...extra } as never);
+/** `command`'s flags come from the command table (FLEET_FLAGS plus its own). */
+export async function fleetCommand(command: CommandName, argv: string[], io: CliIO): Promise<FleetCommand> {
+  const { values, positionals } = parseCommandArgs<Record<string, unknown>>(command, argv, { ...FLEET_FLAGS, ...COMMANDS[command].flags });
   if (positionals.length !== 1) throw new UsageError(`gitfed ${command}: expected exactly one fleet DIR`);
   const format = outputFormat(command, values.output);
   const kubeconfig = resolve(io.cwd, (values.kubeconfig as string | undefined) ?? io.env.KUBECONFIG?.split(':')[0] ?? join(homedir(), '.kube', 'config'));

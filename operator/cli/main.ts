@@ -1,5 +1,8 @@
 // `gitfed <command>`: one file per command under operator/cli/, loaded on
-// demand so that `gitfed validate` never pays for the Kubernetes client.
+// demand so that `gitfed validate` never pays for the Kubernetes client. The
+// commands and their flags are listed in command-table.ts.
+import { COMMANDS, type CommandName } from './command-table.js';
+import { versionInfo, versionText } from './version-info.js';
 
 export interface CliIO {
   out: (text: string) => void;
@@ -8,25 +11,12 @@ export interface CliIO {
   env: NodeJS.ProcessEnv;
 }
 
-/** Every command module exports `run(argv, io)` returning the exit code. */
-export type CommandModule = { run: (argv: string[], io: CliIO) => Promise<number> };
-
-const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandModule> }> = {
-  validate: { summary: 'check a fleet repo; errors as file:line:col', load: () => import('./validate.js') },
-  render: { summary: 'write the per-cluster objects of a fleet repo to a directory', load: () => import('./render.js') },
-  plan: { summary: 'show what apply would change in every cluster', load: () => import('./plan.js') },
-  apply: { summary: 'apply a fleet repo to every cluster', load: () => import('./apply.js') },
-  status: { summary: 'health, sync and ingress state of every cluster', load: () => import('./status.js') },
-  doctor: { summary: 'check a fleet for the known ways federated ingress breaks', load: () => import('./doctor.js') },
-  run: { summary: 'the GitOps operator: poll a fleet repo and reconcile', load: () => import('./run.js') },
-  demo: { summary: 'the built-in demo on local clusters and a local git server', load: () => import('./demo.js') },
-  sandbox: { summary: 'start/stop local clusters and a git server (up | down | install)', load: () => import('./sandbox.js') },
-};
+export type { CommandModule } from './command-table.js';
 
 export function usage(): string {
   const lines = ['usage: gitfed <command> [options]', '', 'commands:'];
-  for (const [name, c] of Object.entries(COMMANDS)) lines.push(`  ${name.padEnd(10)} ${c.summary}`);
-  lines.push('', 'Run `gitfed <command> --help` for the options of one command.');
+  for (const [name, c] of Object.entries(COMMANDS)) lines.push(`  ${name.padEnd(11)} ${c.summary}`);
+  lines.push('', 'Run `gitfed <command> --help` for the options of one command, `gitfed --version` for the versions.');
   return lines.join('\n');
 }
 
@@ -41,11 +31,16 @@ export function processIO(): CliIO {
 
 export async function main(argv: string[], io: CliIO = processIO()): Promise<number> {
   const [name, ...rest] = argv;
-  if (!name || name === '--help' || name === '-h' || name === 'help') {
-    io.out(usage());
-    return name ? 0 : 2;
+  if (name === '--version' || name === '-V' || name === 'version') {
+    io.out(versionText(versionInfo()));
+    return 0;
   }
-  const command = COMMANDS[name];
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    // No arguments is how a newcomer asks "what is this": the versions, then the commands.
+    io.out(`${versionText(versionInfo())}\n\n${usage()}`);
+    return 0;
+  }
+  const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name as CommandName] : undefined;
   if (!command) {
     io.err(`gitfed: unknown command "${name}"\n\n${usage()}`);
     return 2;

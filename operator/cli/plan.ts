@@ -20,7 +20,7 @@ const short = (v: unknown) => (v === undefined ? '(unset)' : JSON.stringify(v).s
 
 export async function run(argv: string[], io: CliIO): Promise<number> {
   return runCommand(io, HELP, argv, async () => {
-    const cmd = await fleetCommand('plan', argv, io, { prune: { type: 'boolean' } });
+    const cmd = await fleetCommand('plan', argv, io);
     const result = await reconcileFleet({ fleet: cmd.fleet, loadFindings: cmd.loadFindings, kubeconfigPath: cmd.kubeconfig, allocations: cmd.allocations, dryRun: true, prune: !!cmd.values.prune, writes: 'all' });
     const changes = result.clusters.reduce((n, c) => n + c.objects.filter((o) => o.action !== 'unchanged' && o.action !== 'failed').length + c.pruned.length, 0);
     const errors = result.renderFailed || hasErrors(result.findings) || result.clusters.some((c) => c.errors.length > 0);

@@ -10,6 +10,7 @@ import { parseAllocations, parseObservations } from '../core/state-files.js';
 import { loadFleetDir } from '../load/index.js';
 import { outputFormat, parseCommandArgs, printStructured, runCommand, UsageError } from './args.js';
 import { printFindings, summarize } from './print-findings.js';
+import { COMMANDS } from './command-table.js';
 import type { CliIO } from './main.js';
 
 const HELP = `usage: gitfed render DIR --out OUT [--observations FILE] [--allocations FILE] [--output text|json|yaml]
@@ -61,9 +62,7 @@ export function renderedFiles(result: RenderResult): Map<string, string> {
 
 export async function run(argv: string[], io: CliIO): Promise<number> {
   return runCommand(io, HELP, argv, async () => {
-    const { values, positionals } = parseCommandArgs<{ out?: string; observations?: string; allocations?: string; output?: string }>('render', argv, {
-      out: { type: 'string' }, observations: { type: 'string' }, allocations: { type: 'string' }, output: { type: 'string', short: 'o' },
-    });
+    const { values, positionals } = parseCommandArgs<{ out?: string; observations?: string; allocations?: string; output?: string }>('render', argv, COMMANDS.render.flags);
     const format = outputFormat('render', values.output);
     if (positionals.length !== 1) throw new UsageError('gitfed render: expected exactly one DIR');
     if (!values.out) throw new UsageError('gitfed render: --out OUT is required');

@@ -14,6 +14,7 @@ import { Operator } from '../loop/operator.js';
 import { dirEnds, gitEnds } from '../loop/sources.js';
 import { every, schedule, watchDir, type Trigger } from '../loop/triggers.js';
 import { parseCommandArgs, parseDuration, runCommand, UsageError } from './args.js';
+import { COMMANDS } from './command-table.js';
 import type { CliIO } from './main.js';
 
 const HELP = `usage:
@@ -41,15 +42,7 @@ type Values = Record<string, string | boolean | undefined>;
 
 export async function run(argv: string[], io: CliIO): Promise<number> {
   return runCommand(io, HELP, argv, async () => {
-    const { values: v } = parseCommandArgs<Values>('run', argv, {
-      repo: { type: 'string' }, branch: { type: 'string' }, path: { type: 'string' }, dir: { type: 'string' }, kubeconfig: { type: 'string' },
-      interval: { type: 'string' }, schedule: { type: 'string' }, 'status-branch': { type: 'string' }, 'status-dir': { type: 'string' },
-      listen: { type: 'string' }, 'webhook-secret-file': { type: 'string' }, 'git-credentials-file': { type: 'string' },
-      'leader-elect': { type: 'boolean' }, 'lease-context': { type: 'string' }, 'lease-namespace': { type: 'string' }, 'lease-name': { type: 'string' }, 'lease-duration': { type: 'string' },
-      prune: { type: 'boolean' }, 'prune-all': { type: 'boolean' }, 'author-name': { type: 'string' }, 'author-email': { type: 'string' },
-      'work-dir': { type: 'string' }, 'log-format': { type: 'string' }, once: { type: 'boolean' }, identity: { type: 'string' },
-      'allow-in-cluster': { type: 'boolean' }, 'watch-idle-timeout': { type: 'string' },
-    });
+    const { values: v } = parseCommandArgs<Values>('run', argv, COMMANDS.run.flags);
     if (!v.repo === !v.dir) throw new UsageError('gitfed run: give exactly one of --repo URL or --dir DIR');
     if (v.interval && v.schedule) throw new UsageError('gitfed run: --interval and --schedule exclude each other');
     const kubeconfig = resolve(io.cwd, (v.kubeconfig as string) ?? io.env.KUBECONFIG ?? join(homedir(), '.kube', 'config'));

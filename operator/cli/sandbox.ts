@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { ensureBinaries, readSandboxState, startSandbox, stopSandboxDir } from '../sandbox/index.js';
 import { rssBytes } from '../sandbox/supervisor.js';
 import { parseCommandArgs, runCommand, UsageError } from './args.js';
+import { COMMANDS } from './command-table.js';
 import type { CliIO } from './main.js';
 
 const HELP = `usage:
@@ -24,9 +25,7 @@ const DEFAULT_DIR = '.gitfed-sandbox';
 export async function run(argv: string[], io: CliIO): Promise<number> {
   return runCommand(io, HELP, argv, async () => {
     const [sub, ...rest] = argv;
-    const { values } = parseCommandArgs<{ clusters?: string; dir?: string; nodes?: string; 'no-controllers'?: boolean }>(`sandbox ${sub ?? ''}`.trim(), rest, {
-      clusters: { type: 'string' }, dir: { type: 'string' }, nodes: { type: 'string' }, 'no-controllers': { type: 'boolean' },
-    });
+    const { values } = parseCommandArgs<{ clusters?: string; dir?: string; nodes?: string; 'no-controllers'?: boolean }>(`sandbox ${sub ?? ''}`.trim(), rest, COMMANDS.sandbox.flags);
     const dir = resolve(io.cwd, values.dir ?? DEFAULT_DIR);
     if (sub === 'install') {
       const b = await ensureBinaries((l) => io.err(l));

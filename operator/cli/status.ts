@@ -21,7 +21,7 @@ Writes nothing. Exit codes: 0 all in sync and Ready, 3 something is not, 1 error
 
 export async function run(argv: string[], io: CliIO): Promise<number> {
   return runCommand(io, HELP, argv, async () => {
-    const cmd = await fleetCommand('status', argv, io, { gce: { type: 'boolean' }, 'gce-endpoint': { type: 'string' } });
+    const cmd = await fleetCommand('status', argv, io);
     const result = await reconcileFleet({ fleet: cmd.fleet, loadFindings: cmd.loadFindings, kubeconfigPath: cmd.kubeconfig, allocations: cmd.allocations, dryRun: true, prune: false, writes: 'none' });
     let gce: GceBackendHealth[] | undefined;
     if (cmd.values.gce || cmd.values['gce-endpoint']) {

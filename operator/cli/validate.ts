@@ -5,6 +5,7 @@ import { emptyAllocations, hasErrors } from '../core/model.js';
 import { loadFleetDir } from '../load/index.js';
 import { outputFormat, parseCommandArgs, printStructured, runCommand, UsageError } from './args.js';
 import { printFindings, summarize } from './print-findings.js';
+import { COMMANDS } from './command-table.js';
 import type { CliIO } from './main.js';
 import { resolve } from 'node:path';
 
@@ -16,7 +17,7 @@ Exit codes: 0 valid (warnings allowed), 1 errors, 2 bad usage.`;
 
 export async function run(argv: string[], io: CliIO): Promise<number> {
   return runCommand(io, HELP, argv, async () => {
-    const { values, positionals } = parseCommandArgs<{ output?: string }>('validate', argv, { output: { type: 'string', short: 'o' } });
+    const { values, positionals } = parseCommandArgs<{ output?: string }>('validate', argv, COMMANDS.validate.flags);
     const format = outputFormat('validate', values.output);
     if (positionals.length !== 1) throw new UsageError('gitfed validate: expected exactly one DIR');
     const loaded = await loadFleetDir(resolve(io.cwd, positionals[0]!));

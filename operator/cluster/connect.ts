@@ -1,6 +1,7 @@
 // From a kubeconfig context to a connection: credentials.ts reads the
 // kubeconfig (and keeps re-reading what may rotate), requests then go through
 // our own keep-alive client.
+import { KubeConfig } from '@kubernetes/client-node';
 import type { ClusterSpec } from '../core/model.js';
 import { KubeconfigCredentials } from './credentials.js';
 import { Discovery } from './discovery.js';
@@ -21,6 +22,20 @@ export interface Connection {
 
 export class KubeconfigError extends Error {
   readonly code = 'EKUBECONFIG';
+}
+
+/** The contexts of a kubeconfig with their user's exec plugin (never its credentials), in file order. */
+export function kubeconfigContexts(kubeconfigPath: string): Array<{ name: string; exec?: { command?: string; args?: string[] } }> {
+  const kc = new KubeConfig();
+  try {
+    kc.loadFromFile(kubeconfigPath);
+  } catch (e) {
+    throw new KubeconfigError(`cannot read kubeconfig ${kubeconfigPath}: ${(e as Error).message}`);
+  }
+  return kc.getContexts().map((c) => {
+    const exec = kc.getUser(c.user)?.exec as { command?: string; args?: string[] } | undefined;
+    return { name: c.name, ...(exec ? { exec: { ...(exec.command ? { command: exec.command } : {}), ...(exec.args ? { args: [...exec.args] } : {}) } } : {}) };
+  });
 }
 
 /** The endpoint of a context as it is now (one-shot callers, e.g. the lease client). */

@@ -9,7 +9,7 @@ import type {
 import { FieldReader, isObj } from './field-reader.js';
 import { dns1123Label } from './names.js';
 
-export const CONFIG_KINDS = ['Cluster', 'NodePortPolicy', 'Placement', 'Override', 'DriftPolicy', 'Fleet'] as const;
+export const CONFIG_KINDS = ['Cluster', 'NodePortPolicy', 'Placement', 'Override', 'DriftPolicy', 'Fleet', 'RolloutPolicy'] as const;
 
 /** "30000-32767" or 30080 -> [lo, hi]; undefined + finding when malformed. */
 function portRange(r: FieldReader, path: (string | number)[], value: unknown, allowSingle: boolean): PortRange | undefined {

@@ -9,6 +9,7 @@ import { effectiveNamespace, groupOf, isClusterScoped } from '../core/object-key
 import {
   CONFIG_KINDS, parseCluster, parseDriftPolicy, parseFleet, parseNodePortPolicy, parseOverride, parsePlacement,
 } from './config-objects.js';
+import { checkKindFields } from './check-fields.js';
 import { FieldReader, isObj } from './field-reader.js';
 import { compareFindings } from './format-finding.js';
 import { apiVersionName, dns1123Label, kindName, objectName } from '../core/names.js';
@@ -129,6 +130,11 @@ function addConfig(fleet: Fleet, r: FieldReader, kind: string, name: string, see
       break;
     }
     case 'Placement': fleet.placements.push(parsePlacement(r, name)); break;
+    case 'RolloutPolicy':
+      // The format is a contract (checked against its field table), but no
+      // version of the operator enforces it yet: say so rather than pretend.
+      r.findings.push({ severity: 'warning', code: 'RolloutNotEnforced', place: r.doc.place, message: `RolloutPolicy ${name}: rollout waves are NOT enforced by this version of gitfed; every cluster gets a new revision at once` });
+      break;
     case 'Override': fleet.overrides.push(parseOverride(r, name)); break;
     case 'DriftPolicy': fleet.driftPolicies.push(parseDriftPolicy(r, name)); break;
     case 'Fleet': {
@@ -178,7 +184,16 @@ function loadDoc(doc: ParsedDoc, fleet: Fleet, findings: Finding[], configSeen: 
       reader.error(['kind'], 'UnknownKind', `unknown gitfed kind "${basics.kind}"; expected one of ${CONFIG_KINDS.join(', ')}`);
       return;
     }
+    // The kind's field table (types, allowed values, required and unknown
+    // fields) and the kind's parser (meaning) both check the document; where
+    // both report an error at one place, the parser's more specific one stays.
+    const start = findings.length;
+    checkKindFields(reader, basics.kind);
+    const tableFindings = findings.splice(start);
     addConfig(fleet, reader, basics.kind, basics.name, configSeen);
+    const placed = (f: Finding) => (f.place ? `${f.place.file}:${f.place.line}:${f.place.col}` : '');
+    const parserErrors = new Set(findings.slice(start).filter((f) => f.severity === 'error').map(placed));
+    findings.push(...tableFindings.filter((f) => f.severity !== 'error' || !parserErrors.has(placed(f))));
     return;
   }
   if (basics.apiVersion.startsWith('gitfed.io/')) {

@@ -43,6 +43,26 @@ export function commitMessage(s: StatusInput): string {
     return `status: ${short(s.revision)} not applied: ${formatFinding(first).slice(0, 120)}; ${s.appliedRevision ? `${short(s.appliedRevision)} stays applied` : 'nothing applied'}`;
   }
   const { ok, total, notes } = appliedCount(s.result);
+  // A revision gets a commit when it is applied and another when its Pods are
+  // ready behind the load balancer: the second says so, so `git log` tells
+  // them apart. Serving: every federated Ingress has an address, and the
+  // cluster is healthy with ready endpoints behind each Ingress it carries.
+  const ingresses = s.result?.ingresses ?? [];
+  if (s.result && ingresses.length > 0 && ingresses.every((i) => i.addresses.length > 0)) {
+    const active = s.result.clusters.filter((c) => c.skipped !== 'paused');
+    const why = (c: (typeof active)[number]): string | undefined => {
+      if (c.health !== 'Ready') return `${c.cluster} ${c.health}`;
+      if (c.errors.length > 0 || c.counts.failed > 0) return `${c.cluster} errors`;
+      const shards = ingresses.flatMap((i) => i.shards.filter((x) => x.cluster === c.cluster));
+      if (shards.length === 0) return `${c.cluster} no Ingress`;
+      return shards.every((x) => x.readyEndpoints > 0) ? undefined : `${c.cluster} no ready endpoints`;
+    };
+    const idle = active.map(why).filter((w): w is string => w !== undefined);
+    if (idle.length < active.length) {
+      const addresses = [...new Set(ingresses.flatMap((i) => i.addresses))].sort();
+      return `status: ${short(s.revision)} serving on ${addresses.join(', ')} in ${active.length - idle.length}/${active.length} clusters${idle.length ? ` (${idle.join(', ')})` : ''}`;
+    }
+  }
   return `status: ${short(s.revision)} applied to ${ok}/${total} clusters${notes.length ? ` (${notes.join(', ')})` : ''}`;
 }
 

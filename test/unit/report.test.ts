@@ -16,9 +16,32 @@ const result = (clusters: ReturnType<typeof cluster>[]): ReconcileResult => ({
 });
 const input = (extra: Partial<StatusInput>): StatusInput => ({ revision: 'abcdef0123456789', appliedRevision: 'abcdef0123456789', repo: 'https://git.example/fleet.git', branch: 'main', findings: [], allocations: emptyAllocations(), ...extra });
 
+/** The same result once the load balancer has an address and `ready` endpoints per cluster. */
+const serving = (r: ReconcileResult, ready: Record<string, number>): ReconcileResult => ({
+  ...r, ingresses: [{ ...r.ingresses[0]!, addresses: ['203.0.113.224'], shards: Object.entries(ready).map(([c, n]) => ({ cluster: c, ips: ['203.0.113.224'], backends: {}, readyEndpoints: n, totalEndpoints: 2 })) }],
+});
+const notServingYet = (r: ReconcileResult): ReconcileResult => ({ ...r, ingresses: r.ingresses.map((i) => ({ ...i, addresses: [], shards: i.shards.map((x) => ({ ...x, ips: [], readyEndpoints: 0 })) })) });
+
 test('report: the commit message says how many clusters got the revision', () => {
-  assert.equal(commitMessage(input({ result: result([cluster('a'), cluster('b'), cluster('c')]) })), 'status: abcdef0 applied to 3/3 clusters');
-  assert.equal(commitMessage(input({ result: result([cluster('us-east1', 'Offline'), cluster('b'), cluster('c')]) })), 'status: abcdef0 applied to 2/3 clusters (us-east1 Offline)');
+  assert.equal(commitMessage(input({ result: notServingYet(result([cluster('a'), cluster('b'), cluster('c')])) })), 'status: abcdef0 applied to 3/3 clusters');
+  assert.equal(commitMessage(input({ result: notServingYet(result([cluster('us-east1', 'Offline'), cluster('b'), cluster('c')])) })), 'status: abcdef0 applied to 2/3 clusters (us-east1 Offline)');
+});
+
+test('report: the two commits of one revision differ: applied, then serving on the load balancer address', () => {
+  const clusters = [cluster('a'), cluster('b'), cluster('c')];
+  const applied = commitMessage(input({ result: notServingYet(result(clusters)) }));
+  const up = commitMessage(input({ result: serving(result(clusters), { a: 2, b: 2, c: 2 }) }));
+  assert.equal(applied, 'status: abcdef0 applied to 3/3 clusters');
+  assert.equal(up, 'status: abcdef0 serving on 203.0.113.224 in 3/3 clusters');
+});
+
+test('report: serving names the clusters that do not serve yet, and why', () => {
+  const offline = serving(result([cluster('us-east1', 'Offline'), cluster('b'), cluster('c')]), { 'us-east1': 0, b: 2, c: 2 });
+  assert.equal(commitMessage(input({ result: offline })), 'status: abcdef0 serving on 203.0.113.224 in 2/3 clusters (us-east1 Offline)');
+  const starting = serving(result([cluster('a'), cluster('b'), cluster('c')]), { a: 2, b: 0, c: 2 });
+  assert.equal(commitMessage(input({ result: starting })), 'status: abcdef0 serving on 203.0.113.224 in 2/3 clusters (b no ready endpoints)');
+  const noneReady = serving(result([cluster('a'), cluster('b')]), { a: 0, b: 0 });
+  assert.equal(commitMessage(input({ result: noneReady })), 'status: abcdef0 applied to 2/2 clusters', 'an address but no ready Pods anywhere is not serving');
 });
 
 test('report: a broken revision names its first error and the revision that stays applied', () => {

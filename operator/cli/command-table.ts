@@ -1,0 +1,116 @@
+// Every command with its summary and flags, in one light module: `gitfed`
+// (the usage), `gitfed completion` and the commands' own flag parsing all
+// read it, so a flag added here is parsed and completed, and nothing in here
+// loads a command's dependencies.
+import type { ParseArgsConfig } from 'node:util';
+import type { CliIO } from './main.js';
+
+/** Every command module exports `run(argv, io)` returning the exit code. */
+export type CommandModule = { run: (argv: string[], io: CliIO) => Promise<number> };
+
+export type Flags = NonNullable<ParseArgsConfig['options']>;
+
+/** What the shell should complete for a flag's value or a positional. */
+export type ValueHint = 'file' | 'dir' | 'none' | readonly string[];
+
+export interface CommandSpec {
+  summary: string;
+  flags: Flags;
+  /** Completion of a flag's value (default: files for string flags). */
+  values?: Record<string, ValueHint>;
+  /** First positional: fixed words (sandbox up|down|install) or a path. */
+  positional?: ValueHint;
+  load: () => Promise<CommandModule>;
+}
+
+const output = { output: { type: 'string', short: 'o' } } as const;
+const OUTPUT_VALUES = ['text', 'json', 'yaml'] as const;
+
+/** The flags of the commands that read a fleet DIR and talk to its clusters. */
+export const FLEET_FLAGS = {
+  kubeconfig: { type: 'string' },
+  context: { type: 'string', multiple: true },
+  allocations: { type: 'string' },
+  ...output,
+} as const satisfies Flags;
+
+const fleetValues = { output: OUTPUT_VALUES, context: 'none' } as const;
+
+export const COMMANDS = {
+  init: {
+    summary: 'write a new fleet repo for the contexts of a kubeconfig',
+    flags: { kubeconfig: { type: 'string' }, context: { type: 'string', multiple: true }, force: { type: 'boolean' } },
+    values: { context: 'none' }, positional: 'dir', load: () => import('./init.js'),
+  },
+  validate: {
+    summary: 'check a fleet repo; errors as file:line:col',
+    flags: { ...output }, values: { output: OUTPUT_VALUES }, positional: 'dir', load: () => import('./validate.js'),
+  },
+  render: {
+    summary: 'write the per-cluster objects of a fleet repo to a directory',
+    flags: { out: { type: 'string' }, observations: { type: 'string' }, allocations: { type: 'string' }, ...output },
+    values: { out: 'dir', output: OUTPUT_VALUES }, positional: 'dir', load: () => import('./render.js'),
+  },
+  plan: {
+    summary: 'show what apply would change in every cluster',
+    flags: { ...FLEET_FLAGS, prune: { type: 'boolean' } }, values: fleetValues, positional: 'dir', load: () => import('./plan.js'),
+  },
+  apply: {
+    summary: 'apply a fleet repo to every cluster',
+    flags: { ...FLEET_FLAGS, prune: { type: 'boolean' }, 'prune-all': { type: 'boolean' }, 'dry-run': { type: 'boolean' }, 'allow-in-cluster': { type: 'boolean' } },
+    values: fleetValues, positional: 'dir', load: () => import('./apply.js'),
+  },
+  status: {
+    summary: 'health, sync and ingress state of every cluster',
+    flags: { ...FLEET_FLAGS, gce: { type: 'boolean' }, 'gce-endpoint': { type: 'string' } },
+    values: { ...fleetValues, 'gce-endpoint': 'none' }, positional: 'dir', load: () => import('./status.js'),
+  },
+  doctor: {
+    summary: 'check a fleet for the known ways federated ingress breaks',
+    flags: { ...FLEET_FLAGS }, values: fleetValues, positional: 'dir', load: () => import('./doctor.js'),
+  },
+  run: {
+    summary: 'the GitOps operator: poll a fleet repo and reconcile',
+    flags: {
+      repo: { type: 'string' }, branch: { type: 'string' }, path: { type: 'string' }, dir: { type: 'string' }, kubeconfig: { type: 'string' },
+      interval: { type: 'string' }, schedule: { type: 'string' }, 'status-branch': { type: 'string' }, 'status-dir': { type: 'string' },
+      listen: { type: 'string' }, 'webhook-secret-file': { type: 'string' }, 'git-credentials-file': { type: 'string' },
+      'leader-elect': { type: 'boolean' }, 'lease-context': { type: 'string' }, 'lease-namespace': { type: 'string' }, 'lease-name': { type: 'string' }, 'lease-duration': { type: 'string' },
+      prune: { type: 'boolean' }, 'prune-all': { type: 'boolean' }, 'author-name': { type: 'string' }, 'author-email': { type: 'string' },
+      'work-dir': { type: 'string' }, 'log-format': { type: 'string' }, once: { type: 'boolean' }, identity: { type: 'string' },
+      'allow-in-cluster': { type: 'boolean' }, 'watch-idle-timeout': { type: 'string' },
+    },
+    values: {
+      repo: 'none', branch: 'none', path: 'none', dir: 'dir', interval: 'none', schedule: 'none', 'status-branch': 'none', 'status-dir': 'none', listen: 'none',
+      'lease-context': 'none', 'lease-namespace': 'none', 'lease-name': 'none', 'lease-duration': 'none', 'author-name': 'none', 'author-email': 'none',
+      'work-dir': 'dir', 'log-format': ['json', 'text'], identity: 'none', 'watch-idle-timeout': 'none',
+    },
+    positional: 'none', load: () => import('./run.js'),
+  },
+  bootstrap: {
+    summary: 'install the operator into a host cluster, with least-privilege access to the members',
+    flags: {
+      repo: { type: 'string' }, branch: { type: 'string' }, kubeconfig: { type: 'string' }, 'host-context': { type: 'string' }, 'member-contexts': { type: 'string' },
+      'git-credentials-file': { type: 'string' }, image: { type: 'string' }, 'dry-run': { type: 'boolean' }, uninstall: { type: 'boolean' }, ...output,
+    },
+    values: { repo: 'none', branch: 'none', 'host-context': 'none', 'member-contexts': 'none', image: 'none', output: OUTPUT_VALUES },
+    positional: 'none', load: () => import('./bootstrap.js'),
+  },
+  demo: {
+    summary: 'the built-in demo on local clusters and a local git server',
+    flags: {}, positional: 'none', load: () => import('./demo.js'),
+  },
+  sandbox: {
+    summary: 'start/stop local clusters and a git server (up | down | install)',
+    flags: { clusters: { type: 'string' }, dir: { type: 'string' }, nodes: { type: 'string' }, 'no-controllers': { type: 'boolean' } },
+    values: { clusters: 'none', dir: 'dir', nodes: 'none' }, positional: ['up', 'down', 'install'], load: () => import('./sandbox.js'),
+  },
+  completion: {
+    summary: 'print a shell completion script (bash | zsh | fish)',
+    flags: {}, positional: ['bash', 'zsh', 'fish'], load: () => import('./completion.js'),
+  },
+} satisfies Record<string, CommandSpec>;
+
+export type CommandName = keyof typeof COMMANDS;
+
+export const COMMAND_NAMES = Object.keys(COMMANDS) as CommandName[];
