@@ -26,6 +26,8 @@ export interface ClusterResult {
   blocked: BlockedObject[];
   drift: Drift[];
   errors: string[];
+  /** Prune refused to delete everything this fleet owns here (a safety block, not an error of the cluster). */
+  pruneRefused?: string;
   counts: SyncCounts;
   /** "namespace/service" -> endpoints, for the Services behind federated Ingresses */
   endpoints: Record<string, EndpointCount>;

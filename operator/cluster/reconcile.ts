@@ -24,6 +24,8 @@ export interface ReconcileOptions {
   pruneAll?: boolean;
   /** all: write every difference (a new revision, `gitfed apply`); heal: only drift under DriftPolicy heal; none: observe only */
   writes: 'all' | 'heal' | 'none';
+  /** Dry run: report server-side apply conflicts (plan). */
+  reportConflicts?: boolean;
   /** Keys (cluster + object) gitfed applied before: missing ones count as deleted by hand. */
   everOwned?: Map<string, Set<string>>;
   /**
@@ -68,13 +70,13 @@ async function reconcileCluster(conn: Connection, live: LiveCluster, objects: Ku
   const healKeys = new Set(drift.filter((d) => d.mode === 'heal').map((d) => keyOf(d.ref)));
   if (opts.writes === 'heal' && last) for (const [k, j] of json) if (last.get(k) !== j) healKeys.add(k);
   const writes = opts.writes === 'all' ? undefined : opts.writes === 'heal' ? healKeys : new Set<string>();
-  const results = await applyCluster(conn, objects, live.owned, { dryRun: opts.dryRun, force: true, ...(writes ? { onlyKeys: writes } : {}) });
+  const results = await applyCluster(conn, objects, live.owned, { dryRun: opts.dryRun, force: true, ...(opts.reportConflicts ? { reportConflicts: true } : {}), ...(writes ? { onlyKeys: writes } : {}) });
   let pruned: PruneResult[] = [];
   if (opts.prune && opts.writes === 'all') {
     try {
       pruned = await pruneCluster(conn, live.owned, objects, { dryRun: opts.dryRun, pruneAll: opts.pruneAll ?? opts.fleet.settings.allowPruneAll });
     } catch (e) {
-      if (e instanceof PruneAllRefused) base.errors.push(e.message);
+      if (e instanceof PruneAllRefused) { base.errors.push(e.message); base.pruneRefused = e.message; }
       else throw e;
     }
   }
