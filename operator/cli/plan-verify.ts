@@ -12,13 +12,13 @@ import type { CliIO } from './main.js';
 import { PLAN_FLAGS, planRevision } from './plan.js';
 import { revisionFromRepo } from './plan-source.js';
 
-const HELP = `usage: gitfed plan verify --repo URL --branch PR_BRANCH [--base main] [--path SUBDIR] [--kubeconfig F] [--prune]
+const HELP = `usage: gitfed plan verify --repo URL --branch PR_BRANCH [--base main] [--path SUBDIR] [--kubeconfig F]
 
 Exit 0 when the plan committed on gitfed/plans/PR_BRANCH is current: it was
 made for the branch's head and, when a kubeconfig is available (--kubeconfig,
 $KUBECONFIG or ~/.kube/config), planning again against the clusters gives the
-same changes. Exit 4 when it is stale (or missing), 1 on errors.
-Pass --prune when the committed plan was made with --prune.`;
+same changes (with --prune when the plan was made with it). Exit 4 when it
+is stale (or missing), 1 on errors.`;
 
 /** Per cluster: what it would see (health and the hashes of its actions). */
 function clusterKeys(p: PlanDocument): Map<string, string> {
@@ -56,7 +56,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
       io.out(`current: the plan is for ${rev.head.slice(0, 7)}, the head of ${prBranch}`);
       return 0;
     }
-    const { plan } = await planRevision(rev, kubeconfig, !!values.prune);
+    const { plan } = await planRevision(rev, kubeconfig, committed.prune ?? !!values.prune);
     if (plan.fingerprint !== committed.fingerprint) {
       const changed = changedClusters(committed, plan);
       io.out(`stale: ${changed.length ? `cluster(s) ${changed.join(', ')} changed under the plan` : 'the plan changed (findings or replicas)'}; run plan --commit again`);

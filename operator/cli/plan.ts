@@ -63,7 +63,7 @@ function maskedResult(r: ReconcileResult): ReconcileResult {
 /** Plan a revision against every cluster (dry run). Shared with `plan verify`. */
 export async function planRevision(rev: PlannedRevision, kubeconfig: string, prune: boolean): Promise<{ result: ReconcileResult; plan: PlanDocument }> {
   const result = await reconcileFleet({ fleet: rev.fleet, loadFindings: rev.loadFindings, kubeconfigPath: kubeconfig, allocations: rev.allocations, dryRun: true, reportConflicts: true, prune, writes: 'all' });
-  const plan = buildPlan(result, { head: rev.head, fleet: rev.fleet.settings.name, ...(rev.base ? { base: rev.base } : {}), ...(rev.branch ? { branch: rev.branch } : {}), ...(rev.baseBranch ? { baseBranch: rev.baseBranch } : {}) });
+  const plan = buildPlan(result, { head: rev.head, fleet: rev.fleet.settings.name, prune, ...(rev.base ? { base: rev.base } : {}), ...(rev.branch ? { branch: rev.branch } : {}), ...(rev.baseBranch ? { baseBranch: rev.baseBranch } : {}) });
   return { result, plan };
 }
 

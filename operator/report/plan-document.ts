@@ -3,7 +3,7 @@
 // of a server-side dry run, with secret values replaced by hashes.
 import { createHash } from 'node:crypto';
 import { formatPath } from '../core/diff.js';
-import { hasErrors, type ObjectRef } from '../core/model.js';
+import type { ObjectRef } from '../core/model.js';
 import { keyOf } from '../core/object-keys.js';
 import type { ObjectResult } from '../cluster/apply.js';
 import type { ClusterResult, ReconcileResult } from '../cluster/reconcile-types.js';
@@ -54,6 +54,8 @@ export interface PlanDocument {
   branch?: string;
   baseBranch?: string;
   fleet: string;
+  /** Planned with --prune (verify plans the same way). */
+  prune: boolean;
   clusters: PlanCluster[];
   waves: Array<{ name: string; clusters: string[] }>;
   replicas: PlanReplicas[];
@@ -64,7 +66,7 @@ export interface PlanDocument {
   fingerprint: string;
 }
 
-export interface PlanMeta { head: string; base?: string; branch?: string; baseBranch?: string; fleet: string }
+export interface PlanMeta { head: string; base?: string; branch?: string; baseBranch?: string; fleet: string; prune?: boolean }
 
 /** Without a RolloutPolicy every cluster is in one wave, changed at once. */
 export const ALL_AT_ONCE = 'all';
@@ -128,7 +130,10 @@ export function planExitCode(p: Pick<PlanDocument, 'summary'>): number {
 export function buildPlan(result: ReconcileResult, meta: PlanMeta): PlanDocument {
   const clusters = result.clusters.map((c) => planCluster(c, ALL_AT_ONCE)).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const findings = result.findings.filter((f) => f.severity !== 'info').map(formatFinding);
-  const errors = (result.renderFailed || hasErrors(result.findings) ? 1 : 0) + clusters.reduce((n, c) => n + c.errors.length + c.actions.filter((a) => a.action === 'failed').length, 0);
+  // A finding that blocks an object (e.g. an unsafe GLBC uid change) counts as blocked, not as an error.
+  const blocking = new Set(result.clusters.flatMap((c) => c.blocked.map((b) => `${b.finding.code}\0${b.finding.message}`)));
+  const fleetErrors = result.renderFailed || result.findings.some((f) => f.severity === 'error' && !blocking.has(`${f.code}\0${f.message}`));
+  const errors = (fleetErrors ? 1 : 0) + clusters.reduce((n, c) => n + c.errors.length + c.actions.filter((a) => a.action === 'failed').length, 0);
   // An unreachable cluster blocks the plan: nobody can say what it would change.
   const blocked = clusters.reduce((n, c) => n + c.blocked + (c.skipped === 'unreachable' ? 1 : 0), 0);
   const changes = clusters.reduce((n, c) => n + c.creates + c.updates + c.deletes, 0);
@@ -140,7 +145,7 @@ export function buildPlan(result: ReconcileResult, meta: PlanMeta): PlanDocument
   const fingerprint = sha({ clusters: clusters.map((c) => ({ n: c.name, h: c.health, s: c.skipped ?? null, e: c.errors, p: c.pruneRefused ?? null, a: c.actions.map((a) => a.hash) })), replicas, findings }, 32);
   const doc: PlanDocument = {
     kind: 'GitfedPlan', version: 1, head: meta.head, ...(meta.base ? { base: meta.base } : {}), ...(meta.branch ? { branch: meta.branch } : {}),
-    ...(meta.baseBranch ? { baseBranch: meta.baseBranch } : {}), fleet: meta.fleet,
+    ...(meta.baseBranch ? { baseBranch: meta.baseBranch } : {}), fleet: meta.fleet, prune: !!meta.prune,
     clusters, waves: [{ name: ALL_AT_ONCE, clusters: clusters.map((c) => c.name) }], replicas, findings, summary, exitCode: 0, fingerprint,
   };
   doc.exitCode = planExitCode(doc);

@@ -60,7 +60,9 @@ test('plan: secret values never appear, only their hashes, and a changed value c
 
 test('plan: blocked objects, a refused prune and an unreachable cluster exit 3; errors exit 1', () => {
   const uid = { kind: 'ConfigMap', namespace: 'kube-system', name: 'ingress-uid' };
-  const blocked = buildPlan(result([cluster('a', { blocked: [{ ref: uid, finding: { severity: 'error', code: 'UidChange', message: 'cluster a uses another GLBC uid' } }] })], false), meta);
+  const finding = { severity: 'error' as const, code: 'UidChange', message: 'cluster a uses another GLBC uid' };
+  // The render core reports the block as a fleet finding too: it must count as blocked, not as an error.
+  const blocked = buildPlan({ ...result([cluster('a', { blocked: [{ ref: uid, finding }] })], false), findings: [{ ...finding, place: { file: 'clusters/a.yaml', line: 1, col: 1 } }] }, meta);
   assert.equal(blocked.exitCode, PLAN_EXIT.blocked);
   assert.match(clusterDiff(blocked.clusters[0]!), /! blocked ConfigMap kube-system\/ingress-uid: cluster a uses another GLBC uid/);
   const refused = buildPlan(result([cluster('a', { errors: ['would delete all 3'], pruneRefused: 'would delete all 3' })], false), meta);
