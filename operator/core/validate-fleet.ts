@@ -43,6 +43,7 @@ function checkClusterNames(fleet: Fleet, out: Finding[]): void {
     }
   }
   for (const o of fleet.overrides) check(o.clusters.names, o.place, `Override ${o.name}`);
+  for (const w of fleet.rolloutPolicy?.waves ?? []) check(w.clusters.names, w.place ?? fleet.rolloutPolicy!.place!, `RolloutPolicy ${fleet.rolloutPolicy!.name} wave ${w.name}`);
 }
 
 function inRange(port: number, r: PortRange): boolean {

@@ -8,7 +8,7 @@ import type {
 import { FieldReader, isObj } from './field-reader.js';
 import { dns1123Label } from './names.js';
 
-export const CONFIG_KINDS = ['Cluster', 'NodePortPolicy', 'Placement', 'Override', 'DriftPolicy', 'Fleet'] as const;
+export const CONFIG_KINDS = ['Cluster', 'NodePortPolicy', 'Placement', 'Override', 'DriftPolicy', 'Fleet', 'RolloutPolicy'] as const;
 
 /** "30000-32767" or 30080 -> [lo, hi]; undefined + finding when malformed. */
 function portRange(r: FieldReader, path: (string | number)[], value: unknown, allowSingle: boolean): PortRange | undefined {
@@ -51,7 +51,7 @@ function resourceSelector(r: FieldReader, path: (string | number)[], spec: Recor
 
 const OPS = new Set(['In', 'NotIn', 'Exists', 'DoesNotExist', 'Gt', 'Lt']);
 
-function clusterSelector(r: FieldReader, path: (string | number)[]): ClusterSelector {
+export function clusterSelector(r: FieldReader, path: (string | number)[]): ClusterSelector {
   const sel: ClusterSelector = {};
   const names = r.list([...path, 'names']);
   if (names) {

@@ -10,6 +10,7 @@ import {
   CONFIG_KINDS, parseCluster, parseDriftPolicy, parseNodePortPolicy, parseOverride, parsePlacement,
 } from './config-objects.js';
 import { FieldReader, isObj } from './field-reader.js';
+import { parseRolloutPolicy } from './rollout-policy.js';
 import { compareFindings } from './format-finding.js';
 import { dns1123Label, dns1123Subdomain } from './names.js';
 import { decodeUtf8, parseYamlFile, type ParsedDoc } from './parse-yaml.js';
@@ -111,6 +112,14 @@ function addConfig(fleet: Fleet, r: FieldReader, kind: string, name: string, see
     case 'Placement': fleet.placements.push(parsePlacement(r, name)); break;
     case 'Override': fleet.overrides.push(parseOverride(r, name)); break;
     case 'DriftPolicy': fleet.driftPolicies.push(parseDriftPolicy(r, name)); break;
+    case 'RolloutPolicy': {
+      if (fleet.rolloutPolicy) {
+        r.error(['kind'], 'TwoRolloutPolicies', `a fleet repo has at most one RolloutPolicy (${fleet.rolloutPolicy.name} is at ${fleet.rolloutPolicy.place?.file}:${fleet.rolloutPolicy.place?.line})`);
+        return;
+      }
+      fleet.rolloutPolicy = parseRolloutPolicy(r, name);
+      break;
+    }
     case 'Fleet': {
       if ([...seen.keys()].some((k) => k.startsWith('Fleet/') && k !== key)) {
         r.error(['kind'], 'TwoFleets', 'a fleet repo has at most one kind: Fleet');
