@@ -19,6 +19,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandMod
   status: { summary: 'health, sync and ingress state of every cluster', load: () => import('./status.js') },
   doctor: { summary: 'check a fleet for the known ways federated ingress breaks', load: () => import('./doctor.js') },
   run: { summary: 'the GitOps operator: poll a fleet repo and reconcile', load: () => import('./run.js') },
+  rollout: { summary: 'rollout waves: status | approve REV --wave W | pause | resume | abort', load: () => import('./rollout.js') },
   demo: { summary: 'the built-in demo on local clusters and a local git server', load: () => import('./demo.js') },
   sandbox: { summary: 'start/stop local clusters and a git server (up | down | install)', load: () => import('./sandbox.js') },
 };

@@ -20,7 +20,8 @@ export interface ClusterResult {
   health: ClusterHealth;
   reason: string;
   message: string;
-  skipped?: 'paused' | 'unreachable';
+  /** paused: Cluster spec.paused; unreachable: not Ready; held: a rollout has not reached it and there is no stable revision yet. */
+  skipped?: 'paused' | 'unreachable' | 'held';
   objects: ObjectResult[];
   pruned: PruneResult[];
   blocked: BlockedObject[];
@@ -31,6 +32,22 @@ export interface ClusterResult {
   counts: SyncCounts;
   /** "namespace/service" -> endpoints, for the Services behind federated Ingresses */
   endpoints: Record<string, EndpointCount>;
+  /** The rendered workloads' rollout status as the cluster reports it. */
+  workloads?: WorkloadStatus[];
+}
+
+export interface WorkloadStatus {
+  ref: ObjectRef;
+  /** spec.replicas gitfed rendered for this cluster */
+  desired: number;
+  generation: number;
+  observedGeneration: number;
+  /** status.replicas: Pods of every template */
+  total: number;
+  ready: number;
+  /** Pods of the current template */
+  updated: number;
+  exists: boolean;
 }
 
 export interface IngressShard {

@@ -3,6 +3,7 @@
 // what people committed on gitfed/control and this tick's gates, it says
 // which clusters get the target revision now and what changed (each
 // transition becomes a status commit). No IO, no clock: `now` comes in.
+import { createHash } from 'node:crypto';
 import type { ClusterSpec } from './model.js';
 import {
   LAST_WAVE, type ClusterGates, type QuarantinedRevision, type RolloutControl, type RolloutIndex, type RolloutPolicy,
@@ -214,4 +215,20 @@ function fail(input: RolloutInput, index: RolloutIndex, r: RolloutRecord, w: Wav
   r.reason = `wave ${w.name}: ${why}${revert ? '; no earlier revision passed every wave, so nothing to revert to: holding' : ''}`;
   finish(r);
   events.push(`rollout: ${short(r.revision)} failed at wave ${w.name}: ${why}; holding (onFailure: ${revert ? 'revert, but no stable revision' : 'pause'})`);
+}
+
+/**
+ * What a revision renders per cluster, as a hash (for quarantine): rendered
+ * without observations from fixed allocations, so it depends only on the
+ * fleet files: a commit that changes nothing for a cluster hashes the same.
+ */
+export function renderFingerprints(rendered: { clusters: ReadonlyArray<{ cluster: string; objects: readonly unknown[] }> }): Record<string, string> {
+  return Object.fromEntries(rendered.clusters.map((c) => [c.cluster, createHash('sha256').update(JSON.stringify(c.objects)).digest('hex').slice(0, 16)]));
+}
+
+/** Which clusters run the target before this tick's step (the step itself runs after the tick's observation). */
+export function currentTargets(index: RolloutIndex, target: string, clusters: readonly ClusterSpec[], policy: RolloutPolicy): string[] {
+  const all = assignWaves(policy, clusters).flatMap((w) => w.clusters);
+  if (index.current?.revision === target) return targetClusters(index.current, all);
+  return target === index.stable ? all : [];
 }

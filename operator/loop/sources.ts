@@ -4,6 +4,7 @@
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { redact, type GitAuth } from '../git/credentials.js';
+import { readControlFile } from '../git/control-branch.js';
 import { writeNote } from '../git/notes.js';
 import { RepoSource } from '../git/repo-source.js';
 import { StatusWriter } from '../git/status-writer.js';
@@ -41,6 +42,7 @@ export function gitEnds(o: GitEndsOptions): { source: RevisionSource; sink: Stat
     sink: {
       read: (p) => writer.readFile(p).catch((e) => { throw clean(e); }),
       write: (files, message) => writer.write(files, message).catch((e) => { throw clean(e); }),
+      control: () => readControlFile({ dir: o.workDir, url: o.url, author: o.author, ...(o.auth ? { auth: o.auth } : {}) }).catch((e) => { throw clean(e); }),
       note: (rev, text) => writeNote({ dir: o.workDir, url: o.url, author: o.author, commit: rev, text, ...(o.auth ? { auth: o.auth } : {}) }).catch((e) => { throw clean(e); }),
     },
   };
