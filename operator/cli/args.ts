@@ -3,6 +3,7 @@
 // one-line error for a bad flag with exit code 2).
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { stringify } from 'yaml';
+import { durationMs } from '../core/durations.js';
 import type { CliIO } from './main.js';
 
 export type OutputFormat = 'text' | 'json' | 'yaml';
@@ -71,9 +72,7 @@ export async function runCommand(io: CliIO, help: string, argv: string[], body: 
 
 /** "30s", "2m", "500ms", "1h" -> milliseconds. */
 export function parseDuration(flag: string, text: string): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(text.trim());
-  if (!m) throw new UsageError(`${flag}: expected a duration like 30s, 2m or 500ms, got "${text}"`);
-  const n = Number(m[1]);
-  const unit = m[2] === 'ms' ? 1 : m[2] === 's' ? 1000 : m[2] === 'm' ? 60_000 : 3_600_000;
-  return Math.round(n * unit);
+  const ms = durationMs(text);
+  if (ms === undefined) throw new UsageError(`${flag}: expected a duration like 30s, 2m or 500ms, got "${text}"`);
+  return ms;
 }

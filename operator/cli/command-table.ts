@@ -36,6 +36,14 @@ export const FLEET_FLAGS = {
 
 const fleetValues = { output: OUTPUT_VALUES, context: 'none' } as const;
 
+/** The flags of commands that talk to the fleet's Git remote (clone dir, commit author, credentials). */
+export const GIT_FLAGS = {
+  'git-credentials-file': { type: 'string' }, 'work-dir': { type: 'string' },
+  'author-name': { type: 'string' }, 'author-email': { type: 'string' },
+} as const satisfies Flags;
+
+const gitValues = { 'work-dir': 'dir', 'author-name': 'none', 'author-email': 'none' } as const;
+
 export const COMMANDS = {
   init: {
     summary: 'write a new fleet repo for the contexts of a kubeconfig',
@@ -52,8 +60,13 @@ export const COMMANDS = {
     values: { out: 'dir', output: OUTPUT_VALUES }, positional: 'dir', load: () => import('./render.js'),
   },
   plan: {
-    summary: 'show what apply would change in every cluster',
-    flags: { ...FLEET_FLAGS, prune: { type: 'boolean' } }, values: fleetValues, positional: 'dir', load: () => import('./plan.js'),
+    summary: 'show what apply would change in every cluster; plan a pull request into Git (--repo --branch --commit); plan verify',
+    flags: {
+      ...FLEET_FLAGS, ...GIT_FLAGS, prune: { type: 'boolean' }, repo: { type: 'string' }, branch: { type: 'string' }, base: { type: 'string' },
+      path: { type: 'string' }, commit: { type: 'boolean' }, 'status-branch': { type: 'string' },
+    },
+    values: { ...fleetValues, ...gitValues, output: [...OUTPUT_VALUES, 'markdown'], repo: 'none', branch: 'none', base: 'none', path: 'none', 'status-branch': 'none' },
+    positional: 'dir', load: () => import('./plan.js'),
   },
   apply: {
     summary: 'apply a fleet repo to every cluster',
@@ -86,6 +99,12 @@ export const COMMANDS = {
       'work-dir': 'dir', 'log-format': ['json', 'text'], identity: 'none', 'watch-idle-timeout': 'none',
     },
     positional: 'none', load: () => import('./run.js'),
+  },
+  rollout: {
+    summary: 'rollout waves: status | approve REV --wave W | pause | resume | abort',
+    flags: { ...GIT_FLAGS, repo: { type: 'string' }, wave: { type: 'string' }, 'status-branch': { type: 'string' }, 'control-branch': { type: 'string' }, ...output },
+    values: { ...gitValues, repo: 'none', wave: 'none', 'status-branch': 'none', 'control-branch': 'none', output: OUTPUT_VALUES },
+    positional: ['status', 'approve', 'pause', 'resume', 'abort'], load: () => import('./rollout.js'),
   },
   bootstrap: {
     summary: 'install the operator into a host cluster, with least-privilege access to the members',

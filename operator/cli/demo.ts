@@ -15,6 +15,7 @@ import { gitEnds } from '../loop/sources.js';
 import { startGlbc } from '../sandbox/glbc-standin.js';
 import { startSandbox, type Sandbox } from '../sandbox/index.js';
 import { runCommand } from './args.js';
+import { run as runPlan } from './plan.js';
 import type { CliIO } from './main.js';
 
 const HELP = `usage: gitfed demo
@@ -111,12 +112,26 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
         say(execFileSync(sb.kubectl, ['--kubeconfig', sb.kubeconfig, '--context', c.context, '-n', 'web', 'get', 'deploy,svc,ingress', '-o', 'wide'], { encoding: 'utf8' }).trimEnd().replace(/^/gm, '    ').split('\n').map((l) => l.slice(0, 150)).join('\n'));
       }
 
-      step('A pull request changes the replica count 50 -> 60; after merge it is pushed');
+      step('A pull request changes the replica count 50 -> 60 (branch scale-nginx)');
       const file = join(repo, 'manifests', 'nginx.yaml');
+      sh(repo, 'checkout', '-q', '-b', 'scale-nginx');
       await writeFile(file, (await readFile(file, 'utf8')).replace('replicas: 50', 'replicas: 60'));
       sh(repo, 'commit', '-q', '-am', 'Scale nginx to 60 replicas');
-      sh(repo, 'push', '-q', 'origin', 'main');
+      sh(repo, 'push', '-q', 'origin', 'scale-nginx');
       say(sh(repo, 'log', '--oneline', '-1').trimEnd().replace(/^/gm, '    '));
+
+      step(`CI runs: gitfed plan --repo ${sb.git.url} --branch scale-nginx --kubeconfig ... --commit`);
+      const quiet: CliIO = { ...io, out: () => undefined, err: (t) => say(`    ${t.trimEnd()}`) };
+      const planCode = await runPlan(['--repo', sb.git.url, '--branch', 'scale-nginx', '--kubeconfig', sb.kubeconfig, '--work-dir', join(work, 'plan'), '--commit'], quiet);
+      say(`    exit ${planCode} (2 = changes to review)`);
+      sh(view, 'fetch', '-q', 'origin', 'gitfed/plans/scale-nginx');
+      say('$ git show origin/gitfed/plans/scale-nginx:PLAN.md   (what the reviewer reads in the pull request)');
+      say(sh(view, 'show', 'FETCH_HEAD:PLAN.md').trimEnd().replace(/^/gm, '    '));
+
+      step('The pull request is approved and merged into main');
+      sh(repo, 'checkout', '-q', 'main');
+      sh(repo, 'merge', '-q', '--ff-only', 'scale-nginx');
+      sh(repo, 'push', '-q', 'origin', 'main');
       say('    (a push webhook would trigger the fetch at once; here the demo triggers it)');
       await operator.trigger('webhook');
       await waitReady(sb, 60);

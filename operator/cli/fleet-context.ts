@@ -22,28 +22,45 @@ export interface FleetCommand {
   values: Record<string, unknown>;
 }
 
+/** --kubeconfig, else $KUBECONFIG, else ~/.kube/config (which may not exist). */
+export function kubeconfigCandidate(values: Record<string, unknown>, io: CliIO): string {
+  return resolve(io.cwd, (values.kubeconfig as string | undefined) ?? io.env.KUBECONFIG?.split(':')[0] ?? join(homedir(), '.kube', 'config'));
+}
+
+/** kubeconfigCandidate, which must exist. */
+export function kubeconfigPath(command: string, values: Record<string, unknown>, io: CliIO): string {
+  const kubeconfig = kubeconfigCandidate(values, io);
+  if (!existsSync(kubeconfig)) throw new UsageError(`gitfed ${command}: kubeconfig ${kubeconfig} does not exist; pass --kubeconfig`);
+  return kubeconfig;
+}
+
+/** --context (repeatable) limits a run to those clusters (by context or cluster name). */
+export function selectContexts(command: string, fleet: Fleet, findings: Finding[], contexts: string[] | undefined): void {
+  if (!contexts?.length) return;
+  const unknown = contexts.filter((c) => !fleet.clusters.some((x) => x.context === c || x.name === c));
+  if (unknown.length && !hasErrors(findings)) throw new UsageError(`gitfed ${command}: --context ${unknown.join(', ')} matches no cluster of the fleet`);
+  fleet.clusters = fleet.clusters.filter((c) => contexts.includes(c.context) || contexts.includes(c.name));
+}
+
+/** The --allocations file (what render wrote last time), if given and present. */
+export async function allocationsFrom(values: Record<string, unknown>, io: CliIO, findings: Finding[]): Promise<{ allocations: Allocations; allocationsFile?: string }> {
+  const allocationsFile = values.allocations ? resolve(io.cwd, values.allocations as string) : undefined;
+  if (!allocationsFile || !existsSync(allocationsFile)) return { allocations: emptyAllocations(), ...(allocationsFile ? { allocationsFile } : {}) };
+  const parsed = parseAllocations(parse(await readFile(allocationsFile, 'utf8')), values.allocations as string);
+  findings.push(...parsed.findings);
+  return { allocations: parsed.allocations, allocationsFile };
+}
+
 /** `command`'s flags come from the command table (FLEET_FLAGS plus its own). */
 export async function fleetCommand(command: CommandName, argv: string[], io: CliIO): Promise<FleetCommand> {
   const { values, positionals } = parseCommandArgs<Record<string, unknown>>(command, argv, { ...FLEET_FLAGS, ...COMMANDS[command].flags });
   if (positionals.length !== 1) throw new UsageError(`gitfed ${command}: expected exactly one fleet DIR`);
   const format = outputFormat(command, values.output);
-  const kubeconfig = resolve(io.cwd, (values.kubeconfig as string | undefined) ?? io.env.KUBECONFIG?.split(':')[0] ?? join(homedir(), '.kube', 'config'));
-  if (!existsSync(kubeconfig)) throw new UsageError(`gitfed ${command}: kubeconfig ${kubeconfig} does not exist; pass --kubeconfig`);
+  const kubeconfig = kubeconfigPath(command, values, io);
   const loaded = await loadFleetDir(resolve(io.cwd, positionals[0]!));
   const fleet = loaded.fleet;
-  const contexts = values.context as string[] | undefined;
-  if (contexts?.length) {
-    const unknown = contexts.filter((c) => !fleet.clusters.some((x) => x.context === c || x.name === c));
-    if (unknown.length && !hasErrors(loaded.findings)) throw new UsageError(`gitfed ${command}: --context ${unknown.join(', ')} matches no cluster of the fleet`);
-    fleet.clusters = fleet.clusters.filter((c) => contexts.includes(c.context) || contexts.includes(c.name));
-  }
-  let allocations = emptyAllocations();
-  const allocationsFile = values.allocations ? resolve(io.cwd, values.allocations as string) : undefined;
-  if (allocationsFile && existsSync(allocationsFile)) {
-    const parsed = parseAllocations(parse(await readFile(allocationsFile, 'utf8')), values.allocations as string);
-    loaded.findings.push(...parsed.findings);
-    allocations = parsed.allocations;
-  }
+  selectContexts(command, fleet, loaded.findings, values.context as string[] | undefined);
+  const { allocations, allocationsFile } = await allocationsFrom(values, io, loaded.findings);
   return { fleet, loadFindings: loaded.findings, kubeconfig, allocations, ...(allocationsFile ? { allocationsFile } : {}), format, values };
 }
 

@@ -62,9 +62,9 @@ spec:
 
 function rolloutFile(clusters: InitCluster[]): string {
   const canary = clusters[0]?.name ?? 'CLUSTER';
-  return gitfedSchema('RolloutPolicy') + `# Rollout waves: NOT enforced by this version of gitfed (every cluster gets a
-# new revision at once; \`gitfed validate\` warns when this is uncommented).
-# The format is fixed, so a fleet can be written for it today.
+  return gitfedSchema('RolloutPolicy') + `# Rollout waves: uncomment to roll every new revision out wave by wave
+# (canary first), gated on ready replicas and endpoints of the NEW revision,
+# reverted on failure. Without it every cluster gets a new revision at once.
 #
 # apiVersion: ${API_VERSION}
 # kind: RolloutPolicy
@@ -183,7 +183,7 @@ ${clusters.map((c) => `| \`clusters/${c.name}.yaml\` | cluster \`${c.name}\` (co
 | \`policies/fleet.yaml\` | the fleet's name (the \`gitfed.io/fleet\` label) |
 | \`policies/node-ports.yaml\` | the node port range shared by all clusters |
 | \`policies/drift.yaml\` | report or heal drift |
-| \`policies/rollout.yaml\` | rollout waves, commented out: not enforced by this gitfed version |
+| \`policies/rollout.yaml\` | rollout waves, commented out (uncomment to roll out canary first) |
 | \`manifests/nginx.yaml\` | the example: Deployment, NodePort Service, Ingress with a static IP |
 | \`schemas/\` | JSON Schemas of gitfed's kinds, for editors (each YAML file names its schema on line 1) |
 

@@ -1,49 +1,98 @@
-// gitfed plan DIR --kubeconfig F: what apply would do, per cluster, checked
-// by each apiserver with a server-side dry run. Exit 0 no changes, 2 changes, 1 errors.
-import { formatPath } from '../core/diff.js';
-import { hasErrors } from '../core/model.js';
+// gitfed plan: what apply would do, per cluster, checked by each apiserver
+// with a server-side dry run. For a pull request (--repo --branch) the plan
+// can be committed to Git for review (--commit); `gitfed plan verify` tells
+// a CI job whether the committed plan is still current.
+import { stringify } from 'yaml';
+import type { ReconcileResult } from '../cluster/reconcile-types.js';
 import { reconcileFleet } from '../cluster/reconcile.js';
-import { printStructured, runCommand } from './args.js';
-import { fleetCommand } from './fleet-context.js';
-import { printFindings } from './print-findings.js';
-import { replicaLines } from './result-views.js';
+import { commitPlan, planBranch } from '../git/plan-branch.js';
+import { buildPlan, planSummaryLine, type PlanDocument } from '../report/plan-document.js';
+import { planMarkdown } from '../report/plan-markdown.js';
+import { clusterDiff, planText } from '../report/plan-text.js';
+import { maskValue } from '../report/secret-values.js';
+import { parseCommandArgs, runCommand, UsageError } from './args.js';
+import { COMMANDS } from './command-table.js';
+import { kubeconfigPath } from './fleet-context.js';
 import type { CliIO } from './main.js';
+import { revisionFromDir, revisionFromRepo, type PlannedRevision } from './plan-source.js';
+import { printFindings } from './print-findings.js';
 
-const HELP = `usage: gitfed plan DIR --kubeconfig F [--context NAME]... [--prune] [--allocations FILE] [--output text|json|yaml]
+const HELP = `usage: gitfed plan DIR --kubeconfig F [--context NAME]... [--prune] [--allocations FILE] [--output text|json|yaml|markdown]
+       gitfed plan --repo URL --branch PR_BRANCH [--base main] [--path SUBDIR] --kubeconfig F [--commit] [--output ...]
+       gitfed plan verify --repo URL --branch PR_BRANCH [--kubeconfig F]
 
 Shows, per cluster: + create, ~ update (with the fields that change), - delete
-(with --prune), ! blocked (and why). Every change is validated by the cluster's
-apiserver (server-side dry run); nothing is written.
-Exit codes: 0 no changes, 2 changes, 1 errors.`;
+(with --prune), ! blocked (and why), ! conflict (fields another field manager
+owns). Every change is validated by the cluster's apiserver (server-side dry
+run); nothing is written to any cluster. Secret values appear only as hashes.
 
-const short = (v: unknown) => (v === undefined ? '(unset)' : JSON.stringify(v).slice(0, 80));
+With --repo: plans the head of PR_BRANCH (allocations from the operator's
+status branch, --status-branch, default gitfed/status). --commit writes
+PLAN.md, plan.json and clusters/<name>.diff to branch gitfed/plans/PR_BRANCH
+(a new commit only when the plan changed; trailers Gitfed-Plan-For and
+Gitfed-Plan-Base) and a one-line note on the head (refs/notes/gitfed-plan).
+
+Exit codes: 0 no changes, 2 changes, 1 errors, 3 blocked by a safety policy
+(an unsafe GLBC uid change, a refused prune, an unreachable cluster),
+4 (verify) the committed plan is stale.`;
+
+export const PLAN_FLAGS = COMMANDS.plan.flags;
+
+type PlanFormat = 'text' | 'json' | 'yaml' | 'markdown';
+
+function planFormat(v: unknown): PlanFormat {
+  const f = (v as string | undefined) ?? 'text';
+  if (f === 'text' || f === 'json' || f === 'yaml' || f === 'markdown') return f;
+  throw new UsageError(`gitfed plan: --output must be text, json, yaml or markdown, got "${f}"`);
+}
+
+/** The reconcile result with secret values hashed, for --output json|yaml. */
+function maskedResult(r: ReconcileResult): ReconcileResult {
+  return {
+    ...r,
+    clusters: r.clusters.map((c) => ({
+      ...c,
+      objects: c.objects.map((o) => (o.diff ? { ...o, diff: o.diff.map((d) => ({ path: d.path, want: maskValue(o.ref.kind, d.path, d.want), have: maskValue(o.ref.kind, d.path, d.have) })) } : o)),
+    })),
+  };
+}
+
+/** Plan a revision against every cluster (dry run). Shared with `plan verify`. */
+export async function planRevision(rev: PlannedRevision, kubeconfig: string, prune: boolean): Promise<{ result: ReconcileResult; plan: PlanDocument }> {
+  const result = await reconcileFleet({ fleet: rev.fleet, loadFindings: rev.loadFindings, kubeconfigPath: kubeconfig, allocations: rev.allocations, dryRun: true, reportConflicts: true, prune, writes: 'all' });
+  const plan = buildPlan(result, { head: rev.head, fleet: rev.fleet.settings.name, prune, ...(rev.base ? { base: rev.base } : {}), ...(rev.branch ? { branch: rev.branch } : {}), ...(rev.baseBranch ? { baseBranch: rev.baseBranch } : {}) });
+  return { result, plan };
+}
+
+/** The files of a committed plan. */
+export function planFiles(plan: PlanDocument, next: string): Map<string, string> {
+  const files = new Map<string, string>([['PLAN.md', planMarkdown(plan, next)], ['plan.json', JSON.stringify(plan, null, 2) + '\n']]);
+  for (const c of plan.clusters) files.set(`clusters/${c.name}.diff`, clusterDiff(c));
+  return files;
+}
 
 export async function run(argv: string[], io: CliIO): Promise<number> {
+  if (argv[0] === 'verify') return (await import('./plan-verify.js')).run(argv.slice(1), io);
   return runCommand(io, HELP, argv, async () => {
-    const cmd = await fleetCommand('plan', argv, io);
-    const result = await reconcileFleet({ fleet: cmd.fleet, loadFindings: cmd.loadFindings, kubeconfigPath: cmd.kubeconfig, allocations: cmd.allocations, dryRun: true, prune: !!cmd.values.prune, writes: 'all' });
-    const changes = result.clusters.reduce((n, c) => n + c.objects.filter((o) => o.action !== 'unchanged' && o.action !== 'failed').length + c.pruned.length, 0);
-    const errors = result.renderFailed || hasErrors(result.findings) || result.clusters.some((c) => c.errors.length > 0);
-    const code = errors ? 1 : changes > 0 ? 2 : 0;
-    if (printStructured(io, cmd.format, { changes, result })) return code;
-    printFindings(io, result.findings.filter((f) => f.severity !== 'info'));
-    if (result.renderFailed) return 1;
-    for (const c of result.clusters) {
-      io.out(`cluster ${c.cluster} (${c.skipped ? `${c.health}, skipped: ${c.skipped}` : c.health})`);
-      for (const o of c.objects) {
-        const name = `${o.ref.kind} ${o.ref.namespace ? `${o.ref.namespace}/` : ''}${o.ref.name}`;
-        if (o.action === 'created') io.out(`  + create ${name}`);
-        else if (o.action === 'updated' || o.action === 'adopted') {
-          io.out(`  ~ ${o.action === 'adopted' ? 'adopt' : 'update'} ${name}`);
-          for (const d of o.diff ?? []) io.out(`      ${formatPath(d.path)}: ${short(d.have)} -> ${short(d.want)}`);
-        } else if (o.action === 'failed') io.out(`  ! ${name}: ${o.error}`);
-      }
-      for (const p of c.pruned) io.out(`  - delete ${p.ref.kind} ${p.ref.namespace ? `${p.ref.namespace}/` : ''}${p.ref.name}`);
-      for (const b of c.blocked) io.out(`  ! blocked ${b.ref.kind} ${b.ref.namespace ? `${b.ref.namespace}/` : ''}${b.ref.name}: ${b.finding.message}`);
-      for (const e of c.errors) io.err(`  error: ${e}`);
+    const { values, positionals } = parseCommandArgs<Record<string, unknown>>('plan', argv, PLAN_FLAGS as never);
+    const format = planFormat(values.output);
+    if (values.repo ? positionals.length !== 0 : positionals.length !== 1) throw new UsageError('gitfed plan: give a fleet DIR, or --repo URL --branch PR_BRANCH (not both)');
+    if (values.commit && !values.repo) throw new UsageError('gitfed plan: --commit needs --repo and --branch');
+    const kubeconfig = kubeconfigPath('plan', values, io);
+    const rev = values.repo ? await revisionFromRepo(values, io) : await revisionFromDir(positionals[0]!, values, io);
+    const { result, plan } = await planRevision(rev, kubeconfig, !!values.prune);
+    if (values.commit && rev.repo) {
+      const again = `Refresh: \`gitfed plan --repo <url> --branch ${rev.branch} --kubeconfig <file> --commit\`; check: \`gitfed plan verify --repo <url> --branch ${rev.branch}\`.`;
+      const r = await commitPlan({ ...rev.repo, prBranch: rev.branch! }, { files: planFiles(plan, again), summary: planSummaryLine(plan), head: plan.head, ...(plan.base ? { base: plan.base } : {}) });
+      io.err(r.committed ? `plan committed to ${planBranch(rev.branch!)} (${r.oid!.slice(0, 7)})` : `plan unchanged on ${planBranch(rev.branch!)}: no new commit`);
     }
-    for (const l of replicaLines(result)) io.out(l);
-    io.out(changes === 0 ? 'no changes' : `${changes} change(s)`);
-    return code;
+    if (format === 'json') io.out(JSON.stringify({ changes: plan.summary.changes, result: maskedResult(result), plan }, null, 2));
+    else if (format === 'yaml') io.out(stringify({ changes: plan.summary.changes, result: maskedResult(result), plan }));
+    else if (format === 'markdown') io.out(planMarkdown(plan));
+    else {
+      printFindings(io, result.findings.filter((f) => f.severity !== 'info'));
+      if (!result.renderFailed) for (const l of planText(plan)) io.out(l);
+    }
+    return plan.exitCode;
   });
 }

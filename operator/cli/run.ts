@@ -1,6 +1,5 @@
 // gitfed run: the operator. Polls (or is pushed) the fleet repo, applies each
 // new revision to every cluster, heals/reports drift, writes status back.
-import { createHash } from 'node:crypto';
 import { homedir, hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { readFileSync } from 'node:fs';
@@ -15,6 +14,7 @@ import { dirEnds, gitEnds } from '../loop/sources.js';
 import { every, schedule, watchDir, type Trigger } from '../loop/triggers.js';
 import { parseCommandArgs, parseDuration, runCommand, UsageError } from './args.js';
 import { COMMANDS } from './command-table.js';
+import { cloneDir } from './git-flags.js';
 import type { CliIO } from './main.js';
 
 const HELP = `usage:
@@ -55,7 +55,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     if (v.repo) {
       const auth = loadGitAuth(io.env, v['git-credentials-file'] as string | undefined);
       const url = v.repo as string;
-      const workDir = resolve(io.cwd, (v['work-dir'] as string) ?? join(io.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'gitfed', 'repos', createHash('sha256').update(url).digest('hex').slice(0, 16)));
+      const workDir = cloneDir(io, url, v['work-dir'] as string | undefined);
       if (v['status-dir'] && /[/\\]|^\.\.?$/.test(v['status-dir'] as string)) throw new UsageError('gitfed run: with --repo, --status-dir is one top-level directory name of the watched branch, like .gitfed-status');
       ends = gitEnds({ url, branch: (v.branch as string) ?? 'main', ...(v.path ? { path: v.path as string } : {}), statusBranch: (v['status-branch'] as string) ?? 'gitfed/status', ...(v['status-dir'] ? { statusDir: v['status-dir'] as string } : {}), workDir, ...(auth ? { auth } : {}), author });
     } else {

@@ -19,6 +19,8 @@ export interface ObjectResult {
   diff?: FieldDiff[];
   /** cluster/kind/ns/name: the apiserver's message */
   error?: string;
+  /** Fields another field manager owns that this apply takes over (plan only). */
+  conflict?: string;
 }
 
 export interface ApplyOptions {
@@ -30,6 +32,8 @@ export interface ApplyOptions {
   onlyKeys?: Set<string>;
   /** How long CRDs of this apply may take to become Established before their resources are applied (default 30 s). */
   crdEstablishTimeoutMs?: number;
+  /** Dry run: first try without force, so a plan can show server-side apply conflicts. */
+  reportConflicts?: boolean;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -48,7 +52,7 @@ async function ssa(conn: Connection, obj: KubeObject, opts: ApplyOptions): Promi
   for (let attempt = 0; ; attempt++) {
     const r = await conn.http.request({ method: 'PATCH', path: object + q, contentType: 'application/apply-patch+yaml', body: JSON.stringify(obj) }).catch((e: Error) => ({ status: 0, text: e.message, body: undefined }));
     // Transport errors, throttling, server errors and conflicts are worth another try.
-    const retryable = r.status === 0 || r.status === 409 || r.status === 429 || r.status >= 500;
+    const retryable = r.status === 0 || (r.status === 409 && opts.force) || r.status === 429 || r.status >= 500;
     if (!retryable || attempt >= 3) return { status: r.status, message: r.status === 0 ? r.text : statusMessage(r as never) };
     await sleep(200 * 2 ** attempt);
   }
@@ -85,7 +89,10 @@ async function applyOne(conn: Connection, desired: KubeObject, owned: Map<string
     const diff = live ? liveDiff(desired, live) : undefined;
     if (live && diff!.length === 0) return { ref, action: 'unchanged' };
     if (opts.onlyKeys && !opts.onlyKeys.has(key)) return { ref, action: 'skipped', ...(diff ? { diff } : {}) };
-    const r = await ssa(conn, obj, opts);
+    // A plan asks once without force: a 409 names the fields and managers a forced apply would take over.
+    const conflict = opts.dryRun && opts.reportConflicts ? await ssa(conn, obj, { ...opts, force: false }) : undefined;
+    const r = conflict && conflict.status !== 409 ? conflict : await ssa(conn, obj, opts);
+    const conflictInfo = conflict?.status === 409 ? { conflict: conflict.message } : {};
     // A dry run cannot place an object in a namespace the same plan creates first.
     if (opts.dryRun && !live && r.status === 404 && /namespaces? "[^"]+" not found/.test(r.message)) return { ref, action: 'created' };
     if (r.status !== 200 && r.status !== 201) {
@@ -93,7 +100,7 @@ async function applyOne(conn: Connection, desired: KubeObject, owned: Map<string
       return { ref, action: 'failed', error: `${describe(conn.cluster, ref)}: ${r.status ? `HTTP ${r.status}: ` : ''}${r.message}${hint}`, ...(diff ? { diff } : {}) };
     }
     const action: ObjectAction = owns ? 'updated' : (live ? false : r.status === 201) ? 'created' : 'adopted';
-    return { ref, action, ...(diff ? { diff } : {}) };
+    return { ref, action, ...(diff ? { diff } : {}), ...conflictInfo };
   } catch (e) {
     return { ref, action: 'failed', error: `${describe(conn.cluster, ref)}: ${(e as Error).message}` };
   }

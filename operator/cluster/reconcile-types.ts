@@ -20,15 +20,34 @@ export interface ClusterResult {
   health: ClusterHealth;
   reason: string;
   message: string;
-  skipped?: 'paused' | 'unreachable';
+  /** paused: Cluster spec.paused; unreachable: not Ready; held: a rollout has not reached it and there is no stable revision yet. */
+  skipped?: 'paused' | 'unreachable' | 'held';
   objects: ObjectResult[];
   pruned: PruneResult[];
   blocked: BlockedObject[];
   drift: Drift[];
   errors: string[];
+  /** Prune refused to delete everything this fleet owns here (a safety block, not an error of the cluster). */
+  pruneRefused?: string;
   counts: SyncCounts;
   /** "namespace/service" -> endpoints, for the Services behind federated Ingresses */
   endpoints: Record<string, EndpointCount>;
+  /** The rendered workloads' rollout status as the cluster reports it. */
+  workloads?: WorkloadStatus[];
+}
+
+export interface WorkloadStatus {
+  ref: ObjectRef;
+  /** spec.replicas gitfed rendered for this cluster */
+  desired: number;
+  generation: number;
+  observedGeneration: number;
+  /** status.replicas: Pods of every template */
+  total: number;
+  ready: number;
+  /** Pods of the current template */
+  updated: number;
+  exists: boolean;
 }
 
 export interface IngressShard {

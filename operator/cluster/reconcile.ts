@@ -12,7 +12,7 @@ import { closeAll, connect, type Connection, type KubeconfigError } from './conn
 import { detectDrift } from './drift.js';
 import { observeCluster, PRUNE_KINDS, type LiveCluster } from './observe.js';
 import { pruneCluster, PruneAllRefused, type PruneResult } from './prune.js';
-import type { ClusterResult, IngressStatus, ReconcileResult, SyncCounts } from './reconcile-types.js';
+import type { ClusterResult, IngressStatus, ReconcileResult, SyncCounts, WorkloadStatus } from './reconcile-types.js';
 
 export interface ReconcileOptions {
   fleet: Fleet;
@@ -24,6 +24,16 @@ export interface ReconcileOptions {
   pruneAll?: boolean;
   /** all: write every difference (a new revision, `gitfed apply`); heal: only drift under DriftPolicy heal; none: observe only */
   writes: 'all' | 'heal' | 'none';
+  /** Dry run: report server-side apply conflicts (plan). */
+  reportConflicts?: boolean;
+  /**
+   * Rollout waves: only `targetClusters` get this fleet's render; every other
+   * cluster gets the `stable` revision's render (rendered from the same
+   * observations), or is only observed when there is no stable revision yet.
+   * `writesFor` overrides `writes` per cluster (a cluster that changes
+   * revision this tick is applied in full, with prune).
+   */
+  rollout?: { targetClusters: ReadonlySet<string>; stable?: { fleet: Fleet; loadFindings?: readonly Finding[] }; writesFor?: (cluster: string) => 'all' | 'heal' };
   /** Keys (cluster + object) gitfed applied before: missing ones count as deleted by hand. */
   everOwned?: Map<string, Set<string>>;
   /**
@@ -65,18 +75,19 @@ async function reconcileCluster(conn: Connection, live: LiveCluster, objects: Ku
   // it, a difference live is that change, not drift.
   const drift = detectDrift(conn.cluster, objects, live.owned, opts.everOwned?.get(conn.cluster) ?? new Set(), opts.fleet.driftPolicies)
     .filter((d) => !last || last.get(keyOf(d.ref)) === json.get(keyOf(d.ref)));
+  const mode = opts.rollout?.writesFor?.(conn.cluster) ?? opts.writes;
   const healKeys = new Set(drift.filter((d) => d.mode === 'heal').map((d) => keyOf(d.ref)));
-  if (opts.writes === 'heal' && last) for (const [k, j] of json) if (last.get(k) !== j) healKeys.add(k);
-  const writes = opts.writes === 'all' ? undefined : opts.writes === 'heal' ? healKeys : new Set<string>();
-  const results = await applyCluster(conn, objects, live.owned, { dryRun: opts.dryRun, force: true, ...(writes ? { onlyKeys: writes } : {}) });
+  if (mode === 'heal' && last) for (const [k, j] of json) if (last.get(k) !== j) healKeys.add(k);
+  const writes = mode === 'all' ? undefined : mode === 'heal' ? healKeys : new Set<string>();
+  const results = await applyCluster(conn, objects, live.owned, { dryRun: opts.dryRun, force: true, ...(opts.reportConflicts ? { reportConflicts: true } : {}), ...(writes ? { onlyKeys: writes } : {}) });
   let pruned: PruneResult[] = [];
-  if (opts.prune && opts.writes === 'all') {
+  if (opts.prune && mode === 'all') {
     try {
       // A blocked object is still wanted (it could not be written safely now): never prune it.
       const keep = [...objects, ...blocked.map((b) => ({ apiVersion: b.ref.apiVersion ?? 'v1', kind: b.ref.kind, metadata: { name: b.ref.name, ...(b.ref.namespace ? { namespace: b.ref.namespace } : {}) } }))];
       pruned = await pruneCluster(conn, live.owned, keep, { dryRun: opts.dryRun, pruneAll: opts.pruneAll ?? opts.fleet.settings.allowPruneAll });
     } catch (e) {
-      if (e instanceof PruneAllRefused) base.errors.push(e.message);
+      if (e instanceof PruneAllRefused) { base.errors.push(e.message); base.pruneRefused = e.message; }
       else throw e;
     }
   }
@@ -93,7 +104,24 @@ async function reconcileCluster(conn: Connection, live: LiveCluster, objects: Ku
     for (const k of next.keys()) ever.add(k);
     opts.everOwned?.set(conn.cluster, ever);
   }
-  return { ...base, objects: results, pruned, drift, counts: counts(results, drift.length, blocked.length) };
+  return { ...base, objects: results, pruned, drift, counts: counts(results, drift.length, blocked.length), workloads: workloadStatus(objects, live.owned) };
+}
+
+const WORKLOAD_KINDS = new Set(['Deployment', 'ReplicaSet', 'StatefulSet']);
+
+/** Rollout status of the rendered workloads as the cluster reports them (for rollout gates). */
+function workloadStatus(objects: KubeObject[], owned: Map<string, KubeObject>): WorkloadStatus[] {
+  return objects.filter((o) => WORKLOAD_KINDS.has(o.kind)).map((o) => {
+    const ref = refOf(o);
+    const live = owned.get(keyOf(ref)) as (KubeObject & { spec?: { replicas?: number }; status?: Record<string, number> }) | undefined;
+    const st = live?.status ?? {};
+    return {
+      ref, desired: Number((o as { spec?: { replicas?: number } }).spec?.replicas ?? 1), generation: Number((live?.metadata as { generation?: number } | undefined)?.generation ?? 0),
+      observedGeneration: st.observedGeneration ?? 0, total: st.replicas ?? 0, ready: st.readyReplicas ?? 0,
+      // ReplicaSets have no updatedReplicas: every Pod of a ReplicaSet is of its template.
+      updated: o.kind === 'ReplicaSet' ? st.replicas ?? 0 : st.updatedReplicas ?? 0, exists: !!live,
+    };
+  });
 }
 
 function ingressStatus(objects: Map<string, KubeObject[]>, lives: LiveCluster[]): IngressStatus[] {
@@ -143,14 +171,20 @@ export async function reconcileFleet(opts: ReconcileOptions): Promise<ReconcileR
     const observations: Observations = Object.fromEntries(lives.map((l) => [l.cluster, l.observation]));
     const rendered = render({ fleet, observations, allocations: opts.allocations, ...(opts.loadFindings ? { loadFindings: opts.loadFindings } : {}) });
     const byCluster = new Map(rendered.clusters.map((c) => [c.cluster, c]));
+    const stable = opts.rollout?.stable;
+    const held = (cluster: string) => !!opts.rollout && !opts.rollout.targetClusters.has(cluster);
+    const stableRender = stable && rendered.clusters.length ? render({ fleet: stable.fleet, observations, allocations: rendered.allocations, ...(stable.loadFindings ? { loadFindings: stable.loadFindings } : {}) }) : undefined;
+    const stableByCluster = new Map(stableRender?.clusters.map((c) => [c.cluster, c]) ?? []);
     const clusters = await Promise.all(lives.map(async (live) => {
       const conn = conns.get(live.cluster);
       const r = byCluster.get(live.cluster);
       if (!conn || conn instanceof Error || !r) {
         return { cluster: live.cluster, health: live.probe.health, reason: live.probe.reason, message: live.probe.message, objects: [], pruned: [], blocked: r?.blocked ?? [], drift: [], errors: [...live.errors], counts: counts([], 0, 0), endpoints: Object.fromEntries(live.endpoints) } satisfies ClusterResult;
       }
-      const skipped = r.skipped ?? (live.probe.health !== 'Ready' ? 'unreachable' : undefined);
-      return reconcileCluster(conn, live, r.objects, r.blocked, skipped, opts);
+      // A cluster a rollout has not reached keeps the stable revision (nothing is written without one).
+      const own = held(live.cluster) ? stableByCluster.get(live.cluster) : r;
+      const skipped = held(live.cluster) && !own ? 'held' : r.skipped ?? (live.probe.health !== 'Ready' ? 'unreachable' : undefined);
+      return reconcileCluster(conn, live, (own ?? r).objects, (own ?? r).blocked, skipped, opts);
     }));
     const objects = new Map(rendered.clusters.map((c) => [c.cluster, c.objects]));
     return {

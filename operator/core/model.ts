@@ -2,6 +2,7 @@
 // consumes (fleet + observations + previous allocations) and what it returns.
 // Plain data only, so that `plan`, `apply` and the loop render the same way
 // and tests can build inputs as literals.
+import type { RolloutPolicy } from './rollout-model.js';
 
 /** A place in the fleet repo: file path relative to the fleet root, 1-based line and column. */
 export interface SourcePos {
@@ -206,6 +207,8 @@ export interface Fleet {
   placements: Placement[];
   overrides: Override[];
   driftPolicies: DriftPolicy[];
+  /** At most one; without it every cluster gets a new revision at once. */
+  rolloutPolicy?: RolloutPolicy;
   manifests: SourcedObject[];
 }
 

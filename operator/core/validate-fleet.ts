@@ -45,6 +45,7 @@ function checkClusterNames(fleet: Fleet, out: Finding[]): void {
     }
   }
   for (const o of fleet.overrides) check(o.clusters, o.place, `Override ${o.name}`);
+  for (const w of fleet.rolloutPolicy?.waves ?? []) check(w.clusters, w.place ?? fleet.rolloutPolicy!.place!, `RolloutPolicy ${fleet.rolloutPolicy!.name} wave ${w.name}`);
 }
 
 function inRange(port: number, r: PortRange): boolean {

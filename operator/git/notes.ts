@@ -7,10 +7,11 @@ import { authCallbacks, type GitAuth } from './credentials.js';
 
 export const NOTES_REF = 'refs/notes/gitfed';
 
-export async function writeNote(opts: { dir: string; url: string; auth?: GitAuth; author: { name: string; email: string }; commit: string; text: string; now?: number }): Promise<void> {
+export async function writeNote(opts: { dir: string; url: string; auth?: GitAuth; author: { name: string; email: string }; commit: string; text: string; now?: number; ref?: string }): Promise<void> {
+  const ref = opts.ref ?? NOTES_REF;
   const ts = Math.floor((opts.now ?? Date.now()) / 1000);
   const who = { ...opts.author, timestamp: ts, timezoneOffset: 0 };
-  await git.addNote({ fs, dir: opts.dir, ref: NOTES_REF, oid: opts.commit, note: opts.text.endsWith('\n') ? opts.text : opts.text + '\n', force: true, author: who, committer: who });
+  await git.addNote({ fs, dir: opts.dir, ref, oid: opts.commit, note: opts.text.endsWith('\n') ? opts.text : opts.text + '\n', force: true, author: who, committer: who });
   // Notes are gitfed's own ref: this operator's view wins (only the leader writes).
-  await git.push({ fs, http, dir: opts.dir, remote: 'origin', ref: NOTES_REF, remoteRef: NOTES_REF, force: true, ...authCallbacks(opts.auth) });
+  await git.push({ fs, http, dir: opts.dir, remote: 'origin', ref, remoteRef: ref, force: true, ...authCallbacks(opts.auth) });
 }

@@ -54,7 +54,7 @@ function resourceSelector(r: FieldReader, path: (string | number)[], spec: Recor
 
 const OPS = new Set(['In', 'NotIn', 'Exists', 'DoesNotExist', 'Gt', 'Lt']);
 
-function clusterSelector(r: FieldReader, path: (string | number)[]): ClusterSelector {
+export function clusterSelector(r: FieldReader, path: (string | number)[]): ClusterSelector {
   const sel: ClusterSelector = {};
   const names = r.list([...path, 'names']);
   if (names) {

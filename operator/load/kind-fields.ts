@@ -201,7 +201,7 @@ export const KIND_FIELDS: Record<string, KindFields> = {
     },
   },
   RolloutPolicy: {
-    description: 'Health-gated rollout waves across clusters. Parsed and checked, but NOT enforced by this version of gitfed: every cluster gets a new revision at once.',
+    description: 'Health-gated rollout waves across clusters (at most one per fleet): each new revision goes wave by wave, gated on the target revision, with bake, deadline, revert or pause.',
     specRequired: true,
     spec: {
       type: 'object', required: ['waves'],

@@ -11,6 +11,7 @@ import {
 } from './config-objects.js';
 import { checkKindFields } from './check-fields.js';
 import { FieldReader, isObj } from './field-reader.js';
+import { parseRolloutPolicy } from './rollout-policy.js';
 import { compareFindings } from './format-finding.js';
 import { apiVersionName, dns1123Label, kindName, objectName } from '../core/names.js';
 import { decodeUtf8, parseYamlFile, type ParsedDoc } from './parse-yaml.js';
@@ -130,13 +131,16 @@ function addConfig(fleet: Fleet, r: FieldReader, kind: string, name: string, see
       break;
     }
     case 'Placement': fleet.placements.push(parsePlacement(r, name)); break;
-    case 'RolloutPolicy':
-      // The format is a contract (checked against its field table), but no
-      // version of the operator enforces it yet: say so rather than pretend.
-      r.findings.push({ severity: 'warning', code: 'RolloutNotEnforced', place: r.doc.place, message: `RolloutPolicy ${name}: rollout waves are NOT enforced by this version of gitfed; every cluster gets a new revision at once` });
-      break;
     case 'Override': fleet.overrides.push(parseOverride(r, name)); break;
     case 'DriftPolicy': fleet.driftPolicies.push(parseDriftPolicy(r, name)); break;
+    case 'RolloutPolicy': {
+      if (fleet.rolloutPolicy) {
+        r.error(['kind'], 'TwoRolloutPolicies', `a fleet repo has at most one RolloutPolicy (${fleet.rolloutPolicy.name} is at ${fleet.rolloutPolicy.place?.file}:${fleet.rolloutPolicy.place?.line})`);
+        return;
+      }
+      fleet.rolloutPolicy = parseRolloutPolicy(r, name);
+      break;
+    }
     case 'Fleet': {
       if ([...seen.keys()].some((k) => k.startsWith('Fleet/') && k !== key)) {
         r.error(['kind'], 'TwoFleets', 'a fleet repo has at most one kind: Fleet');

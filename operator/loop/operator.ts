@@ -22,6 +22,7 @@ function filesHash(files: readonly FleetFile[]): string {
   return h.digest('hex');
 }
 import type { Logger } from './logger.js';
+import { RolloutDriver, ROLLOUT_INDEX_FILE } from './rollout-driver.js';
 import type { Metrics } from './metrics.js';
 
 /** Where revisions come from: a git remote or a local directory. */
@@ -38,6 +39,8 @@ export interface StatusSink {
   read(path: string): Promise<string | undefined>;
   write(files: ReadonlyMap<string, string>, message: string): Promise<{ committed: boolean; oid?: string }>;
   note?(revision: string, text: string): Promise<void>;
+  /** control.yaml of branch gitfed/control (rollout approvals, pauses, aborts). */
+  control?(): Promise<string | undefined>;
 }
 
 export interface OperatorOptions {
@@ -80,7 +83,14 @@ export class Operator {
   ticks = 0;
   firstTickDone = false;
 
-  constructor(readonly opts: OperatorOptions) {}
+  private readonly rollouts: RolloutDriver;
+
+  constructor(readonly opts: OperatorOptions) {
+    this.rollouts = new RolloutDriver({
+      readIndex: () => opts.sink.read(ROLLOUT_INDEX_FILE), files: (rev) => opts.source.files(rev), log: opts.log,
+      ...(opts.sink.control ? { readControl: () => opts.sink.control!() } : {}),
+    });
+  }
 
   /** Run a tick now, or right after the one in flight (ticks never overlap). */
   trigger(reason: string): Promise<TickResult> {
@@ -168,6 +178,7 @@ export class Operator {
       const good = this.lastGood;
       let result: ReconcileResult | undefined;
       let applied = false;
+      let rolloutEvents: string[] = [];
       if (good) {
         const applyAll = isNew && good.revision === revision;
         const fresh = !this.conns(good.fleet);
@@ -182,23 +193,35 @@ export class Operator {
           }
           this.connectionsFor = JSON.stringify(good.fleet.clusters.map((c) => [c.name, c.context]));
         }
+        // With a RolloutPolicy, only the clusters the rollout reached get this revision.
+        const rollout = await this.rollouts.before(good);
         result = await reconcileFleet({
           fleet: good.fleet, loadFindings: good.findings, kubeconfigPath: this.opts.kubeconfig, allocations: this.allocations,
-          dryRun: false, prune: this.opts.prune && applyAll, pruneAll: this.opts.pruneAll ?? false, writes: applyAll ? 'all' : 'heal',
+          dryRun: false, prune: this.opts.prune && (applyAll || !!rollout), pruneAll: this.opts.pruneAll ?? false, writes: applyAll ? 'all' : 'heal',
           lastApplied: this.lastApplied, everOwned: this.everOwned, connections: this.connections!,
-          ...(this.opts.probeTimeoutMs ? { probeTimeoutMs: this.opts.probeTimeoutMs } : {}),
+          ...(this.opts.probeTimeoutMs ? { probeTimeoutMs: this.opts.probeTimeoutMs } : {}), ...(rollout ? { rollout } : {}),
         });
         applied = applyAll && !result.renderFailed;
+        if (rollout && !result.renderFailed) {
+          const step = await this.rollouts.after(good, result, Date.now());
+          rolloutEvents = step.events;
+          if (step.again) this.again = true;
+        }
         if (!result.renderFailed) this.allocations = result.allocations;
         this.observe(result, good.revision);
       }
       const input: StatusInput = {
         revision, ...(good ? { appliedRevision: good.revision } : {}), repo: source.describe, branch: source.branch,
         findings: revision === good?.revision ? (result?.findings ?? []) : this.headFindings, ...(result ? { result } : {}), allocations: this.allocations,
+        ...(this.rollouts.state && good?.fleet.rolloutPolicy ? { rollout: this.rollouts.state } : {}),
       };
-      const committed = await this.writeStatus(statusFiles(input), commitMessage(input));
-      if (isNew && this.opts.sink.note) {
-        await this.opts.sink.note(revision, commitMessage(input)).catch((e) => { metrics.gitErrors.inc({ op: 'push' }); log.warn('could not write the git note', { error: (e as Error).message }); });
+      const statusTree = new Map([...statusFiles(input), ...this.rollouts.files()]);
+      // A rollout transition is the commit's subject: `rollout: 1a2b3c4 wave canary passed (1/3 clusters)`.
+      const message = rolloutEvents.length ? [rolloutEvents[0]!, '', ...rolloutEvents.slice(1), ...(rolloutEvents.length > 1 ? [''] : []), commitMessage(input)].join('\n') : commitMessage(input);
+      const committed = await this.writeStatus(statusTree, message);
+      const note = rolloutEvents.length ? rolloutEvents[rolloutEvents.length - 1]! : isNew ? commitMessage(input) : undefined;
+      if (note && this.opts.sink.note) {
+        await this.opts.sink.note(rolloutEvents.length ? good!.revision : revision, note).catch((e) => { metrics.gitErrors.inc({ op: 'push' }); log.warn('could not write the git note', { error: (e as Error).message }); });
       }
       this.firstTickDone = true;
       return { revision, applied, statusCommitted: committed, ...(result ? { result } : {}) };

@@ -1,15 +1,16 @@
 // The two ends the operator can be wired to: a git remote (fleet branch in,
 // status branch and notes out) or a local directory (status files written
 // to a directory the loader ignores).
-import { createHash } from 'node:crypto';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { redact, type GitAuth } from '../git/credentials.js';
+import { readControlFile } from '../git/control-branch.js';
 import { writeNote } from '../git/notes.js';
 import { RepoSource } from '../git/repo-source.js';
 import { StatusWriter } from '../git/status-writer.js';
 import { DEFAULT_LIMITS, type FleetFile } from '../load/index.js';
 import { readFleetDir } from '../load/read-dir.js';
+import { filesRevision } from '../load/revision.js';
 import type { RevisionSource, StatusSink } from './operator.js';
 
 export interface GitEndsOptions {
@@ -41,6 +42,7 @@ export function gitEnds(o: GitEndsOptions): { source: RevisionSource; sink: Stat
     sink: {
       read: (p) => writer.readFile(p).catch((e) => { throw clean(e); }),
       write: (files, message) => writer.write(files, message).catch((e) => { throw clean(e); }),
+      control: () => readControlFile({ dir: o.workDir, url: o.url, author: o.author, ...(o.auth ? { auth: o.auth } : {}) }).catch((e) => { throw clean(e); }),
       note: (rev, text) => writeNote({ dir: o.workDir, url: o.url, author: o.author, commit: rev, text, ...(o.auth ? { auth: o.auth } : {}) }).catch((e) => { throw clean(e); }),
     },
   };
@@ -57,9 +59,7 @@ export function dirEnds(dir: string, statusDir: string): { source: RevisionSourc
       head: async () => {
         const read = await readFleetDir(dir, DEFAULT_LIMITS, ignore);
         files = read.files;
-        const h = createHash('sha1');
-        for (const f of files) h.update(f.path).update('\0').update(f.content).update('\0');
-        return h.digest('hex');
+        return filesRevision(files);
       },
       files: async () => files,
     },

@@ -2,6 +2,7 @@
 import type { StatusInput } from './status-tree.js';
 import { appliedCount, short } from './status-tree.js';
 import { formatFinding } from '../load/format-finding.js';
+import { rolloutSection } from './rollout-view.js';
 
 export function renderReadme(s: StatusInput): string {
   const r = s.result;
@@ -34,6 +35,7 @@ export function renderReadme(s: StatusInput): string {
     lines.push('| cluster | ip | backend health | ready endpoints |', '|---|---|---|---|');
     for (const x of i.shards) lines.push(`| ${x.cluster} | ${x.ips.join(', ') || '-'} | ${Object.values(x.backends).join(', ') || 'Unknown'} | ${x.readyEndpoints}/${x.totalEndpoints} |`);
   }
+  lines.push(...rolloutSection(s.rollout));
   const drift = (r?.clusters ?? []).flatMap((c) => c.drift);
   if (drift.length) {
     lines.push('', '## Drift', '');

@@ -6,7 +6,9 @@ import type { ReconcileResult } from '../cluster/reconcile-types.js';
 import type { Allocations, Finding } from '../core/model.js';
 import { assertPathSegment } from '../core/names.js';
 import { formatFinding } from '../load/format-finding.js';
+import type { RolloutIndex } from '../core/rollout-model.js';
 import { renderReadme } from './readme.js';
+import { rolloutLine } from './rollout-view.js';
 
 export interface StatusInput {
   /** Head of the watched branch. */
@@ -19,6 +21,8 @@ export interface StatusInput {
   findings: readonly Finding[];
   result?: ReconcileResult;
   allocations: Allocations;
+  /** Rollout waves in progress or done (with a RolloutPolicy). */
+  rollout?: RolloutIndex;
 }
 
 export const short = (sha: string | undefined) => (sha ?? 'none').slice(0, 7);
@@ -42,6 +46,8 @@ export function commitMessage(s: StatusInput): string {
     const first = s.findings.find((f) => f.severity === 'error')!;
     return `status: ${short(s.revision)} not applied: ${formatFinding(first).slice(0, 120)}; ${s.appliedRevision ? `${short(s.appliedRevision)} stays applied` : 'nothing applied'}`;
   }
+  const r = s.rollout?.current;
+  if (r && r.revision === s.appliedRevision && r.verdict !== 'done') return `status: ${rolloutLine(r)}`.slice(0, 200);
   const { ok, total, notes } = appliedCount(s.result);
   // A revision gets a commit when it is applied and another when its Pods are
   // ready behind the load balancer: the second says so, so `git log` tells

@@ -1,0 +1,46 @@
+// Rollout gates of one cluster, from what this tick observed. Pure. A gate
+// only speaks for the TARGET revision: a cluster is "at target" when no
+// object needed writing this tick (everything live matches what the target
+// renders) and every workload observed its newest generation; only then do
+// ready replicas, endpoints and backend health count.
+import type { ClusterResult, IngressStatus } from '../cluster/reconcile-types.js';
+import type { ClusterGates, RolloutGates } from './rollout-model.js';
+
+const name = (r: { namespace?: string; name: string }) => `${r.namespace ? `${r.namespace}/` : ''}${r.name}`;
+
+export function clusterGates(c: ClusterResult, ingresses: readonly IngressStatus[], gates: RolloutGates, prometheus?: { value?: number; error?: string }, prometheusMax?: number): ClusterGates {
+  const ready = c.health === 'Ready' && c.skipped !== 'unreachable';
+  const pending = c.objects.filter((o) => o.action !== 'unchanged');
+  const workloads = c.workloads ?? [];
+  const stale = workloads.filter((w) => !w.exists || w.observedGeneration < w.generation);
+  const atTarget = ready && !c.skipped && pending.length === 0 && c.blocked.length === 0 && c.errors.length === 0 && stale.length === 0;
+  const failing: string[] = [];
+  if (!atTarget) return { atTarget, ready, failing };
+  if (gates.readyReplicas) {
+    for (const w of workloads) {
+      // updated == ready == desired, and no Pod of an older template left.
+      if (w.updated !== w.desired || w.ready !== w.desired || w.total !== w.desired) {
+        failing.push(`readyReplicas ${name(w.ref)}: ${w.ready}/${w.desired} ready, ${w.updated}/${w.desired} updated${w.total > w.desired ? `, ${w.total - w.updated} old` : ''}`);
+      }
+    }
+  }
+  const shards = ingresses.flatMap((i) => i.shards.filter((s) => s.cluster === c.cluster).map((s) => ({ ingress: i, shard: s })));
+  if (gates.readyEndpoints) {
+    for (const [svc, e] of Object.entries(c.endpoints)) {
+      if (e.ready === 0) failing.push(`readyEndpoints ${svc}: ${e.ready}/${e.total} ready`);
+    }
+  }
+  if (gates.backendHealth) {
+    for (const { ingress, shard } of shards) {
+      const states = Object.entries(shard.backends);
+      if (!states.length) failing.push(`backendHealth ${name(ingress.ref)}: no backend health reported yet`);
+      for (const [backend, state] of states) if (state !== 'HEALTHY') failing.push(`backendHealth ${name(ingress.ref)}: ${backend} is ${state}`);
+    }
+  }
+  if (gates.prometheus) {
+    if (!prometheus || prometheus.error) failing.push(`prometheus: ${prometheus?.error ?? 'not queried'}`);
+    else if (prometheus.value === undefined || Number.isNaN(prometheus.value)) failing.push('prometheus: the query returned no value');
+    else if (prometheus.value > (prometheusMax ?? gates.prometheus.max)) failing.push(`prometheus: ${prometheus.value} > max ${prometheusMax ?? gates.prometheus.max}`);
+  }
+  return { atTarget, ready, failing };
+}

@@ -1,0 +1,137 @@
+// Rollout waves in the operator loop. Before a tick's reconcile it says which
+// clusters run the target revision and which keep the stable one; after it,
+// it judges the gates from what the tick observed, steps the pure state
+// machine and hands back the transitions (each becomes a status commit).
+// State lives in the status branch (rollouts/index.yaml), approvals, pauses
+// and aborts on branch gitfed/control: a restart resumes at the same wave.
+import { parse, stringify } from 'yaml';
+import type { ReconcileOptions } from '../cluster/reconcile.js';
+import type { ReconcileResult } from '../cluster/reconcile-types.js';
+import { emptyAllocations, hasErrors, type Fleet, type Finding } from '../core/model.js';
+import { render } from '../core/render.js';
+import { currentTargets, renderFingerprints, stepRollout } from '../core/rollout.js';
+import { clusterGates } from '../core/rollout-gates.js';
+import { emptyControl, emptyIndex, type ClusterGates, type RolloutControl, type RolloutIndex, type RolloutPolicy } from '../core/rollout-model.js';
+import type { FleetFile } from '../load/index.js';
+import { loadFleetFiles } from '../load/index.js';
+
+export const ROLLOUT_INDEX_FILE = 'rollouts/index.yaml';
+
+export interface RolloutEnds {
+  /** rollouts/index.yaml as last committed (undefined: none yet). */
+  readIndex(): Promise<string | undefined>;
+  /** control.yaml of branch gitfed/control (undefined: none yet). */
+  readControl?(): Promise<string | undefined>;
+  /** Fleet files of a revision (to render the stable revision). */
+  files(revision: string): Promise<FleetFile[]>;
+  log: { warn(msg: string, f?: Record<string, unknown>): void };
+  /** Prometheus queries (injected so tests can count them); default fetch with a timeout. */
+  fetch?: typeof fetch;
+}
+
+export interface Target { revision: string; fleet: Fleet; findings: Finding[] }
+
+export function parseControl(text: string | undefined): RolloutControl {
+  const raw = text ? (parse(text) as Partial<RolloutControl> | null) : null;
+  return {
+    approvals: Array.isArray(raw?.approvals) ? raw!.approvals.filter((a) => a && typeof a.revision === 'string' && typeof a.wave === 'string') : [],
+    paused: raw?.paused === true,
+    aborts: Array.isArray(raw?.aborts) ? raw!.aborts.filter((a) => a && typeof a.revision === 'string') : [],
+  };
+}
+
+export function parseIndex(text: string | undefined): RolloutIndex {
+  const raw = text ? (parse(text) as Partial<RolloutIndex> | null) : null;
+  if (!raw || typeof raw !== 'object') return emptyIndex();
+  return { ...emptyIndex(), ...raw, history: Array.isArray(raw.history) ? raw.history : [], quarantined: Array.isArray(raw.quarantined) ? raw.quarantined : [] };
+}
+
+export class RolloutDriver {
+  private index?: RolloutIndex;
+  private control: RolloutControl = emptyControl();
+  private stable?: { revision: string; fleet: Fleet; findings: Finding[] };
+  /** cluster -> the revision last applied there in full (a change means apply all + prune). */
+  private readonly applied = new Map<string, string>();
+  private used: string[] = [];
+
+  constructor(private readonly ends: RolloutEnds) {}
+
+  get state(): RolloutIndex | undefined {
+    return this.index;
+  }
+
+  /** The rollout options of this tick's reconcile, or undefined without a RolloutPolicy. */
+  async before(target: Target): Promise<ReconcileOptions['rollout'] | undefined> {
+    const policy = target.fleet.rolloutPolicy;
+    if (!policy) return undefined;
+    if (!this.index) {
+      try {
+        this.index = parseIndex(await this.ends.readIndex());
+      } catch (e) {
+        // A damaged index must not stop the fleet: start over (the safest state: roll the head out again from wave one).
+        this.ends.log.warn('rollouts/index.yaml is unreadable; starting from an empty rollout history', { error: (e as Error).message });
+        this.index = emptyIndex();
+      }
+    }
+    if (this.ends.readControl) {
+      try { this.control = parseControl(await this.ends.readControl()); } catch (e) { this.ends.log.warn('could not read gitfed/control; using the last control read', { error: (e as Error).message }); }
+    }
+    const stableRev = this.index.current?.revision === target.revision ? this.index.current.stable ?? this.index.stable : this.index.stable;
+    if (stableRev && this.stable?.revision !== stableRev && stableRev !== target.revision) {
+      const loaded = loadFleetFiles(await this.ends.files(stableRev));
+      if (hasErrors(loaded.findings)) this.ends.log.warn('the stable revision no longer loads; clusters outside the rollout are only observed', { revision: stableRev });
+      else this.stable = { revision: stableRev, fleet: loaded.fleet, findings: loaded.findings };
+    }
+    const targets = new Set(currentTargets(this.index, target.revision, target.fleet.clusters, policy));
+    this.used = [...targets].sort();
+    const stable = this.stable && this.stable.revision === stableRev ? this.stable : undefined;
+    const revisionOf = (c: string) => (targets.has(c) ? target.revision : stable?.revision ?? '');
+    return {
+      targetClusters: targets,
+      ...(stable ? { stable: { fleet: stable.fleet, loadFindings: stable.findings } } : {}),
+      writesFor: (c) => (this.applied.get(c) === revisionOf(c) ? 'heal' : 'all'),
+    };
+  }
+
+  /** Judge the gates, step the rollout; true in `again` when the assignment changed (tick again now). */
+  async after(target: Target, result: ReconcileResult, now: number): Promise<{ events: string[]; again: boolean }> {
+    const policy = target.fleet.rolloutPolicy;
+    if (!policy || !this.index) return { events: [], again: false };
+    for (const c of result.clusters) {
+      if (c.errors.length === 0 && !c.skipped && c.objects.every((o) => o.action !== 'failed')) this.applied.set(c.cluster, this.used.includes(c.cluster) ? target.revision : this.stable?.revision ?? '');
+    }
+    const gates: Record<string, ClusterGates> = {};
+    const prom = await this.prometheus(policy, this.used);
+    for (const c of result.clusters) gates[c.cluster] = clusterGates(c, result.ingresses, policy.gates, prom[c.cluster]);
+    const renders = renderFingerprints(render({ fleet: target.fleet, observations: {}, allocations: emptyAllocations() }));
+    const step = stepRollout({ policy, clusters: target.fleet.clusters, target: target.revision, renders, index: this.index, control: this.control, gates, now });
+    this.index = step.index;
+    const next = [...step.targetClusters].sort();
+    return { events: step.events, again: JSON.stringify(next) !== JSON.stringify(this.used) };
+  }
+
+  /** Status files: the index, for restarts and for `gitfed rollout status`. */
+  files(): Map<string, string> {
+    return this.index ? new Map([[ROLLOUT_INDEX_FILE, stringify(this.index)]]) : new Map();
+  }
+
+  private async prometheus(policy: RolloutPolicy, clusters: string[]): Promise<Record<string, { value?: number; error?: string }>> {
+    const gate = policy.gates.prometheus;
+    if (!gate) return {};
+    const get = this.ends.fetch ?? fetch;
+    const out: Record<string, { value?: number; error?: string }> = {};
+    await Promise.all(clusters.map(async (cluster) => {
+      const query = gate.query.split('{{cluster}}').join(cluster);
+      try {
+        const r = await get(`${gate.url.replace(/\/$/, '')}/api/v1/query?query=${encodeURIComponent(query)}`, { signal: AbortSignal.timeout(5000) });
+        if (!r.ok) throw new Error(`HTTP ${r.status}`);
+        const body = await r.json() as { data?: { result?: Array<{ value?: [number, string] }> } };
+        const v = body.data?.result?.[0]?.value?.[1];
+        out[cluster] = v === undefined ? {} : { value: Number(v) };
+      } catch (e) {
+        out[cluster] = { error: `query failed: ${(e as Error).message}` };
+      }
+    }));
+    return out;
+  }
+}
