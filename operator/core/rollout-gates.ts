@@ -25,7 +25,9 @@ export function clusterGates(c: ClusterResult, ingresses: readonly IngressStatus
     }
   }
   const shards = ingresses.flatMap((i) => i.shards.filter((s) => s.cluster === c.cluster).map((s) => ({ ingress: i, shard: s })));
-  if (gates.readyEndpoints) {
+  // A cluster whose replica share is 0 has no endpoints by design (e.g. rebalance: false kept them elsewhere).
+  const serving = workloads.length === 0 || workloads.some((w) => w.desired > 0);
+  if (gates.readyEndpoints && serving) {
     for (const [svc, e] of Object.entries(c.endpoints)) {
       if (e.ready === 0) failing.push(`readyEndpoints ${svc}: ${e.ready}/${e.total} ready`);
     }
