@@ -208,10 +208,11 @@ test('webhook: good signatures trigger a fetch; bad ones get 401 and oversized b
 test('leader election: only one of two candidates leads; when the leader dies the other takes over within the lease', async () => {
   const sb = await sandbox();
   const c = sb.clusters[0]!;
-  const http = () => new KubeHttp({ server: c.server, ca: c.ca, token: c.adminToken });
+  const httpA = new KubeHttp({ server: c.server, ca: c.ca, token: c.adminToken });
+  const httpB = new KubeHttp({ server: c.server, ca: c.ca, token: c.adminToken });
   const name = uniqueNamespace('lease');
-  const a = new LeaderElector({ http: http(), namespace: 'default', name, identity: 'a', durationSeconds: 2 });
-  const b = new LeaderElector({ http: http(), namespace: 'default', name, identity: 'b', durationSeconds: 2 });
+  const a = new LeaderElector({ http: httpA, namespace: 'default', name, identity: 'a', durationSeconds: 2 });
+  const b = new LeaderElector({ http: httpB, namespace: 'default', name, identity: 'b', durationSeconds: 2 });
   assert.equal(await a.tryAcquire(), true);
   assert.equal(await b.tryAcquire(), false);
   assert.equal(await a.tryAcquire(), true, 'renewal');
@@ -221,8 +222,8 @@ test('leader election: only one of two candidates leads; when the leader dies th
   assert.equal(took, true);
   assert.ok(Date.now() - t0 < 5000, 'failover within about the lease duration');
   assert.equal(await a.tryAcquire(), false, 'the old leader does not win it back');
-  a.opts.http.close();
-  b.opts.http.close();
+  httpA.close();
+  httpB.close();
 });
 
 test('operator: after SIGKILL mid-apply a restart converges with no duplicates', async () => {
