@@ -16,7 +16,7 @@ import { closeAll, connect, type Connection, type KubeconfigError } from '../clu
 import { reconcileFleet } from '../cluster/reconcile.js';
 import type { ReconcileResult } from '../cluster/reconcile-types.js';
 import { emptyAllocations, hasErrors, type Allocations, type Finding, type Fleet } from '../core/model.js';
-import type { FleetFile } from '../load/index.js';
+import type { FleetFile, LoadLimits } from '../load/index.js';
 import { formatFinding, loadFleetFiles } from '../load/index.js';
 import { commitMessage, short, statusFiles, type StatusInput } from '../report/status-tree.js';
 import { readAllocations } from './allocations-state.js';
@@ -49,6 +49,8 @@ export interface OperatorOptions {
   log: Logger;
   metrics: Metrics;
   probeTimeoutMs?: number;
+  /** Load limits (default DEFAULT_LIMITS). */
+  limits?: LoadLimits;
   /** Monotonic clock in ms (for "when did a tick last complete"). */
   clock?: () => number;
 }
@@ -176,7 +178,7 @@ export class Operator {
     if (hash === this.lastFilesHash) return undefined;
     this.lastFilesHash = hash;
     this.lastSeen = head;
-    const loaded = loadFleetFiles(read.files);
+    const loaded = loadFleetFiles(read.files, this.opts.limits);
     const findings = [...read.findings, ...loaded.findings];
     this.headFindings = findings;
     if (hasErrors(findings)) {

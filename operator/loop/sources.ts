@@ -9,7 +9,7 @@ import { writeNote } from '../git/notes.js';
 import { RepoSource } from '../git/repo-source.js';
 import { StatusWriter } from '../git/status-writer.js';
 import type { Finding } from '../core/model.js';
-import { DEFAULT_LIMITS, formatFinding, type FleetFile } from '../load/index.js';
+import { DEFAULT_LIMITS, formatFinding, type FleetFile, type LoadLimits } from '../load/index.js';
 import { readFleetDir } from '../load/read-dir.js';
 import type { RevisionSource, StatusSink } from './operator.js';
 import { replaceStatusDir, statusDirHolds } from './status-dir.js';
@@ -57,7 +57,7 @@ export function gitEnds(o: GitEndsOptions): { source: RevisionSource; sink: Stat
  * symlink out of the root, a file over the size limit) are load errors: a
  * partial fleet is never applied (with --prune it would delete the rest).
  */
-export function dirEnds(dir: string, statusDir: string): { source: RevisionSource; sink: StatusSink } {
+export function dirEnds(dir: string, statusDir: string, limits: LoadLimits = DEFAULT_LIMITS): { source: RevisionSource; sink: StatusSink } {
   const ignore = [relative(dir, statusDir)];
   let read: { files: FleetFile[]; findings: Finding[] } = { files: [], findings: [] };
   return {
@@ -65,7 +65,7 @@ export function dirEnds(dir: string, statusDir: string): { source: RevisionSourc
       describe: dir,
       branch: '(working directory)',
       head: async () => {
-        read = await readFleetDir(dir, DEFAULT_LIMITS, ignore);
+        read = await readFleetDir(dir, limits, ignore);
         const h = createHash('sha1');
         for (const f of read.files) h.update(f.path).update('\0').update(f.content).update('\0');
         for (const f of read.findings) h.update(formatFinding(f)).update('\0');
