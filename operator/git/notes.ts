@@ -21,6 +21,8 @@ export interface NoteOptions {
   now?: number;
   timeoutMs?: number;
   maxAttempts?: number;
+  /** Leadership: once aborted, nothing more is pushed. */
+  signal?: AbortSignal;
 }
 
 export async function writeNote(opts: NoteOptions): Promise<void> {
@@ -41,10 +43,12 @@ export async function writeNote(opts: NoteOptions): Promise<void> {
     // `force` only replaces an earlier note on the same commit (a revision seen again).
     await git.addNote({ fs, dir: opts.dir, ref: NOTES_REF, oid: opts.commit, note: opts.text.endsWith('\n') ? opts.text : opts.text + '\n', force: true, author: who, committer: who });
     try {
-      const p = await git.push({ fs, http, dir: opts.dir, remote: 'origin', ref: NOTES_REF, remoteRef: NOTES_REF, ...auth });
+      opts.signal?.throwIfAborted();
+      const p = await git.push({ fs, http, dir: opts.dir, remote: 'origin', ref: NOTES_REF, remoteRef: NOTES_REF, ...auth, ...(opts.signal ? { signal: opts.signal } : {}) });
       if (!p.ok) throw new Error(p.error ?? 'push failed');
       return;
     } catch (e) {
+      if (opts.signal?.aborted) throw e;
       const rejected = e instanceof Errors.PushRejectedError || /non-fast-forward|fetch first|rejected/i.test((e as Error).message);
       if (!rejected || attempt >= max) throw e;
       // Another writer added a note in between: fetch theirs and add ours on top.

@@ -10,7 +10,7 @@ import { authCallbacks, type GitAuth } from './credentials.js';
 import type { HttpClient } from 'isomorphic-git/http/node';
 import { DEFAULT_GIT_TIMEOUT_MS, httpWithTimeout } from './http-timeout.js';
 import { ensureRepo } from './repo-source.js';
-import { ownsStatusTree, STATUS_MARKER } from '../report/status-tree.js';
+import { ownsStatusTree, STATUS_MARKER, withMarker } from '../report/status-tree.js';
 
 /** The status would replace something gitfed did not write. */
 export class StatusNotOwnedError extends Error {
@@ -174,11 +174,12 @@ export class StatusWriter {
     return git.writeTree({ fs, dir: this.opts.dir, tree: entries });
   }
 
-  async write(files: ReadonlyMap<string, string>, message: string): Promise<WriteResult> {
+  /** `signal`: leadership; once aborted, nothing more is pushed. */
+  async write(files: ReadonlyMap<string, string>, message: string, signal?: AbortSignal): Promise<WriteResult> {
     const head = await this.remoteHead();
     if (head) await this.checkOwned(head);
     if (head) await this.learn(head);
-    const statusTree = await this.writeTree(files);
+    const statusTree = await this.writeTree(withMarker(files));
     const max = this.opts.maxAttempts ?? 5;
     for (let attempt = 1; ; attempt++) {
       const parent = attempt === 1 ? head : await this.remoteHead();
@@ -195,10 +196,12 @@ export class StatusWriter {
       await git.writeRef({ fs, dir: this.opts.dir, ref, value: oid, force: true });
       try {
         await this.opts.beforePush?.(attempt);
-        const r = await git.push({ fs, http: this.http, dir: this.opts.dir, remote: 'origin', ref, remoteRef: ref, cache: this.cache, ...this.auth });
+        signal?.throwIfAborted();
+        const r = await git.push({ fs, http: this.http, dir: this.opts.dir, remote: 'origin', ref, remoteRef: ref, cache: this.cache, ...this.auth, ...(signal ? { signal } : {}) });
         if (!r.ok) throw new Error(r.error ?? 'push failed');
         return { committed: true, oid, attempts: attempt };
       } catch (e) {
+        if (signal?.aborted) throw e;
         const rejected = e instanceof Errors.PushRejectedError || /non-fast-forward|fetch first|rejected/i.test((e as Error).message);
         if (!rejected || attempt >= max) throw e;
         // Someone else moved the branch: rebuild on top of theirs and try again.

@@ -36,8 +36,9 @@ export interface RevisionSource {
 /** Where status goes: a git branch or a directory. */
 export interface StatusSink {
   read(path: string): Promise<string | undefined>;
-  write(files: ReadonlyMap<string, string>, message: string): Promise<{ committed: boolean; oid?: string }>;
-  note?(revision: string, text: string): Promise<void>;
+  /** `signal` (leadership): once aborted, nothing more is written. */
+  write(files: ReadonlyMap<string, string>, message: string, signal?: AbortSignal): Promise<{ committed: boolean; oid?: string }>;
+  note?(revision: string, text: string, signal?: AbortSignal): Promise<void>;
 }
 
 export interface OperatorOptions {
@@ -93,6 +94,8 @@ export class Operator {
   private lastFilesHash?: string;
   /** Loaded, rendered and applied: what is healed while the head is broken. */
   private lastGood?: Revision;
+  /** Loaded, not yet rendered and applied. */
+  private pending?: Revision;
   private headFindings: Finding[] = [];
   private allocations: Allocations = emptyAllocations();
   private allocationsLoaded = false;
@@ -166,26 +169,31 @@ export class Operator {
     return this.connections && this.connectionsFor === JSON.stringify(fleet.clusters.map((c) => [c.name, c.context])) ? this.connections : undefined;
   }
 
-  /** Stage 1. Returns a new revision that loaded (to be rendered and applied), if any. */
-  private async gitStage(): Promise<Revision | undefined> {
+  /**
+   * Stage 1. Sets `pending` to a new revision that loaded; it stays pending
+   * until a tick has rendered (and applied) it, so an aborted or failed tick
+   * does not lose it.
+   */
+  private async gitStage(): Promise<void> {
     const { source, log } = this.opts;
     await this.loadAllocations();
     const head = await source.head();
-    if (head === this.lastHead) return undefined;
+    if (head === this.lastHead) return;
     const read = await source.files(head);
     const hash = filesHash(read.files, read.findings);
     this.lastHead = head;
-    if (hash === this.lastFilesHash) return undefined;
+    if (hash === this.lastFilesHash) return;
     this.lastFilesHash = hash;
     this.lastSeen = head;
     const loaded = loadFleetFiles(read.files, this.opts.limits);
     const findings = [...read.findings, ...loaded.findings];
     this.headFindings = findings;
+    this.pending = undefined;
     if (hasErrors(findings)) {
       log.error('revision has errors: not applied', { revision: short(head), first: findings.find((f) => f.severity === 'error')?.message });
-      return undefined;
+      return;
     }
-    return { revision: head, fleet: loaded.fleet, findings };
+    this.pending = { revision: head, fleet: loaded.fleet, findings };
   }
 
   private async reconcile(rev: Revision, writes: 'all' | 'heal'): Promise<ReconcileResult> {
@@ -218,9 +226,8 @@ export class Operator {
     let gitError: string | undefined;
     try {
       checkpoint();
-      let candidate: Revision | undefined;
       try {
-        candidate = await this.gitStage();
+        await this.gitStage();
       } catch (e) {
         gitError = (e as Error).message;
         metrics.gitErrors.inc({ op: 'fetch' });
@@ -230,8 +237,10 @@ export class Operator {
       let result: ReconcileResult | undefined;
       let applied = false;
       let notApplied: string | undefined;
+      const candidate = this.pending;
       if (candidate) {
         result = await this.reconcile(candidate, 'all');
+        this.pending = undefined;
         if (result.renderFailed) {
           // Invalid inside render: never recorded as applied or as the last good revision.
           this.headFindings = result.findings;
@@ -266,12 +275,12 @@ export class Operator {
       }
       checkpoint();
       const message = commitMessage(input);
-      const committed = await this.writeStatus(statusFiles(input), message);
+      const committed = await this.writeStatus(statusFiles(input), message, signal);
       if (committed) this.stateFindings = [];
       // One note per examined revision (retried on the next tick if it failed).
       if (this.opts.sink.note && this.noted !== revision && (revision === good?.revision || notApplied)) {
         checkpoint();
-        await this.opts.sink.note(revision, message).then(() => { this.noted = revision; }, (e) => { metrics.gitErrors.inc({ op: 'push' }); log.warn('could not write the git note', { error: (e as Error).message }); });
+        await this.opts.sink.note(revision, message, signal).then(() => { this.noted = revision; }, (e) => { checkpoint(); metrics.gitErrors.inc({ op: 'push' }); log.warn('could not write the git note', { error: (e as Error).message }); });
       }
       return { ...base, statusCommitted: committed };
     } catch (e) {
@@ -303,12 +312,13 @@ export class Operator {
   }
 
   /** A status that could not be pushed is simply recomputed and written on the next tick. */
-  private async writeStatus(files: Map<string, string>, message: string): Promise<boolean> {
+  private async writeStatus(files: Map<string, string>, message: string, signal?: AbortSignal): Promise<boolean> {
     try {
-      const r = await this.opts.sink.write(files, message);
+      const r = await this.opts.sink.write(files, message, signal);
       if (r.committed) this.opts.log.info('status committed', { message, commit: short(r.oid) });
       return r.committed;
     } catch (e) {
+      if (signal?.aborted) throw new Aborted();
       this.opts.metrics.gitErrors.inc({ op: 'push' });
       this.opts.log.warn('status push failed; will retry on the next tick', { error: (e as Error).message, ...((e as { code?: string }).code ? { code: (e as { code?: string }).code } : {}) });
       return false;

@@ -5,7 +5,7 @@
 import { mkdir, readdir, readFile, realpath, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, parse as parsePath, relative, resolve, sep } from 'node:path';
 import { FLEET_DIRS } from '../load/load-files.js';
-import { ownsStatusTree, STATUS_MARKER } from '../report/status-tree.js';
+import { ownsStatusTree, STATUS_MARKER, withMarker } from '../report/status-tree.js';
 
 export class StatusDirRefused extends Error {
   readonly code = 'StatusDirRefused';
@@ -50,7 +50,7 @@ export async function replaceStatusDir(statusDir: string, files: ReadonlyMap<str
   const existing = await readdir(statusDir).catch(() => undefined);
   if (existing && !ownsStatusTree(existing)) throw new StatusDirRefused(`${statusDir} holds files gitfed did not write (no ${STATUS_MARKER}); not replaced`);
   await rm(statusDir, { recursive: true, force: true });
-  for (const [p, t] of files) {
+  for (const [p, t] of withMarker(files)) {
     await mkdir(dirname(join(statusDir, p)), { recursive: true });
     await writeFile(join(statusDir, p), t);
   }

@@ -15,6 +15,11 @@ import { renderReadme } from './readme.js';
  */
 export const STATUS_MARKER = '.gitfed-owned';
 const MARKER_TEXT = 'Written by gitfed: everything here is replaced on each status update. Do not keep other files here.\n';
+/** The files with the marker added (what every writer of a status tree writes). */
+export function withMarker(files: ReadonlyMap<string, string>): ReadonlyMap<string, string> {
+  return files.has(STATUS_MARKER) ? files : new Map([[STATUS_MARKER, MARKER_TEXT], ...files]);
+}
+
 const LEGACY_REQUIRED = ['README.md', 'clusters.yaml', 'allocations.yaml', 'errors.yaml'];
 const STATUS_NAMES = new Set([STATUS_MARKER, ...LEGACY_REQUIRED, 'drift.yaml', 'ingresses', 'COMMIT_MESSAGE']);
 
