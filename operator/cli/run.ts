@@ -31,7 +31,7 @@ options:
                            with --dir: where status files go (default DIR/.gitfed-status).
                            gitfed replaces everything in it: a directory that holds other files
                            (the checkout, the fleet, .git) is refused
-  --git-timeout D          every git request fails after D without an answer (default 60s)
+  --git-timeout D          every git request must be done within D (default 60s)
   --listen HOST:PORT       /webhook, /healthz, /readyz, /metrics (default 127.0.0.1:8080; port 0 = any)
   --webhook-secret-file F  secret for GitHub/Gitea signatures and GitLab tokens
   --git-credentials-file F "user:password" or a token (else GITFED_GIT_TOKEN or GITFED_GIT_USERNAME/PASSWORD)

@@ -109,3 +109,13 @@ test('operator: git notes survive a restart: the second process appends to the r
   assert.match(noteOf(work, repo.url, rev1) ?? '', new RegExp(`^status: ${rev1.slice(0, 7)} applied to 3/3 clusters$`));
   assert.match(noteOf(work, repo.url, rev2) ?? '', new RegExp(`^status: ${rev2.slice(0, 7)} applied to 3/3 clusters$`));
 });
+
+test('status writer: a --status-dir that already holds other files of the watched branch is refused, and nothing of it is replaced', async () => {
+  const sb = await sandbox();
+  const ns = uniqueNamespace('foreign');
+  const repo = await fleetRepo(sb, work, 'op-foreign', ns);
+  const head = repo.push('docs/guide.md', '# our docs\n', 'docs');
+  const ends = gitEnds({ url: repo.url, branch: 'main', statusBranch: 'unused', statusDir: 'docs', workDir: join(work, 'foreign-op'), author: { name: 'gitfed', email: 'gitfed@localhost' } });
+  await assert.rejects(ends.sink.write(new Map([['README.md', 'status\n']]), 'status: x'), /directory docs of branch main holds files gitfed did not write/);
+  assert.equal(sh(repo.clone, 'ls-remote', repo.url, 'refs/heads/main').split('\t')[0], head, 'main did not move');
+});
