@@ -41,7 +41,8 @@ options:
   --author-name, --author-email   author of status commits
   --work-dir D             where the clone lives (default ~/.cache/gitfed/repos/<hash>)
   --log-format json|text   (default: text on a terminal, json otherwise)
-  --once                   one tick, then exit (0 applied and in sync, 1 otherwise)`;
+  --once                   one tick, then exit (0: the head loaded, rendered and was applied to every
+                           cluster; 1 otherwise, e.g. a revision that fails validation)`;
 
 type Values = Record<string, string | boolean | undefined>;
 
@@ -107,8 +108,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     }
     // Only the leader ticks; its tick stops before the next write once leadership is lost.
     const fire = (reason: string) => { if (!elector) void operator.trigger(reason); else if (elector.leader) void operator.trigger(reason, elector.signal); };
-    const triggers: Trigger[] = [v.schedule ? schedule(v.schedule as string, () => fire('schedule')) : every(intervalMs, () => fire('interval'))];
-    const periodMs = triggers[0]!.periodMs ?? intervalMs;
+    let periodMs = intervalMs;
     let activeSince = performance.now();
     const ready = () => readiness({ now: performance.now(), activeSince, periodMs, ...(operator.lastTickCompletedAt !== undefined ? { lastTickCompletedAt: operator.lastTickCompletedAt } : {}), ...(elector ? { leader: elector.leader } : {}) });
     metrics.setReadiness(ready);
@@ -119,6 +119,14 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
       onPush: (provider) => { log.info('webhook: push received', { provider }); fire('webhook'); },
       ...(webhookSecret ? { webhookSecret } : {}), ...(v.repo ? { branch: (v.branch as string) ?? 'main' } : {}),
     });
+    let triggers: Trigger[];
+    try {
+      triggers = [v.schedule ? schedule(v.schedule as string, () => fire('schedule')) : every(intervalMs, () => fire('interval'))];
+    } catch (e) {
+      await server.close();
+      throw new UsageError(`gitfed run: ${(e as Error).message}`);
+    }
+    periodMs = triggers[0]!.periodMs ?? intervalMs;
     log.info('gitfed operator started', { source: ends.source.describe, listen: server.url, leaderElect: !!elector });
     if (!webhookSecret) log.warn('no --webhook-secret-file: /webhook accepts unsigned requests, so anyone who reaches it can trigger a fetch (gitfed_webhook_secret_configured 0)', { listen: server.url });
     if (dirWatch) triggers.push(watchDir(dirWatch.dir, dirWatch.statusDir, () => fire('watch')));

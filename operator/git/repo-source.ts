@@ -19,7 +19,7 @@ export interface RepoOptions {
   auth?: GitAuth;
   /** Fleet root inside the repo ("" = top level). */
   path?: string;
-  /** Every request to the git server fails after this long without an answer. */
+  /** Every request to the git server must be done within this long. */
   timeoutMs?: number;
 }
 

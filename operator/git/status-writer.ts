@@ -34,7 +34,7 @@ export interface StatusWriterOptions {
    * the status the branch's whole tree.
    */
   subdir?: string;
-  /** Every request to the git server fails after this long without an answer. */
+  /** Every request to the git server must be done within this long. */
   timeoutMs?: number;
 }
 

@@ -24,7 +24,7 @@ export interface GitEndsOptions {
   workDir: string;
   auth?: GitAuth;
   author: { name: string; email: string };
-  /** Every git request fails after this long without an answer (default 60 s). */
+  /** Every git request must be done within this long (default 60 s). */
   gitTimeoutMs?: number;
 }
 
