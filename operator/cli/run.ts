@@ -6,11 +6,14 @@ import { readFileSync } from 'node:fs';
 import { httpFor } from '../cluster/connect.js';
 import { loadGitAuth } from '../git/credentials.js';
 import { startHttpServer } from '../loop/http-server.js';
-import { LeaderElector } from '../loop/leader-election.js';
+import { DEFAULT_GIT_TIMEOUT_MS } from '../git/http-timeout.js';
+import { LeaderElector, LeaseConfigError } from '../loop/leader-election.js';
 import { createLogger } from '../loop/logger.js';
 import { Metrics } from '../loop/metrics.js';
 import { Operator } from '../loop/operator.js';
+import { readiness } from '../loop/readiness.js';
 import { dirEnds, gitEnds } from '../loop/sources.js';
+import { checkStatusDir, checkStatusSubdir, StatusDirRefused } from '../loop/status-dir.js';
 import { every, schedule, watchDir, type Trigger } from '../loop/triggers.js';
 import { parseCommandArgs, parseDuration, runCommand, UsageError } from './args.js';
 import { COMMANDS } from './command-table.js';
@@ -25,18 +28,23 @@ options:
   --status-branch B        branch for status commits (default gitfed/status)
   --status-dir D           with --repo: commit status into directory D of the watched branch instead
                            (the loader ignores it; gitfed's own commits never trigger an apply);
-                           with --dir: where status files go (default DIR/.gitfed-status)
+                           with --dir: where status files go (default DIR/.gitfed-status).
+                           gitfed replaces everything in it: a directory that holds other files
+                           (the checkout, the fleet, .git) is refused
+  --git-timeout D          every git request must be done within D (default 60s)
   --listen HOST:PORT       /webhook, /healthz, /readyz, /metrics (default 127.0.0.1:8080; port 0 = any)
   --webhook-secret-file F  secret for GitHub/Gitea signatures and GitLab tokens
   --git-credentials-file F "user:password" or a token (else GITFED_GIT_TOKEN or GITFED_GIT_USERNAME/PASSWORD)
-  --leader-elect           only the holder of a Lease applies (--lease-context, --lease-namespace, --lease-name, --lease-duration)
+  --leader-elect           only the holder of a Lease applies (--lease-context, --lease-namespace, --lease-name,
+                           --lease-duration 15s, --lease-renew-deadline: default 2/3 of the duration)
   --prune / --prune-all    delete what left Git (refuses to delete everything unless --prune-all)
   --allow-in-cluster       let a Cluster's context be gitfed's own in-cluster identity (refused by default)
   --author-name, --author-email   author of status commits
   --work-dir D             where the clone lives (default ~/.cache/gitfed/repos/<hash>)
   --log-format json|text   (default: text on a terminal, json otherwise)
   --watch-idle-timeout 5m  a member-cluster watch with no event and no bookmark for this long reconnects
-  --once                   one tick, then exit (0 applied and in sync, 1 otherwise)`;
+  --once                   one tick, then exit (0: the head loaded, rendered and was applied to every
+                           cluster; 1 otherwise, e.g. a revision that fails validation)`;
 
 type Values = Record<string, string | boolean | undefined>;
 
@@ -47,6 +55,8 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     if (v.interval && v.schedule) throw new UsageError('gitfed run: --interval and --schedule exclude each other');
     const kubeconfig = resolve(io.cwd, (v.kubeconfig as string) ?? io.env.KUBECONFIG ?? join(homedir(), '.kube', 'config'));
     const intervalMs = parseDuration('--interval', (v.interval as string) ?? '30s');
+    const gitTimeoutMs = v['git-timeout'] ? parseDuration('--git-timeout', v['git-timeout'] as string) : DEFAULT_GIT_TIMEOUT_MS;
+    if (gitTimeoutMs <= 0) throw new UsageError('gitfed run: --git-timeout must be more than 0');
     const log = createLogger({ format: v['log-format'] === 'json' || (v['log-format'] !== 'text' && !process.stderr.isTTY) ? 'json' : 'text', write: (l) => io.err(l) });
     const metrics = new Metrics();
     const author = { name: (v['author-name'] as string) ?? 'gitfed', email: (v['author-email'] as string) ?? 'gitfed@localhost' };
@@ -56,11 +66,15 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
       const auth = loadGitAuth(io.env, v['git-credentials-file'] as string | undefined);
       const url = v.repo as string;
       const workDir = cloneDir(io, url, v['work-dir'] as string | undefined);
-      if (v['status-dir'] && /[/\\]|^\.\.?$/.test(v['status-dir'] as string)) throw new UsageError('gitfed run: with --repo, --status-dir is one top-level directory name of the watched branch, like .gitfed-status');
-      ends = gitEnds({ url, branch: (v.branch as string) ?? 'main', ...(v.path ? { path: v.path as string } : {}), statusBranch: (v['status-branch'] as string) ?? 'gitfed/status', ...(v['status-dir'] ? { statusDir: v['status-dir'] as string } : {}), workDir, ...(auth ? { auth } : {}), author });
+      const branch = (v.branch as string) ?? 'main';
+      const statusBranch = (v['status-branch'] as string) ?? 'gitfed/status';
+      if (v['status-dir'] !== undefined) refuseStatusDir(() => checkStatusSubdir(v['status-dir'] as string, v.path as string | undefined));
+      else if (statusBranch === branch) throw new UsageError(`gitfed run: --status-branch ${statusBranch} is the watched branch; gitfed would replace its whole tree (use --status-dir to write status into a directory of it)`);
+      ends = gitEnds({ url, branch, ...(v.path ? { path: v.path as string } : {}), statusBranch, ...(v['status-dir'] ? { statusDir: v['status-dir'] as string } : {}), workDir, ...(auth ? { auth } : {}), author, gitTimeoutMs });
     } else {
       const dir = resolve(io.cwd, v.dir as string);
       const statusDir = resolve(io.cwd, (v['status-dir'] as string) ?? join(dir, '.gitfed-status'));
+      await refuseStatusDirAsync(() => checkStatusDir(dir, statusDir));
       ends = dirEnds(dir, statusDir);
       dirWatch = { dir, statusDir };
     }
@@ -71,29 +85,50 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     if (v.once) {
       const r = await operator.tick('once');
       operator.close();
-      const ok = !r.error && !!r.result && r.result.clusters.every((c) => c.errors.length === 0 && (c.health === 'Ready' || c.skipped === 'paused'));
+      // 0 only when this revision loaded, rendered and was applied everywhere.
+      const ok = !r.error && r.applied && !!r.result && r.result.clusters.every((c) => c.errors.length === 0 && (c.health === 'Ready' || c.skipped === 'paused'));
       return ok ? 0 : 1;
     }
 
     let elector: LeaderElector | undefined;
     if (v['leader-elect']) {
       const http = await httpFor(kubeconfig, (v['lease-context'] as string) ?? currentContext(kubeconfig));
-      elector = new LeaderElector({
-        http, namespace: (v['lease-namespace'] as string) ?? 'default', name: (v['lease-name'] as string) ?? 'gitfed',
-        identity: (v.identity as string) ?? `${hostname()}-${process.pid}`, durationSeconds: Math.max(1, Math.round(parseDuration('--lease-duration', (v['lease-duration'] as string) ?? '15s') / 1000)),
-      });
+      try {
+        elector = new LeaderElector({
+          http, namespace: (v['lease-namespace'] as string) ?? 'default', name: (v['lease-name'] as string) ?? 'gitfed',
+          identity: (v.identity as string) ?? `${hostname()}-${process.pid}`, durationSeconds: Math.max(1, Math.round(parseDuration('--lease-duration', (v['lease-duration'] as string) ?? '15s') / 1000)),
+          ...(v['lease-renew-deadline'] ? { renewDeadlineMs: parseDuration('--lease-renew-deadline', v['lease-renew-deadline'] as string) } : {}),
+        });
+      } catch (e) {
+        if (e instanceof LeaseConfigError) throw new UsageError(`gitfed run: ${e.message}`);
+        throw e;
+      }
     }
-    const fire = (reason: string) => { if (!elector || elector.leader) void operator.trigger(reason); };
+    // Only the leader ticks; its tick stops before the next write once leadership is lost.
+    const fire = (reason: string) => { if (!elector) void operator.trigger(reason); else if (elector.leader) void operator.trigger(reason, elector.signal); };
+    let periodMs = intervalMs;
+    let activeSince = performance.now();
+    const ready = () => readiness({ now: performance.now(), activeSince, periodMs, ...(operator.lastTickCompletedAt !== undefined ? { lastTickCompletedAt: operator.lastTickCompletedAt } : {}), ...(elector ? { leader: elector.leader } : {}) });
+    metrics.setReadiness(ready);
+    const webhookSecret = v['webhook-secret-file'] ? readFileSync(resolve(io.cwd, v['webhook-secret-file'] as string), 'utf8').trim() : undefined;
     const [host, port] = ((v.listen as string) ?? '127.0.0.1:8080').split(/:(?=\d+$)/);
     const server = await startHttpServer({
-      host: host || '127.0.0.1', port: Number(port ?? 8080), metrics, ready: () => operator.firstTickDone || (!!elector && !elector.leader),
+      host: host || '127.0.0.1', port: Number(port ?? 8080), metrics, ready,
       onPush: (provider) => { log.info('webhook: push received', { provider }); fire('webhook'); },
-      ...(v['webhook-secret-file'] ? { webhookSecret: readFileSync(resolve(io.cwd, v['webhook-secret-file'] as string), 'utf8').trim() } : {}),
+      ...(webhookSecret ? { webhookSecret } : {}), ...(v.repo ? { branch: (v.branch as string) ?? 'main' } : {}),
     });
+    let triggers: Trigger[];
+    try {
+      triggers = [v.schedule ? schedule(v.schedule as string, () => fire('schedule')) : every(intervalMs, () => fire('interval'))];
+    } catch (e) {
+      await server.close();
+      throw new UsageError(`gitfed run: ${(e as Error).message}`);
+    }
+    periodMs = triggers[0]!.periodMs ?? intervalMs;
     log.info('gitfed operator started', { source: ends.source.describe, listen: server.url, leaderElect: !!elector });
-    const triggers: Trigger[] = [v.schedule ? schedule(v.schedule as string, () => fire('schedule')) : every(intervalMs, () => fire('interval'))];
+    if (!webhookSecret) log.warn('no --webhook-secret-file: /webhook accepts unsigned requests, so anyone who reaches it can trigger a fetch (gitfed_webhook_secret_configured 0)', { listen: server.url });
     if (dirWatch) triggers.push(watchDir(dirWatch.dir, dirWatch.statusDir, () => fire('watch')));
-    if (elector) elector.start((leader) => { log.info(leader ? 'became leader' : 'lost leadership'); if (leader) fire('leader'); });
+    if (elector) elector.start((leader) => { log.info(leader ? 'became leader' : 'lost leadership'); if (leader) { activeSince = performance.now(); fire('leader'); } });
     else fire('start');
 
     return new Promise<number>((resolveExit) => {
@@ -110,6 +145,14 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
       process.once('SIGINT', () => void shutdown('SIGINT'));
     });
   });
+}
+
+function refuseStatusDir(check: () => void): void {
+  try { check(); } catch (e) { if (e instanceof StatusDirRefused) throw new UsageError(`gitfed run: ${e.message}`); throw e; }
+}
+
+async function refuseStatusDirAsync(check: () => Promise<void>): Promise<void> {
+  try { await check(); } catch (e) { if (e instanceof StatusDirRefused) throw new UsageError(`gitfed run: ${e.message}`); throw e; }
 }
 
 function currentContext(kubeconfig: string): string {

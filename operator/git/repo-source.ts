@@ -5,10 +5,11 @@
 import * as fs from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import git from 'isomorphic-git';
-import http from 'isomorphic-git/http/node';
 import type { FleetFile } from '../load/index.js';
 import { isFleetFile } from '../load/index.js';
 import { authCallbacks, type GitAuth } from './credentials.js';
+import type { HttpClient } from 'isomorphic-git/http/node';
+import { DEFAULT_GIT_TIMEOUT_MS, httpWithTimeout } from './http-timeout.js';
 
 export interface RepoOptions {
   url: string;
@@ -18,6 +19,8 @@ export interface RepoOptions {
   auth?: GitAuth;
   /** Fleet root inside the repo ("" = top level). */
   path?: string;
+  /** Every request to the git server must be done within this long. */
+  timeoutMs?: number;
 }
 
 /** A local repository with "origin" pointing at the remote (created once). */
@@ -35,7 +38,10 @@ export class GitSourceError extends Error {
 
 export class RepoSource {
   readonly cache = {};
-  constructor(readonly opts: RepoOptions) {}
+  private readonly http: HttpClient;
+  constructor(readonly opts: RepoOptions) {
+    this.http = httpWithTimeout(opts.timeoutMs ?? DEFAULT_GIT_TIMEOUT_MS);
+  }
 
   get auth() {
     return authCallbacks(this.opts.auth);
@@ -45,7 +51,7 @@ export class RepoSource {
   async fetch(): Promise<string> {
     const { dir, url, branch } = this.opts;
     await ensureRepo(dir, url, branch);
-    const r = await git.fetch({ fs, http, dir, remote: 'origin', ref: branch, singleBranch: true, tags: false, cache: this.cache, ...this.auth });
+    const r = await git.fetch({ fs, http: this.http, dir, remote: 'origin', ref: branch, singleBranch: true, tags: false, cache: this.cache, ...this.auth });
     if (!r.fetchHead) throw new GitSourceError(`branch ${branch} does not exist in ${url} (nothing pushed yet?)`);
     return r.fetchHead;
   }

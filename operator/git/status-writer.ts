@@ -6,9 +6,16 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import git, { Errors } from 'isomorphic-git';
-import http from 'isomorphic-git/http/node';
 import { authCallbacks, type GitAuth } from './credentials.js';
+import type { HttpClient } from 'isomorphic-git/http/node';
+import { DEFAULT_GIT_TIMEOUT_MS, httpWithTimeout } from './http-timeout.js';
 import { ensureRepo } from './repo-source.js';
+import { ownsStatusTree, STATUS_MARKER, withMarker } from '../report/status-tree.js';
+
+/** The status would replace something gitfed did not write. */
+export class StatusNotOwnedError extends Error {
+  readonly code = 'ESTATUSNOTOWNED';
+}
 
 export interface StatusWriterOptions {
   dir: string;
@@ -27,6 +34,8 @@ export interface StatusWriterOptions {
    * the status the branch's whole tree.
    */
   subdir?: string;
+  /** Every request to the git server must be done within this long. */
+  timeoutMs?: number;
 }
 
 export interface WriteResult {
@@ -47,7 +56,10 @@ export class StatusWriter {
   private readonly known = new Set<string>();
   private readonly trees = new Map<string, string>();
   private learned?: string;
-  constructor(readonly opts: StatusWriterOptions) {}
+  private readonly http: HttpClient;
+  constructor(readonly opts: StatusWriterOptions) {
+    this.http = httpWithTimeout(opts.timeoutMs ?? DEFAULT_GIT_TIMEOUT_MS);
+  }
 
   private get auth() {
     return authCallbacks(this.opts.auth);
@@ -58,9 +70,9 @@ export class StatusWriter {
     await ensureRepo(this.opts.dir, this.opts.url, 'main');
     // Ask the server first: "branch missing" must never be confused with a
     // failed fetch, or a parentless commit would be pushed over the history.
-    const refs = await git.listServerRefs({ http, url: this.opts.url, prefix: `refs/heads/${this.opts.branch}`, ...this.auth });
+    const refs = await git.listServerRefs({ http: this.http, url: this.opts.url, prefix: `refs/heads/${this.opts.branch}`, ...this.auth });
     if (!refs.some((r) => r.ref === `refs/heads/${this.opts.branch}`)) return undefined;
-    const r = await git.fetch({ fs, http, dir: this.opts.dir, remote: 'origin', ref: this.opts.branch, remoteRef: this.opts.branch, singleBranch: true, tags: false, cache: this.cache, ...this.auth });
+    const r = await git.fetch({ fs, http: this.http, dir: this.opts.dir, remote: 'origin', ref: this.opts.branch, remoteRef: this.opts.branch, singleBranch: true, tags: false, cache: this.cache, ...this.auth });
     if (!r.fetchHead) throw new Error(`fetching ${this.opts.branch} returned no commit`);
     return r.fetchHead;
   }
@@ -129,6 +141,26 @@ export class StatusWriter {
     this.learned = commit;
   }
 
+  /**
+   * Refuse to replace what gitfed does not own: the status branch's tree, or
+   * with `subdir` that directory of the branch, must be absent, empty, or
+   * carry the marker (or be a status tree from before the marker existed).
+   */
+  private async checkOwned(head: string): Promise<void> {
+    const { commit } = await git.readCommit({ fs, dir: this.opts.dir, oid: head, cache: this.cache });
+    let tree = commit.tree;
+    const where = this.opts.subdir ? `directory ${this.opts.subdir} of branch ${this.opts.branch}` : `branch ${this.opts.branch}`;
+    if (this.opts.subdir) {
+      const entry = (await git.readTree({ fs, dir: this.opts.dir, oid: tree, cache: this.cache })).tree.find((e) => e.path === this.opts.subdir);
+      if (!entry) return;
+      if (entry.type !== 'tree') throw new StatusNotOwnedError(`${where} is a file, not gitfed's status directory; choose another --status-dir`);
+      tree = entry.oid;
+    }
+    const names = (await git.readTree({ fs, dir: this.opts.dir, oid: tree, cache: this.cache })).tree.map((e) => e.path);
+    if (ownsStatusTree(names)) return;
+    throw new StatusNotOwnedError(`${where} holds files gitfed did not write (no ${STATUS_MARKER}); gitfed replaces everything in it, so it refuses: choose another ${this.opts.subdir ? '--status-dir' : '--status-branch'}`);
+  }
+
   /** The branch's tree with `subdir` replaced by the status tree. */
   private async graft(parent: string | undefined, status: string): Promise<string> {
     const sub = this.opts.subdir!;
@@ -142,13 +174,16 @@ export class StatusWriter {
     return git.writeTree({ fs, dir: this.opts.dir, tree: entries });
   }
 
-  async write(files: ReadonlyMap<string, string>, message: string): Promise<WriteResult> {
+  /** `signal`: leadership; once aborted, nothing more is pushed. */
+  async write(files: ReadonlyMap<string, string>, message: string, signal?: AbortSignal): Promise<WriteResult> {
     const head = await this.remoteHead();
+    if (head) await this.checkOwned(head);
     if (head) await this.learn(head);
-    const statusTree = await this.writeTree(files);
+    const statusTree = await this.writeTree(withMarker(files));
     const max = this.opts.maxAttempts ?? 5;
     for (let attempt = 1; ; attempt++) {
       const parent = attempt === 1 ? head : await this.remoteHead();
+      if (parent && attempt > 1) await this.checkOwned(parent);
       const tree = this.opts.subdir ? await this.graft(parent, statusTree) : statusTree;
       if (parent) {
         const { commit } = await git.readCommit({ fs, dir: this.opts.dir, oid: parent, cache: this.cache });
@@ -161,10 +196,12 @@ export class StatusWriter {
       await git.writeRef({ fs, dir: this.opts.dir, ref, value: oid, force: true });
       try {
         await this.opts.beforePush?.(attempt);
-        const r = await git.push({ fs, http, dir: this.opts.dir, remote: 'origin', ref, remoteRef: ref, cache: this.cache, ...this.auth });
+        signal?.throwIfAborted();
+        const r = await git.push({ fs, http: this.http, dir: this.opts.dir, remote: 'origin', ref, remoteRef: ref, cache: this.cache, ...this.auth, ...(signal ? { signal } : {}) });
         if (!r.ok) throw new Error(r.error ?? 'push failed');
         return { committed: true, oid, attempts: attempt };
       } catch (e) {
+        if (signal?.aborted) throw e;
         const rejected = e instanceof Errors.PushRejectedError || /non-fast-forward|fetch first|rejected/i.test((e as Error).message);
         if (!rejected || attempt >= max) throw e;
         // Someone else moved the branch: rebuild on top of theirs and try again.

@@ -19,6 +19,7 @@ export async function readFleetDir(root: string, limits: LoadLimits, ignore: rea
   const realRoot = await realpath(root);
   const files: FleetFile[] = [];
   const findings: Finding[] = [];
+  let tooMany = false;
   const ignored = (rel: string) => ignore.some((d) => rel === d || rel.startsWith(`${d.replace(/\/$/, '')}/`));
 
   async function walk(abs: string, rel: string, depth: number): Promise<void> {
@@ -38,7 +39,8 @@ export async function readFleetDir(root: string, limits: LoadLimits, ignore: rea
       return;
     }
     if (!info.isFile() || !isFleetFile(rel)) return;
-    if (files.length >= limits.maxFiles) return;
+    // Over the limit is an error, never a partial fleet (prune would delete the rest).
+    if (files.length >= limits.maxFiles) { tooMany = true; return; }
     if (info.size > limits.maxFileBytes) {
       findings.push({ severity: 'error', code: 'FileTooLarge', place: { file: rel, line: 1, col: 1 }, message: `file is ${info.size} bytes; the limit is ${limits.maxFileBytes}: split it into several files` });
       return;
@@ -47,5 +49,6 @@ export async function readFleetDir(root: string, limits: LoadLimits, ignore: rea
   }
 
   for (const dir of FLEET_DIRS) await walk(join(realRoot, dir), dir, 0);
+  if (tooMany) findings.push({ severity: 'error', code: 'TooManyFiles', message: `the fleet has more than ${limits.maxFiles} files; the limit is ${limits.maxFiles}: nothing is loaded` });
   return { files, findings };
 }

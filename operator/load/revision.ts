@@ -3,8 +3,10 @@
 import { createHash } from 'node:crypto';
 import type { FleetFile } from './load-files.js';
 
-export function filesRevision(files: readonly FleetFile[]): string {
+export function filesRevision(files: readonly FleetFile[], problems: readonly string[] = []): string {
   const h = createHash('sha1');
   for (const f of files) h.update(f.path).update('\0').update(f.content).update('\0');
+  // Reading problems (too many files, a symlink out of the root) are part of what a revision is.
+  for (const p of problems) h.update(p).update('\0');
   return h.digest('hex');
 }

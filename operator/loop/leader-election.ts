@@ -1,17 +1,30 @@
 // Leader election with a coordination.k8s.io/v1 Lease in a host cluster, so
-// two operator replicas never apply at once. The holder renews every
-// duration/3; anyone may take the Lease once it has not been renewed for the
-// lease duration. Writes use the Lease's resourceVersion, so two candidates
-// cannot both win.
+// two operator replicas never apply at once. It follows client-go:
+// - Expiry is judged from when THIS replica last saw the Lease record change,
+//   on its own monotonic clock, never from the holder's renewTime against our
+//   wall clock (clock skew between nodes would then make two leaders).
+// - The leader renews every retry period and gives leadership up locally when
+//   it could not renew for the renew deadline, which is shorter than the lease
+//   duration: it stops before anyone else may take over.
+// - Losing leadership aborts the current term's AbortSignal, so the tick in
+//   flight stops before its next write.
+// Writes carry the Lease's resourceVersion, so two candidates cannot both win.
 import type { KubeHttp } from '../cluster/kube-http.js';
 
 export interface LeaseOptions {
-  http: KubeHttp;
+  http: Pick<KubeHttp, 'request'>;
   namespace: string;
   name: string;
   identity: string;
   durationSeconds: number;
-  now?: () => number;
+  /** Give leadership up when renewals failed for this long (default 2/3 of the lease). */
+  renewDeadlineMs?: number;
+  /** Time between attempts (default lease / 7.5: 2 s for 15 s, as client-go). */
+  retryPeriodMs?: number;
+  /** Monotonic clock in ms, used for every decision. */
+  clock?: () => number;
+  /** Wall clock in ms, only written into the Lease for humans and other tools. */
+  wallClock?: () => number;
 }
 
 interface Lease {
@@ -21,59 +34,135 @@ interface Lease {
 
 const micro = (ms: number) => new Date(ms).toISOString().replace('Z', '000Z');
 
+export class LeaseConfigError extends Error {
+  readonly code = 'LeaseConfig';
+}
+
 export class LeaderElector {
   leader = false;
+  readonly renewDeadlineMs: number;
+  readonly retryPeriodMs: number;
+  /** The Lease record as last seen, and when (our monotonic clock) it last changed. */
+  private observed?: { record: string; at: number };
+  private deadline?: NodeJS.Timeout;
   private timer?: NodeJS.Timeout;
-  constructor(readonly opts: LeaseOptions) {}
+  private stopped = false;
+  private inflight?: Promise<boolean>;
+  private term?: AbortController;
+  private onChange?: (leader: boolean) => void;
+
+  constructor(readonly opts: LeaseOptions) {
+    const lease = opts.durationSeconds * 1000;
+    this.renewDeadlineMs = opts.renewDeadlineMs ?? Math.round((lease * 2) / 3);
+    this.retryPeriodMs = opts.retryPeriodMs ?? Math.max(100, Math.round(lease / 7.5));
+    if (!(this.renewDeadlineMs < lease)) throw new LeaseConfigError(`the renew deadline (${this.renewDeadlineMs} ms) must be shorter than the lease duration (${lease} ms)`);
+    if (!(this.retryPeriodMs < this.renewDeadlineMs)) throw new LeaseConfigError(`the retry period (${this.retryPeriodMs} ms) must be shorter than the renew deadline (${this.renewDeadlineMs} ms)`);
+  }
+
+  /** Aborted when this replica stops leading (undefined while it does not lead). */
+  get signal(): AbortSignal | undefined {
+    return this.leader ? this.term?.signal : undefined;
+  }
 
   private get path() {
     return `/apis/coordination.k8s.io/v1/namespaces/${this.opts.namespace}/leases`;
   }
 
-  /** One attempt to acquire or renew; returns whether we lead now. */
-  async tryAcquire(): Promise<boolean> {
-    const now = (this.opts.now ?? Date.now)();
-    const { identity, durationSeconds } = this.opts;
-    const r = await this.opts.http.request<Lease>({ path: `${this.path}/${this.opts.name}`, timeoutMs: 5000 }).catch(() => undefined);
-    if (!r) return (this.leader = false);
-    if (r.status === 404) {
-      const body = { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: this.opts.name, namespace: this.opts.namespace }, spec: { holderIdentity: identity, leaseDurationSeconds: durationSeconds, acquireTime: micro(now), renewTime: micro(now), leaseTransitions: 0 } };
-      const c = await this.opts.http.request({ method: 'POST', path: this.path, body, timeoutMs: 5000 }).catch(() => undefined);
-      return (this.leader = c?.status === 201);
-    }
-    if (r.status !== 200) return (this.leader = false);
-    const lease = r.body;
-    const holder = lease.spec.holderIdentity;
-    const renewed = lease.spec.renewTime ? Date.parse(lease.spec.renewTime) : 0;
-    const expired = now - renewed > (lease.spec.leaseDurationSeconds ?? durationSeconds) * 1000;
-    if (holder && holder !== identity && !expired) return (this.leader = false);
-    const spec = {
-      ...lease.spec, holderIdentity: identity, leaseDurationSeconds: durationSeconds, renewTime: micro(now),
-      ...(holder !== identity ? { acquireTime: micro(now), leaseTransitions: (lease.spec.leaseTransitions ?? 0) + 1 } : {}),
-    };
-    const u = await this.opts.http.request({ method: 'PUT', path: `${this.path}/${this.opts.name}`, body: { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: lease.metadata, spec }, timeoutMs: 5000 }).catch(() => undefined);
-    return (this.leader = u?.status === 200);
+  private now(): number {
+    return (this.opts.clock ?? (() => performance.now()))();
   }
 
-  /** Keep trying/renewing every duration/3; calls back on every change of leadership. */
+  private wall(): number {
+    return (this.opts.wallClock ?? Date.now)();
+  }
+
+  private get requestTimeoutMs(): number {
+    return Math.max(200, Math.min(5000, Math.floor(this.renewDeadlineMs / 2)));
+  }
+
+  private setLeader(leader: boolean): boolean {
+    if (leader) {
+      // Renewed: leadership lasts at most the renew deadline without another success.
+      clearTimeout(this.deadline);
+      this.deadline = setTimeout(() => this.setLeader(false), this.renewDeadlineMs);
+      this.deadline.unref?.();
+    } else clearTimeout(this.deadline);
+    if (leader === this.leader) return leader;
+    this.leader = leader;
+    if (leader) this.term = new AbortController();
+    else this.term?.abort(new Error('leadership lost'));
+    this.onChange?.(leader);
+    return leader;
+  }
+
+  /** A failed attempt: a leader stays leader until its renew deadline passes (see setLeader). */
+  private failed(): boolean {
+    return this.leader;
+  }
+
+  /** One attempt to acquire or renew; returns whether we lead now. */
+  tryAcquire(): Promise<boolean> {
+    const p = this.attempt().finally(() => { if (this.inflight === p) this.inflight = undefined; });
+    this.inflight = p;
+    return p;
+  }
+
+  private async attempt(): Promise<boolean> {
+    const { identity, durationSeconds } = this.opts;
+    const timeoutMs = this.requestTimeoutMs;
+    const r = await this.opts.http.request<Lease>({ path: `${this.path}/${this.opts.name}`, timeoutMs }).catch(() => undefined);
+    if (!r) return this.failed();
+    const wall = this.wall();
+    if (r.status === 404) {
+      const body = { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: this.opts.name, namespace: this.opts.namespace }, spec: { holderIdentity: identity, leaseDurationSeconds: durationSeconds, acquireTime: micro(wall), renewTime: micro(wall), leaseTransitions: 0 } };
+      const c = await this.opts.http.request<Lease>({ method: 'POST', path: this.path, body, timeoutMs }).catch(() => undefined);
+      if (c?.status !== 201) return this.failed();
+      this.observed = { record: JSON.stringify([c.body.metadata?.resourceVersion, c.body.spec]), at: this.now() };
+      return this.setLeader(true);
+    }
+    if (r.status !== 200) return this.failed();
+    const lease = r.body;
+    // Any write by the holder counts as a change (a frozen clock could leave renewTime equal).
+    const record = JSON.stringify([lease.metadata.resourceVersion, lease.spec]);
+    if (this.observed?.record !== record) this.observed = { record, at: this.now() };
+    const holder = lease.spec.holderIdentity;
+    const duration = (lease.spec.leaseDurationSeconds ?? durationSeconds) * 1000;
+    if (holder && holder !== identity && this.observed.at + duration > this.now()) return this.setLeader(false);
+    const spec = {
+      ...lease.spec, holderIdentity: identity, leaseDurationSeconds: durationSeconds, renewTime: micro(wall),
+      ...(holder !== identity ? { acquireTime: micro(wall), leaseTransitions: (lease.spec.leaseTransitions ?? 0) + 1 } : {}),
+    };
+    const u = await this.opts.http.request<Lease>({ method: 'PUT', path: `${this.path}/${this.opts.name}`, body: { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: lease.metadata, spec }, timeoutMs }).catch(() => undefined);
+    if (u?.status !== 200) return holder && holder !== identity ? this.setLeader(false) : this.failed();
+    this.observed = { record: JSON.stringify([u.body.metadata?.resourceVersion, u.body.spec]), at: this.now() };
+    return this.setLeader(true);
+  }
+
+  /** Keep trying (a candidate) or renewing (the leader) every retry period; calls back on every change of leadership. */
   start(onChange: (leader: boolean) => void): void {
+    this.onChange = onChange;
+    this.stopped = false;
     const loop = async () => {
-      const was = this.leader;
-      const now = await this.tryAcquire();
-      if (now !== was) onChange(now);
-      this.timer = setTimeout(loop, Math.max(200, (this.opts.durationSeconds * 1000) / 3));
+      await this.tryAcquire();
+      // A stop while the attempt was in flight must not re-arm the timer.
+      if (this.stopped) return;
+      this.timer = setTimeout(() => void loop(), this.retryPeriodMs);
     };
     void loop();
   }
 
   /** Stop renewing; give the Lease up so a successor need not wait for it to expire. */
   async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.inflight?.catch(() => undefined);
     clearTimeout(this.timer);
     if (!this.leader) return;
-    this.leader = false;
-    const r = await this.opts.http.request<Lease>({ path: `${this.path}/${this.opts.name}` }).catch(() => undefined);
+    this.setLeader(false);
+    const r = await this.opts.http.request<Lease>({ path: `${this.path}/${this.opts.name}`, timeoutMs: this.requestTimeoutMs }).catch(() => undefined);
     if (r?.status === 200 && r.body.spec.holderIdentity === this.opts.identity) {
-      await this.opts.http.request({ method: 'PUT', path: `${this.path}/${this.opts.name}`, body: { ...r.body, spec: { ...r.body.spec, holderIdentity: '', renewTime: micro(0) } } }).catch(() => undefined);
+      const wall = this.wall();
+      await this.opts.http.request({ method: 'PUT', path: `${this.path}/${this.opts.name}`, body: { ...r.body, spec: { ...r.body.spec, holderIdentity: '', leaseDurationSeconds: 1, renewTime: micro(wall) } }, timeoutMs: this.requestTimeoutMs }).catch(() => undefined);
     }
   }
 }

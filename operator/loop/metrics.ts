@@ -1,5 +1,6 @@
 // Prometheus metrics of the operator (prom-client, own registry).
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { NOT_READY_REASONS, type Readiness } from './readiness.js';
 
 export class Metrics {
   readonly registry = new Registry();
@@ -12,4 +13,21 @@ export class Metrics {
   readonly watchFailing = new Gauge({ name: 'gitfed_watch_failing', help: '1 for each watch of a member cluster that is failing now, by error code', labelNames: ['cluster', 'kind', 'code'], registers: [this.registry] });
   readonly watchCacheObjects = new Gauge({ name: 'gitfed_watch_cache_objects', help: 'Objects held in the watch caches of a member cluster', labelNames: ['cluster'], registers: [this.registry] });
   readonly ticks = new Counter({ name: 'gitfed_ticks_total', help: 'Reconcile ticks', labelNames: ['trigger'], registers: [this.registry] });
+  readonly lastTickCompleted = new Gauge({ name: 'gitfed_last_tick_completed_timestamp_seconds', help: 'Unix time when the last reconcile tick completed', registers: [this.registry] });
+  readonly webhookSecretConfigured = new Gauge({ name: 'gitfed_webhook_secret_configured', help: '1 when webhooks must be signed; 0 when anyone who reaches /webhook can trigger a fetch', registers: [this.registry] });
+  readonly webhookDeliveries = new Counter({ name: 'gitfed_webhook_deliveries_total', help: 'Webhook deliveries by outcome', labelNames: ['outcome'], registers: [this.registry] });
+  private readiness?: () => Readiness;
+  readonly notReady = new Gauge({
+    name: 'gitfed_not_ready', help: '1 for the reason /readyz answers 503 (starting, stalled: no tick completed for 3 intervals, standby: not the leader); all 0 when ready',
+    labelNames: ['reason'], registers: [this.registry],
+    collect: () => {
+      const r = this.readiness?.();
+      for (const reason of NOT_READY_REASONS) this.notReady.set({ reason }, r && !r.ready && r.reason === reason ? 1 : 0);
+    },
+  });
+
+  /** What /readyz and gitfed_not_ready report. */
+  setReadiness(fn: () => Readiness): void {
+    this.readiness = fn;
+  }
 }

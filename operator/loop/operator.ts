@@ -1,29 +1,29 @@
-// The GitOps loop. Each tick: fetch; on a new revision load -> render ->
-// apply (+ prune); on every tick observe, heal or report drift and move
-// replicas when health changed; then write status back to Git (only when it
-// changed). Ticks never overlap. A revision that fails to load or render
-// applies nothing: the last good one stays applied and the error (file:line)
-// goes into the status.
-import { parse } from 'yaml';
+// The GitOps loop. Each tick has three stages:
+//  1. git: fetch; read and load a new revision.
+//  2. clusters: a new revision that loaded is rendered and applied (+ prune);
+//     otherwise the last good revision is observed, drift healed or reported,
+//     replicas moved when health changed.
+//  3. status: written back to Git (only when it changed), plus a git note for
+//     a new revision.
+// A failed git stage fails only itself: stage 2 still runs on the last good
+// revision. A revision counts as good only once it loaded, rendered AND was
+// applied; one that fails to load or render applies nothing, the last good
+// one stays applied and the error (file:line) goes into the status. Ticks
+// never overlap; a tick given an AbortSignal (leadership) stops between
+// stages once it is aborted, before any further write.
 import { closeAll, connect, type Connection, type KubeconfigError } from '../cluster/connect.js';
 import { podEnvironment } from '../cluster/in-cluster.js';
 import { reconcileFleet } from '../cluster/reconcile.js';
 import type { ReconcileResult } from '../cluster/reconcile-types.js';
 import { emptyAllocations, hasErrors, type Allocations, type Finding, type Fleet } from '../core/model.js';
-import { parseAllocations } from '../core/state-files.js';
-import type { FleetFile } from '../load/index.js';
-import { loadFleetFiles } from '../load/index.js';
+import type { FleetFile, LoadLimits } from '../load/index.js';
+import { formatFinding, loadFleetFiles } from '../load/index.js';
+import { filesRevision } from '../load/revision.js';
 import { commitMessage, short, statusFiles, type StatusInput } from '../report/status-tree.js';
-import { createHash } from 'node:crypto';
-
-function filesHash(files: readonly FleetFile[]): string {
-  const h = createHash('sha1');
-  for (const f of [...files].sort((a, b) => (a.path < b.path ? -1 : 1))) h.update(f.path).update('\0').update(f.content).update('\0');
-  return h.digest('hex');
-}
+import { readAllocations } from './allocations-state.js';
 import type { Logger } from './logger.js';
-import { RolloutDriver, ROLLOUT_INDEX_FILE } from './rollout-driver.js';
 import type { Metrics } from './metrics.js';
+import { RolloutDriver, ROLLOUT_INDEX_FILE } from './rollout-driver.js';
 
 /** Where revisions come from: a git remote or a local directory. */
 export interface RevisionSource {
@@ -31,14 +31,16 @@ export interface RevisionSource {
   branch: string;
   /** Current head revision (a commit, or a content hash for a directory). */
   head(): Promise<string>;
-  files(revision: string): Promise<FleetFile[]>;
+  /** The fleet files of a revision, and problems met reading them (e.g. too many files). */
+  files(revision: string): Promise<{ files: FleetFile[]; findings: Finding[] }>;
 }
 
 /** Where status goes: a git branch or a directory. */
 export interface StatusSink {
   read(path: string): Promise<string | undefined>;
-  write(files: ReadonlyMap<string, string>, message: string): Promise<{ committed: boolean; oid?: string }>;
-  note?(revision: string, text: string): Promise<void>;
+  /** `signal` (leadership): once aborted, nothing more is written. */
+  write(files: ReadonlyMap<string, string>, message: string, signal?: AbortSignal): Promise<{ committed: boolean; oid?: string }>;
+  note?(revision: string, text: string, signal?: AbortSignal): Promise<void>;
   /** control.yaml of branch gitfed/control (rollout approvals, pauses, aborts). */
   control?(): Promise<string | undefined>;
 }
@@ -52,6 +54,10 @@ export interface OperatorOptions {
   log: Logger;
   metrics: Metrics;
   probeTimeoutMs?: number;
+  /** Load limits (default DEFAULT_LIMITS). */
+  limits?: LoadLimits;
+  /** Monotonic clock in ms (for "when did a tick last complete"). */
+  clock?: () => number;
   /** Manage the cluster the operator runs in with its own identity (--allow-in-cluster). */
   allowInCluster?: boolean;
   /** A watch with no event and no bookmark for this long reconnects (default 5 min). */
@@ -60,50 +66,86 @@ export interface OperatorOptions {
 
 export interface TickResult {
   revision?: string;
+  /** The head revision was applied in this tick. */
   applied: boolean;
   statusCommitted: boolean;
   result?: ReconcileResult;
   error?: string;
+  /** The git stage failed (fetch or read); the clusters stage still ran. */
+  gitError?: string;
+  /** The head revision failed to load or render: why it was not applied. */
+  notApplied?: string;
+  /** Leadership was lost: the tick stopped before its next write. */
+  aborted?: boolean;
+}
+
+interface Revision {
+  revision: string;
+  fleet: Fleet;
+  findings: Finding[];
+}
+
+class Aborted extends Error {}
+
+function filesHash(files: readonly FleetFile[], findings: readonly Finding[]): string {
+  return filesRevision([...files].sort((a, b) => (a.path < b.path ? -1 : 1)), findings.map(formatFinding));
 }
 
 export class Operator {
+  /** The head revision last examined (what the status reports). */
   private lastSeen?: string;
-  /** Hash of the fleet files of lastSeen: a commit that changes nothing in them (e.g. gitfed's own status commit) is not a new revision. */
+  /** The raw head last fetched, and the hash of its fleet files: a commit that changes no fleet file (e.g. gitfed's own status commit) is not a new revision. */
+  private lastHead?: string;
   private lastFilesHash?: string;
-  private lastGood?: { revision: string; fleet: Fleet; findings: Finding[] };
+  /** Loaded, rendered and applied: what is healed while the head is broken. */
+  private lastGood?: Revision;
+  /** Loaded, not yet rendered and applied. */
+  private pending?: Revision;
   private headFindings: Finding[] = [];
   private allocations: Allocations = emptyAllocations();
   private allocationsLoaded = false;
+  private stateFindings: Finding[] = [];
+  /** The revision whose git note was written. */
+  private noted?: string;
   private readonly lastApplied = new Map<string, Map<string, string>>();
   private readonly everOwned = new Map<string, Set<string>>();
   private connections?: Map<string, Connection | KubeconfigError>;
   private connectionsFor?: string;
   private running?: Promise<TickResult>;
-  private again = false;
+  private again?: { reason: string; signal: AbortSignal | undefined };
   ticks = 0;
   firstTickDone = false;
+  /** Monotonic time (opts.clock) when the last tick completed, and wall time for the metric. */
+  lastTickCompletedAt?: number;
 
   private readonly rollouts: RolloutDriver;
+  /** Rollout transitions of the tick in flight (each becomes the status commit's subject). */
+  private rolloutEvents: string[] = [];
 
   constructor(readonly opts: OperatorOptions) {
     this.rollouts = new RolloutDriver({
-      readIndex: () => opts.sink.read(ROLLOUT_INDEX_FILE), files: (rev) => opts.source.files(rev), log: opts.log,
+      readIndex: () => opts.sink.read(ROLLOUT_INDEX_FILE), files: async (rev) => (await opts.source.files(rev)).files, log: opts.log,
       ...(opts.sink.control ? { readControl: () => opts.sink.control!() } : {}),
     });
   }
 
+  private now(): number {
+    return (this.opts.clock ?? (() => performance.now()))();
+  }
+
   /** Run a tick now, or right after the one in flight (ticks never overlap). */
-  trigger(reason: string): Promise<TickResult> {
+  trigger(reason: string, signal?: AbortSignal): Promise<TickResult> {
     if (this.running) {
-      this.again = true;
+      this.again = { reason, signal };
       return this.running;
     }
     this.running = (async () => {
-      let r: TickResult;
-      do {
-        this.again = false;
-        r = await this.tick(reason);
-      } while (this.again);
+      let r = await this.tick(reason, signal);
+      while (this.again) {
+        const next = this.again;
+        this.again = undefined;
+        r = await this.tick(next.reason, next.signal);
+      }
       this.running = undefined;
       return r;
     })();
@@ -128,10 +170,11 @@ export class Operator {
 
   private async loadAllocations(): Promise<void> {
     if (this.allocationsLoaded) return;
-    const text = await this.opts.sink.read('allocations.yaml');
-    if (text) {
-      const parsed = parseAllocations(parse(text), 'allocations.yaml');
-      if (!hasErrors(parsed.findings)) this.allocations = parsed.allocations;
+    const read = await readAllocations(this.opts.sink);
+    this.allocations = read.allocations;
+    if (read.finding) {
+      this.stateFindings = [read.finding];
+      this.opts.log.error('allocations.yaml on the status branch is invalid: rebuilding allocations from what the clusters hold', { error: read.finding.message });
     }
     this.allocationsLoaded = true;
   }
@@ -140,95 +183,155 @@ export class Operator {
     return this.connections && this.connectionsFor === JSON.stringify(fleet.clusters.map((c) => [c.name, c.context])) ? this.connections : undefined;
   }
 
-  async tick(trigger = 'manual'): Promise<TickResult> {
-    const { log, metrics, source } = this.opts;
+  /**
+   * Stage 1. Sets `pending` to a new revision that loaded; it stays pending
+   * until a tick has rendered (and applied) it, so an aborted or failed tick
+   * does not lose it.
+   */
+  private async gitStage(): Promise<void> {
+    const { source, log } = this.opts;
+    await this.loadAllocations();
+    const head = await source.head();
+    if (head === this.lastHead) return;
+    const read = await source.files(head);
+    const hash = filesHash(read.files, read.findings);
+    this.lastHead = head;
+    if (hash === this.lastFilesHash) return;
+    this.lastFilesHash = hash;
+    this.lastSeen = head;
+    const loaded = loadFleetFiles(read.files, this.opts.limits);
+    const findings = [...read.findings, ...loaded.findings];
+    this.headFindings = findings;
+    this.pending = undefined;
+    if (hasErrors(findings)) {
+      log.error('revision has errors: not applied', { revision: short(head), first: findings.find((f) => f.severity === 'error')?.message });
+      return;
+    }
+    this.pending = { revision: head, fleet: loaded.fleet, findings };
+  }
+
+  private async reconcile(rev: Revision, writes: 'all' | 'heal', signal?: AbortSignal): Promise<ReconcileResult> {
+    if (!this.conns(rev.fleet)) {
+      if (this.connections) closeAll(this.connections);
+      this.connections = await connect(this.opts.kubeconfig, rev.fleet.clusters, undefined, this.opts.allowInCluster ? {} : { refuseInCluster: podEnvironment() });
+      // A long-running operator keeps watch caches: quiet ticks send no LISTs.
+      for (const c of this.connections.values()) {
+        if (c instanceof Error) continue;
+        c.caches = new Map();
+        if (this.opts.watchIdleTimeoutMs) c.watch = { idleTimeoutMs: this.opts.watchIdleTimeoutMs };
+      }
+      this.connectionsFor = JSON.stringify(rev.fleet.clusters.map((c) => [c.name, c.context]));
+    }
+    // With a RolloutPolicy only the clusters the rollout reached get this
+    // revision; the others keep the stable one (per-cluster writes and prune).
+    const rollout = await this.rollouts.before(rev);
+    const result = await reconcileFleet({
+      fleet: rev.fleet, loadFindings: rev.findings, kubeconfigPath: this.opts.kubeconfig, allocations: this.allocations,
+      dryRun: false, prune: this.opts.prune && (writes === 'all' || !!rollout), pruneAll: this.opts.pruneAll ?? false, writes,
+      lastApplied: this.lastApplied, everOwned: this.everOwned, connections: this.connections!,
+      ...(this.opts.probeTimeoutMs ? { probeTimeoutMs: this.opts.probeTimeoutMs } : {}), ...(rollout ? { rollout } : {}),
+    });
+    if (!result.renderFailed) {
+      this.allocations = result.allocations;
+      this.observe(result, rev.revision);
+      if (rollout) {
+        const step = await this.rollouts.after(rev, result, Date.now());
+        this.rolloutEvents.push(...step.events);
+        // The assignment changed (next batch, next wave, a revert): apply it now, not a tick later.
+        if (step.again) this.again ??= { reason: 'rollout', signal };
+      }
+    }
+    return result;
+  }
+
+  async tick(trigger = 'manual', signal?: AbortSignal): Promise<TickResult> {
+    const { log, metrics } = this.opts;
     const end = metrics.reconcileDuration.startTimer();
     metrics.ticks.inc({ trigger });
     this.ticks++;
+    const checkpoint = () => { if (signal?.aborted) throw new Aborted(); };
+    let gitError: string | undefined;
+    this.rolloutEvents = [];
     try {
-      await this.loadAllocations().catch((e) => { metrics.gitErrors.inc({ op: 'fetch' }); throw e; });
-      let revision: string;
+      checkpoint();
       try {
-        revision = await source.head();
+        await this.gitStage();
       } catch (e) {
+        gitError = (e as Error).message;
         metrics.gitErrors.inc({ op: 'fetch' });
-        log.warn('fetch failed; keeping the last good revision applied', { error: (e as Error).message });
-        if (!this.lastGood) return { applied: false, statusCommitted: false, error: (e as Error).message };
-        revision = this.lastSeen!;
+        log.warn(this.lastGood ? 'git stage failed; observing and healing the last good revision' : 'git stage failed; no revision applied yet', { error: gitError });
       }
-      let isNew = revision !== this.lastSeen;
-      let files: FleetFile[] = [];
-      if (isNew) {
-        files = await source.files(revision);
-        const hash = filesHash(files);
-        if (hash === this.lastFilesHash) { revision = this.lastSeen!; isNew = false; }
-        this.lastFilesHash = hash;
-      }
-      if (isNew) {
-        const loaded = loadFleetFiles(files);
-        this.headFindings = loaded.findings;
-        this.lastSeen = revision;
-        if (hasErrors(loaded.findings)) {
-          log.error('revision has errors: not applied', { revision: short(revision), first: loaded.findings.find((f) => f.severity === 'error')?.message });
-        } else {
-          this.lastGood = { revision, fleet: loaded.fleet, findings: loaded.findings };
-          log.info('new revision', { revision: short(revision) });
-        }
-      }
-      const good = this.lastGood;
+      checkpoint();
       let result: ReconcileResult | undefined;
       let applied = false;
-      let rolloutEvents: string[] = [];
-      if (good) {
-        const applyAll = isNew && good.revision === revision;
-        const fresh = !this.conns(good.fleet);
-        if (fresh) {
-          if (this.connections) closeAll(this.connections);
-          this.connections = await connect(this.opts.kubeconfig, good.fleet.clusters, undefined, this.opts.allowInCluster ? {} : { refuseInCluster: podEnvironment() });
-          // A long-running operator keeps watch caches: quiet ticks send no LISTs.
-          for (const c of this.connections.values()) {
-            if (c instanceof Error) continue;
-            c.caches = new Map();
-            if (this.opts.watchIdleTimeoutMs) c.watch = { idleTimeoutMs: this.opts.watchIdleTimeoutMs };
-          }
-          this.connectionsFor = JSON.stringify(good.fleet.clusters.map((c) => [c.name, c.context]));
+      let notApplied: string | undefined;
+      const candidate = this.pending;
+      if (candidate) {
+        result = await this.reconcile(candidate, 'all', signal);
+        this.pending = undefined;
+        if (result.renderFailed) {
+          // Invalid inside render: never recorded as applied or as the last good revision.
+          this.headFindings = result.findings;
+          notApplied = formatFinding(result.findings.find((f) => f.severity === 'error')!);
+          log.error('revision fails validation: not applied', { revision: short(candidate.revision), first: notApplied });
+          result = undefined;
+        } else {
+          this.lastGood = candidate;
+          applied = true;
+          log.info('new revision', { revision: short(candidate.revision), applied: true });
         }
-        // With a RolloutPolicy, only the clusters the rollout reached get this revision.
-        const rollout = await this.rollouts.before(good);
-        result = await reconcileFleet({
-          fleet: good.fleet, loadFindings: good.findings, kubeconfigPath: this.opts.kubeconfig, allocations: this.allocations,
-          dryRun: false, prune: this.opts.prune && (applyAll || !!rollout), pruneAll: this.opts.pruneAll ?? false, writes: applyAll ? 'all' : 'heal',
-          lastApplied: this.lastApplied, everOwned: this.everOwned, connections: this.connections!,
-          ...(this.opts.probeTimeoutMs ? { probeTimeoutMs: this.opts.probeTimeoutMs } : {}), ...(rollout ? { rollout } : {}),
-        });
-        applied = applyAll && !result.renderFailed;
-        if (rollout && !result.renderFailed) {
-          const step = await this.rollouts.after(good, result, Date.now());
-          rolloutEvents = step.events;
-          if (step.again) this.again = true;
-        }
-        if (!result.renderFailed) this.allocations = result.allocations;
-        this.observe(result, good.revision);
+      } else if (this.lastSeen && this.lastSeen !== this.lastGood?.revision && hasErrors(this.headFindings)) {
+        notApplied = formatFinding(this.headFindings.find((f) => f.severity === 'error')!);
       }
+      if (!result && this.lastGood) {
+        checkpoint();
+        result = await this.reconcile(this.lastGood, 'heal', signal);
+      }
+      const good = this.lastGood;
+      const revision = this.lastSeen;
+      const base = { ...(revision ? { revision } : {}), applied, ...(result ? { result } : {}), ...(gitError ? { gitError, error: gitError } : {}), ...(notApplied ? { notApplied } : {}) };
+      if (!revision) return { ...base, statusCommitted: false };
       const input: StatusInput = {
-        revision, ...(good ? { appliedRevision: good.revision } : {}), repo: source.describe, branch: source.branch,
+        revision, ...(good ? { appliedRevision: good.revision } : {}), repo: this.opts.source.describe, branch: this.opts.source.branch,
         findings: revision === good?.revision ? (result?.findings ?? []) : this.headFindings, ...(result ? { result } : {}), allocations: this.allocations,
+        ...(this.stateFindings.length ? { stateFindings: this.stateFindings } : {}),
         ...(this.rollouts.state && good?.fleet.rolloutPolicy ? { rollout: this.rollouts.state } : {}),
       };
-      const statusTree = new Map([...statusFiles(input), ...this.rollouts.files()]);
-      // A rollout transition is the commit's subject: `rollout: 1a2b3c4 wave canary passed (1/3 clusters)`.
-      const message = rolloutEvents.length ? [rolloutEvents[0]!, '', ...rolloutEvents.slice(1), ...(rolloutEvents.length > 1 ? [''] : []), commitMessage(input)].join('\n') : commitMessage(input);
-      const committed = await this.writeStatus(statusTree, message);
-      const note = rolloutEvents.length ? rolloutEvents[rolloutEvents.length - 1]! : isNew ? commitMessage(input) : undefined;
-      if (note && this.opts.sink.note) {
-        await this.opts.sink.note(rolloutEvents.length ? good!.revision : revision, note).catch((e) => { metrics.gitErrors.inc({ op: 'push' }); log.warn('could not write the git note', { error: (e as Error).message }); });
+      // Stage 3. After a failed fetch the push would only wait for the same git server.
+      if (gitError) {
+        log.warn('status not written: the git stage failed; it is written on the next tick that reaches git');
+        return { ...base, statusCommitted: false };
       }
-      this.firstTickDone = true;
-      return { revision, applied, statusCommitted: committed, ...(result ? { result } : {}) };
+      checkpoint();
+      // A rollout transition is the commit's subject: `rollout: 1a2b3c4 wave canary passed (1/3 clusters)`.
+      const events = this.rolloutEvents;
+      const status = commitMessage(input);
+      const message = events.length ? [events[0]!, '', ...events.slice(1), ...(events.length > 1 ? [''] : []), status].join('\n') : status;
+      const committed = await this.writeStatus(new Map([...statusFiles(input), ...this.rollouts.files()]), message, signal);
+      if (committed) this.stateFindings = [];
+      const noteFailed = (e: unknown) => { checkpoint(); metrics.gitErrors.inc({ op: 'push' }); log.warn('could not write the git note', { error: (e as Error).message }); };
+      // One note per examined revision (retried on the next tick if it failed).
+      if (this.opts.sink.note && this.noted !== revision && (revision === good?.revision || notApplied)) {
+        checkpoint();
+        await this.opts.sink.note(revision, status, signal).then(() => { this.noted = revision; }, noteFailed);
+      }
+      // Where the rollout stands, on the source commit (replaces its note on each transition).
+      if (this.opts.sink.note && events.length && good) {
+        checkpoint();
+        await this.opts.sink.note(good.revision, events[events.length - 1]!, signal).catch(noteFailed);
+      }
+      return { ...base, statusCommitted: committed };
     } catch (e) {
+      if (e instanceof Aborted) {
+        log.warn('leadership lost: tick stopped before its next write');
+        return { applied: false, statusCommitted: false, aborted: true, error: 'leadership lost', ...(gitError ? { gitError } : {}) };
+      }
       log.error('tick failed', { error: (e as Error).message });
       return { applied: false, statusCommitted: false, error: (e as Error).message };
     } finally {
+      this.firstTickDone = true;
+      this.lastTickCompletedAt = this.now();
+      metrics.lastTickCompleted.set(Date.now() / 1000);
       end();
     }
   }
@@ -237,29 +340,25 @@ export class Operator {
     const { metrics, log } = this.opts;
     metrics.lastApplied.reset();
     metrics.lastApplied.set({ revision }, 1);
-    metrics.watchFailing.reset();
-    const conns = this.connections;
     for (const c of r.clusters) {
       metrics.clusterReady.set({ cluster: c.cluster }, c.health === 'Ready' ? 1 : 0);
       metrics.drifted.set({ cluster: c.cluster }, c.drift.length);
       if (c.counts.failed) metrics.applyErrors.inc({ cluster: c.cluster }, c.counts.failed);
       for (const e of c.errors) log.warn('cluster error', { cluster: c.cluster, error: e });
-      const watches = [...(conns?.get(c.cluster) as Connection | undefined)?.caches?.values() ?? []].map((w) => w.state());
-      metrics.watchCacheObjects.set({ cluster: c.cluster }, watches.reduce((n, w) => n + w.objects, 0));
-      for (const w of watches) if (w.error) metrics.watchFailing.set({ cluster: c.cluster, kind: w.kind, code: w.error.code }, 1);
       for (const d of c.drift) log.info('drift', { cluster: c.cluster, object: `${d.ref.kind}/${d.ref.namespace ?? ''}/${d.ref.name}`, policy: d.mode, fields: d.fields.map((f) => f.path) });
     }
   }
 
   /** A status that could not be pushed is simply recomputed and written on the next tick. */
-  private async writeStatus(files: Map<string, string>, message: string): Promise<boolean> {
+  private async writeStatus(files: Map<string, string>, message: string, signal?: AbortSignal): Promise<boolean> {
     try {
-      const r = await this.opts.sink.write(files, message);
+      const r = await this.opts.sink.write(files, message, signal);
       if (r.committed) this.opts.log.info('status committed', { message, commit: short(r.oid) });
       return r.committed;
     } catch (e) {
+      if (signal?.aborted) throw new Aborted();
       this.opts.metrics.gitErrors.inc({ op: 'push' });
-      this.opts.log.warn('status push failed; will retry on the next tick', { error: (e as Error).message });
+      this.opts.log.warn('status push failed; will retry on the next tick', { error: (e as Error).message, ...((e as { code?: string }).code ? { code: (e as { code?: string }).code } : {}) });
       return false;
     }
   }

@@ -23,3 +23,38 @@ export function verifyWebhook(headers: Record<string, string | string[] | undefi
   if (gl !== undefined) return safeEqual(gl, secret) ? { ok: true, provider: 'gitlab' } : { ok: false, reason: 'bad X-Gitlab-Token' };
   return { ok: false, reason: 'no signature header (X-Hub-Signature-256, X-Gitlab-Token or X-Gitea-Signature)' };
 }
+
+export type WebhookAction = { fetch: true; delivery?: string } | { fetch: false; reason: string; delivery?: string };
+
+/**
+ * What a verified delivery asks for. Only a push to the watched branch (or a
+ * delivery without an event header, as before) triggers a fetch; GitHub's
+ * `ping`, other events and pushes to other branches (gitfed's own status
+ * branch among them) are answered 200 and trigger nothing.
+ */
+export function classifyWebhook(headers: Record<string, string | string[] | undefined>, body: Buffer, branch: string | undefined): WebhookAction {
+  const h = (k: string) => { const v = headers[k]; return Array.isArray(v) ? v[0] : v; };
+  const delivery = h('x-github-delivery') ?? h('x-gitlab-event-uuid') ?? h('x-gitea-delivery');
+  const withId = <T extends object>(a: T) => (delivery ? { ...a, delivery } : a);
+  const event = h('x-gitea-event') ?? h('x-github-event') ?? h('x-gitlab-event');
+  if (event === 'ping') return withId({ fetch: false as const, reason: 'ping' });
+  if (event !== undefined && !/^(push|push hook)$/i.test(event)) return withId({ fetch: false as const, reason: `event ${event} is not a push` });
+  let ref: unknown;
+  try { ref = (JSON.parse(body.toString('utf8')) as { ref?: unknown }).ref; } catch { ref = undefined; }
+  if (branch && typeof ref === 'string' && ref !== `refs/heads/${branch}`) return withId({ fetch: false as const, reason: `push to ${ref}, not to the watched branch ${branch}` });
+  return withId({ fetch: true as const });
+}
+
+/** Delivery ids seen lately: a redelivered webhook triggers nothing the second time. */
+export class RecentDeliveries {
+  private readonly seen = new Set<string>();
+  constructor(private readonly max = 1000) {}
+
+  /** Records the id; false when it was seen before. */
+  first(id: string): boolean {
+    if (this.seen.has(id)) return false;
+    this.seen.add(id);
+    if (this.seen.size > this.max) this.seen.delete(this.seen.values().next().value!);
+    return true;
+  }
+}

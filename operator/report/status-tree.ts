@@ -7,8 +7,34 @@ import type { Allocations, Finding } from '../core/model.js';
 import { assertPathSegment } from '../core/names.js';
 import { formatFinding } from '../load/format-finding.js';
 import type { RolloutIndex } from '../core/rollout-model.js';
+import { oneLine } from './markdown.js';
 import { renderReadme } from './readme.js';
 import { rolloutLine } from './rollout-view.js';
+
+/**
+ * Marks a directory (or status branch) as gitfed's own: gitfed replaces the
+ * whole content of a status directory on every update, so it only ever
+ * replaces one that is empty, absent, or carries this file.
+ */
+export const STATUS_MARKER = '.gitfed-owned';
+const MARKER_TEXT = 'Written by gitfed: everything here is replaced on each status update. Do not keep other files here.\n';
+/** The files with the marker added (what every writer of a status tree writes). */
+export function withMarker(files: ReadonlyMap<string, string>): ReadonlyMap<string, string> {
+  return files.has(STATUS_MARKER) ? files : new Map([[STATUS_MARKER, MARKER_TEXT], ...files]);
+}
+
+const LEGACY_REQUIRED = ['README.md', 'clusters.yaml', 'allocations.yaml', 'errors.yaml'];
+const STATUS_NAMES = new Set([STATUS_MARKER, ...LEGACY_REQUIRED, 'drift.yaml', 'ingresses', 'COMMIT_MESSAGE']);
+
+/**
+ * May gitfed replace a directory (or branch tree) with these entries? Only
+ * when it is empty, carries the marker, or is a status tree written before
+ * the marker existed (gitfed's files and nothing else).
+ */
+export function ownsStatusTree(names: readonly string[]): boolean {
+  if (names.length === 0 || names.includes(STATUS_MARKER)) return true;
+  return LEGACY_REQUIRED.every((n) => names.includes(n)) && names.every((n) => STATUS_NAMES.has(n));
+}
 
 export interface StatusInput {
   /** Head of the watched branch. */
@@ -23,6 +49,8 @@ export interface StatusInput {
   allocations: Allocations;
   /** Rollout waves in progress or done (with a RolloutPolicy). */
   rollout?: RolloutIndex;
+  /** Problems with gitfed's own state (e.g. an invalid allocations.yaml that was rebuilt). */
+  stateFindings?: readonly Finding[];
 }
 
 export const short = (sha: string | undefined) => (sha ?? 'none').slice(0, 7);
@@ -40,11 +68,16 @@ export function appliedCount(r: ReconcileResult | undefined): { ok: number; tota
   return { ok, total: active.length, notes };
 }
 
+/** The subject of the status commit (and the git note): always ONE line, so no text can become a trailer. */
 export function commitMessage(s: StatusInput): string {
+  return oneLine(subject(s));
+}
+
+function subject(s: StatusInput): string {
   const failed = s.findings.some((f) => f.severity === 'error') && s.appliedRevision !== s.revision;
   if (failed) {
     const first = s.findings.find((f) => f.severity === 'error')!;
-    return `status: ${short(s.revision)} not applied: ${formatFinding(first).slice(0, 120)}; ${s.appliedRevision ? `${short(s.appliedRevision)} stays applied` : 'nothing applied'}`;
+    return `status: ${short(s.revision)} not applied: ${oneLine(formatFinding(first)).slice(0, 120)}; ${s.appliedRevision ? `${short(s.appliedRevision)} stays applied` : 'nothing applied'}`;
   }
   const r = s.rollout?.current;
   if (r && r.revision === s.appliedRevision && r.verdict !== 'done') return `status: ${rolloutLine(r)}`.slice(0, 200);
@@ -75,6 +108,7 @@ export function commitMessage(s: StatusInput): string {
 export function statusFiles(s: StatusInput): Map<string, string> {
   const files = new Map<string, string>();
   const r = s.result;
+  files.set(STATUS_MARKER, MARKER_TEXT);
   files.set('README.md', renderReadme(s));
   files.set('clusters.yaml', stringify({
     revision: s.revision, appliedRevision: s.appliedRevision ?? null,
@@ -98,7 +132,7 @@ export function statusFiles(s: StatusInput): Map<string, string> {
   files.set('errors.yaml', stringify({
     revision: s.revision,
     errors: [
-      ...s.findings.filter((f) => f.severity === 'error').map((f) => ({ where: f.place ? `${f.place.file}:${f.place.line}:${f.place.col}` : f.cluster ? `cluster/${f.cluster}` : 'fleet', code: f.code, message: f.message })),
+      ...[...(s.stateFindings ?? []), ...s.findings].filter((f) => f.severity === 'error').map((f) => ({ where: f.place ? `${f.place.file}:${f.place.line}:${f.place.col}` : f.cluster ? `cluster/${f.cluster}` : 'fleet', code: f.code, message: f.message })),
       ...(r?.clusters ?? []).flatMap((c) => c.errors.map((e) => ({ where: `cluster/${c.cluster}`, code: 'ClusterError', message: e }))),
     ],
   }));

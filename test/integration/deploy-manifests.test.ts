@@ -15,6 +15,10 @@ test('deploy/gitfed.yaml passes a server-side dry run on a real apiserver', asyn
   try {
     const docs = parseAllDocuments(await readFile('deploy/gitfed.yaml', 'utf8')).map((d) => d.toJS());
     assert.deepEqual(docs.map((d) => d.kind), ['Namespace', 'ServiceAccount', 'Role', 'RoleBinding', 'Service', 'Deployment']);
+    // Least privilege: get/update only the operator's own Lease (create cannot be limited by name).
+    const rules = docs[2].rules as Array<{ verbs: string[]; resourceNames?: string[] }>;
+    for (const r of rules) assert.ok(r.verbs.includes('create') ? !r.resourceNames && r.verbs.length === 1 : r.resourceNames?.join() === 'gitfed', JSON.stringify(r));
+    assert.equal(docs[5].spec.template.spec.securityContext.seccompProfile.type, 'RuntimeDefault');
     const discovery = new Discovery(http);
     // The namespace must exist for the dry run of namespaced objects; create it for real first.
     assert.equal((await http.request({ method: 'POST', path: '/api/v1/namespaces', body: docs[0] })).status, 201);

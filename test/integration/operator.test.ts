@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import { createHmac } from 'node:crypto';
-import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -20,41 +20,15 @@ import { Operator } from '../../operator/loop/operator.js';
 import { gitEnds } from '../../operator/loop/sources.js';
 import type { Sandbox } from '../../operator/sandbox/index.js';
 import { sandbox, uniqueNamespace, waitUntil } from '../helpers/sandbox.js';
-import { web } from '../helpers/fleet-dir.js';
+import { admin, CLUSTERS, fleetRepo as makeFleetRepo, replicas, sh, statusFile as readStatusFile, statusLog as readStatusLog, type FleetRepo } from '../helpers/fleet-repo.js';
 import { stringify } from 'yaml';
 
 const work = await mkdtemp(join(tmpdir(), 'gitfed-op-'));
 after(() => rm(work, { recursive: true, force: true }));
-const CLUSTERS = ['us-east1', 'europe-west1', 'asia-east1'];
 const ZONES: Record<string, string> = { 'us-east1': 'us-east1-b', 'europe-west1': 'europe-west1-c', 'asia-east1': 'asia-east1-a' };
-const env = { ...process.env, GIT_AUTHOR_NAME: 'dev', GIT_AUTHOR_EMAIL: 'dev@example.com', GIT_COMMITTER_NAME: 'dev', GIT_COMMITTER_EMAIL: 'dev@example.com' };
-const sh = (cwd: string, ...args: string[]) => execFileSync('git', args, { cwd, encoding: 'utf8', env, stdio: ['ignore', 'pipe', 'pipe'] });
-
-/** A fleet repo in the sandbox's git server, with its own fleet name and namespace. */
-async function fleetRepo(sb: Sandbox, name: string, ns: string, replicas = 6): Promise<{ url: string; clone: string; push(file: string, text: string, msg: string): string }> {
-  const url = await sb.git.createRepo(name);
-  const clone = join(work, `${name}-src`);
-  sh(work, 'init', '-q', '-b', 'main', clone);
-  const put = async (file: string, text: string) => { await cp('/dev/null', join(clone, file)).catch(() => undefined); await writeFile(join(clone, file), text); };
-  await execFileSync('mkdir', ['-p', join(clone, 'clusters'), join(clone, 'manifests'), join(clone, 'policies')]);
-  await put('clusters/clusters.yaml', CLUSTERS.map((c) => stringify({ apiVersion: 'gitfed.io/v1alpha1', kind: 'Cluster', metadata: { name: c }, spec: { gce: { project: 'op', zone: ZONES[c] } } })).join('---\n'));
-  await put('policies/fleet.yaml', stringify({ apiVersion: 'gitfed.io/v1alpha1', kind: 'Fleet', metadata: { name } }));
-  await put('policies/placement.yaml', stringify({ apiVersion: 'gitfed.io/v1alpha1', kind: 'Placement', metadata: { name: 'web' }, spec: { resources: [{ kind: 'Deployment', name: 'web', namespace: ns }], replicas: { rebalance: true, clusters: { '*': { weight: 1 } } } } }));
-  await put('manifests/app.yaml', web(ns, { replicas }).map((o) => stringify(o)).join('---\n'));
-  sh(clone, 'add', '.');
-  sh(clone, 'commit', '-q', '-m', 'fleet');
-  sh(clone, 'push', '-q', url, 'main');
-  return {
-    url, clone,
-    push: (file, text, msg) => {
-      execFileSync('sh', ['-c', `cat > ${JSON.stringify(join(clone, file))}`], { input: text });
-      sh(clone, 'add', '.');
-      sh(clone, 'commit', '-q', '-m', msg);
-      sh(clone, 'push', '-q', url, 'main');
-      return sh(clone, 'rev-parse', 'HEAD').trim();
-    },
-  };
-}
+const fleetRepo = (sb: Sandbox, name: string, ns: string, replicas = 6) => makeFleetRepo(sb, work, name, ns, { replicas });
+const statusLog = (url: string) => readStatusLog(work, url);
+const statusFile = (url: string, path: string) => readStatusFile(work, url, path);
 
 function operatorFor(sb: Sandbox, url: string, id: string): Operator {
   const ends = gitEnds({ url, branch: 'main', statusBranch: 'gitfed/status', workDir: join(work, `${id}-op`), author: { name: 'gitfed', email: 'gitfed@localhost' } });
@@ -62,7 +36,7 @@ function operatorFor(sb: Sandbox, url: string, id: string): Operator {
 }
 
 /** A fresh fleet repo and an operator for it, closed after the test body. */
-async function withOperator(name: string, body: (t: { sb: Sandbox; ns: string; repo: Awaited<ReturnType<typeof fleetRepo>>; op: Operator }) => Promise<void>): Promise<void> {
+async function withOperator(name: string, body: (t: { sb: Sandbox; ns: string; repo: FleetRepo; op: Operator }) => Promise<void>): Promise<void> {
   const sb = await sandbox();
   const ns = uniqueNamespace(name);
   const repo = await fleetRepo(sb, `op-${name}`, ns);
@@ -74,26 +48,8 @@ async function withOperator(name: string, body: (t: { sb: Sandbox; ns: string; r
   }
 }
 
-function statusLog(url: string): string[] {
-  const dir = join(work, `view-${Math.random().toString(36).slice(2)}`);
-  sh(work, 'clone', '-q', '--no-checkout', url, dir);
-  sh(dir, 'fetch', '-q', 'origin', 'gitfed/status');
-  return sh(dir, 'log', '--format=%s', 'FETCH_HEAD').trim().split('\n');
-}
-
-function statusFile(url: string, path: string): any {
-  const dir = join(work, `view-${Math.random().toString(36).slice(2)}`);
-  sh(work, 'clone', '-q', '--no-checkout', url, dir);
-  sh(dir, 'fetch', '-q', 'origin', 'gitfed/status');
-  return parse(sh(dir, 'show', `FETCH_HEAD:${path}`));
-}
-
-async function replicas(sb: Sandbox, ns: string, only?: string[]): Promise<number[]> {
-  return Promise.all(sb.clusters.filter((c) => !only || only.includes(c.name)).map(async (c) => {
-    const h = new KubeHttp({ server: c.server, ca: c.ca, token: c.adminToken });
-    try { return ((await h.request<any>({ path: `/apis/apps/v1/namespaces/${ns}/deployments/web` })).body?.spec?.replicas ?? -1); } finally { h.close(); }
-  }));
-}
+/** Every shard of Ingress web reports all its endpoints ready: the last thing that changes after an apply. */
+const allReady = (ingress: any, n: number) => ingress.shards.length === CLUSTERS.length && ingress.shards.every((x: any) => x.endpoints.ready === n && x.endpoints.total === n);
 
 test('operator: a push is applied in all clusters and a status commit says so; quiet ticks make no commit and no writes', () => withOperator('basic', async ({ sb, ns, repo, op }) => {
   const first = await op.tick();
@@ -104,9 +60,9 @@ test('operator: a push is applied in all clusters and a status commit says so; q
   const clusters = statusFile(repo.url, 'clusters.yaml');
   assert.deepEqual(clusters.clusters.map((c: any) => [c.name, c.health, c.sync.inSync]), [['us-east1', 'Ready', 5], ['europe-west1', 'Ready', 5], ['asia-east1', 'Ready', 5]]);
   assert.ok(statusFile(repo.url, `ingresses/${ns}/web.yaml`).shards.length === 3);
-  // Let Pods become Ready (status reports endpoints), then two quiet ticks.
-  await waitUntil('pods ready', 60_000, async () => { await op.tick(); return statusFile(repo.url, `ingresses/${ns}/web.yaml`).shards.every((s: any) => s.endpoints.ready === 2); });
-  await op.tick();
+  // Wait until a status shows every Pod Ready (the last thing that changes
+  // after an apply); from then on nothing changes, so a tick must be quiet.
+  await waitUntil('pods ready in the status', 60_000, async () => { await op.tick(); return allReady(statusFile(repo.url, `ingresses/${ns}/web.yaml`), 2) || undefined; });
   const commits = statusLog(repo.url).length;
   const writes = op.writes();
   const quiet = await op.tick();
@@ -137,8 +93,8 @@ test('operator: a killed cluster shows as Offline in the next status commit and 
   } finally {
     await sb.faults.startApiserver('europe-west1');
   }
-  await op.tick();
-  assert.match(statusLog(repo.url)[0]!, /applied to 3\/3 clusters$/);
+  // It counts again once a tick sees it Ready (its connection and watches are re-established first).
+  await waitUntil('europe-west1 Ready again', 60_000, async () => { await op.tick(); return /applied to 3\/3 clusters$/.test(statusLog(repo.url)[0]!) || undefined; });
   assert.deepEqual(await replicas(sb, ns), [2, 2, 2], 'rebalanced when it returned');
 }));
 
@@ -208,10 +164,11 @@ test('webhook: good signatures trigger a fetch; bad ones get 401 and oversized b
 test('leader election: only one of two candidates leads; when the leader dies the other takes over within the lease', async () => {
   const sb = await sandbox();
   const c = sb.clusters[0]!;
-  const http = () => new KubeHttp({ server: c.server, ca: c.ca, token: c.adminToken });
+  const httpA = new KubeHttp({ server: c.server, ca: c.ca, token: c.adminToken });
+  const httpB = new KubeHttp({ server: c.server, ca: c.ca, token: c.adminToken });
   const name = uniqueNamespace('lease');
-  const a = new LeaderElector({ http: http(), namespace: 'default', name, identity: 'a', durationSeconds: 2 });
-  const b = new LeaderElector({ http: http(), namespace: 'default', name, identity: 'b', durationSeconds: 2 });
+  const a = new LeaderElector({ http: httpA, namespace: 'default', name, identity: 'a', durationSeconds: 2 });
+  const b = new LeaderElector({ http: httpB, namespace: 'default', name, identity: 'b', durationSeconds: 2 });
   assert.equal(await a.tryAcquire(), true);
   assert.equal(await b.tryAcquire(), false);
   assert.equal(await a.tryAcquire(), true, 'renewal');
@@ -221,8 +178,8 @@ test('leader election: only one of two candidates leads; when the leader dies th
   assert.equal(took, true);
   assert.ok(Date.now() - t0 < 5000, 'failover within about the lease duration');
   assert.equal(await a.tryAcquire(), false, 'the old leader does not win it back');
-  a.opts.http.close();
-  b.opts.http.close();
+  httpA.close();
+  httpB.close();
 });
 
 test('operator: after SIGKILL mid-apply a restart converges with no duplicates', async () => {
@@ -231,7 +188,9 @@ test('operator: after SIGKILL mid-apply a restart converges with no duplicates',
   const repo = await fleetRepo(sb, 'op-kill', ns, 12);
   const args = ['bin/gitfed.js', 'run', '--repo', repo.url, '--kubeconfig', sb.kubeconfig, '--interval', '1s', '--listen', '127.0.0.1:0', '--work-dir', join(work, 'kill-op'), '--log-format', 'json'];
   const child = spawn(process.execPath, args, { stdio: 'ignore' });
-  await new Promise((r) => setTimeout(r, 900));
+  // Kill it mid-apply: as soon as its first object exists in some cluster.
+  const started = async () => (await Promise.all(sb.clusters.map(async (c) => { const h = admin(sb, c.name); try { return (await h.request({ path: `/api/v1/namespaces/${ns}` })).status === 200; } finally { h.close(); } }))).some(Boolean);
+  await waitUntil('the apply started', 30_000, async () => (await started()) || undefined, 20);
   child.kill('SIGKILL');
   await new Promise((r) => child.once('exit', r));
   const once = spawn(process.execPath, [...args, '--once'], { stdio: 'ignore' });
@@ -265,7 +224,9 @@ test('leader election: of two operators only the leader writes; kill it and the 
     const leader = await waitUntil('a leader', 20_000, async () => (/became leader/.test(logs.a!) ? 'a' : /became leader/.test(logs.b!) ? 'b' : undefined));
     const follower = leader === 'a' ? 'b' : 'a';
     await waitUntil('first status commit', 20_000, async () => statusLog(repo.url)[0]?.includes('applied to 3/3') || undefined);
-    await new Promise((r) => setTimeout(r, 2000));
+    // The follower has competed for the Lease and lost: it says standby.
+    const followerUrl = await waitUntil('the follower listens', 20_000, async () => /"listen":"(http:[^"]+)"/.exec(logs[follower]!)?.[1]);
+    await waitUntil('the follower is a standby', 20_000, async () => /standby/.test(await (await fetch(`${followerUrl}/readyz`)).text()) || undefined);
     assert.match(logs[leader]!, /"msg":"new revision"/);
     assert.doesNotMatch(logs[follower]!, /"msg":"new revision"|status committed/, 'the follower never applies or writes');
     (leader === 'a' ? a : b).kill('SIGKILL');
@@ -346,7 +307,10 @@ test('operator: status committed into a directory of the watched branch never tr
     assert.equal(after1.subjects[1], 'fleet');
     assert.match(after1.readme, /# gitfed fleet status/);
     // gitfed's own commit is the new head: not a new revision, nothing applied.
-    await waitUntil('status settles', 60_000, async () => { const r = await op.tick(); return !r.applied && !r.statusCommitted ? r : undefined; });
+    // Tick until a status shows every Pod Ready (Pods becoming Ready is what
+    // changes the status after an apply); after that nothing changes.
+    const ingress = () => { const dir = join(work, `indir-view-${Math.random().toString(36).slice(2)}`); sh(work, 'clone', '-q', repo.url, dir); return parse(sh(dir, 'show', `main:.gitfed-status/ingresses/${ns}/web.yaml`)); };
+    await waitUntil('pods ready in the status', 60_000, async () => { const r = await op.tick(); assert.equal(r.applied, false, 'a status commit is never a new revision'); return allReady(ingress(), 2) || undefined; });
     const writes = op.writes();
     const commits = mainLog().subjects.length;
     const quiet = await op.tick();

@@ -1,0 +1,74 @@
+// isomorphic-git's Node http client with a deadline on every request: a git
+// server that accepts the connection and then never answers, stops in the
+// middle of a pack, or trickles a byte now and then must fail the git call,
+// not hang the operator. The deadline covers the whole request (headers and
+// body). Requests go through agents of our own without a socket timeout, so
+// --git-timeout is the one timeout that applies (Node's global agent would
+// cut any request idle for 5 s, and would not stop a trickle at all).
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
+import nodeHttp, { type GitHttpRequest, type GitHttpResponse, type HttpClient } from 'isomorphic-git/http/node';
+
+const agents = { http: new HttpAgent({ keepAlive: true }), https: new HttpsAgent({ keepAlive: true }) };
+
+export const DEFAULT_GIT_TIMEOUT_MS = 60_000;
+
+export class GitTimeoutError extends Error {
+  readonly code = 'EGITTIMEOUT';
+}
+
+function origin(url: string): string {
+  try { return new URL(url).origin; } catch { return 'the git server'; }
+}
+
+export function httpWithTimeout(timeoutMs: number, base: HttpClient = nodeHttp): HttpClient {
+  return {
+    async request(req: GitHttpRequest): Promise<GitHttpResponse> {
+      const ctrl = new AbortController();
+      const outer = req.signal;
+      const onOuterAbort = () => ctrl.abort(outer!.reason);
+      outer?.addEventListener('abort', onOuterAbort, { once: true });
+      let fail!: (e: Error) => void;
+      const failed = new Promise<never>((_, reject) => { fail = reject; });
+      failed.catch(() => undefined);
+      const timer = setTimeout(() => {
+        const e = new GitTimeoutError(`${origin(req.url)} did not answer within ${timeoutMs / 1000}s (--git-timeout)`);
+        ctrl.abort(e);
+        fail(e);
+      }, timeoutMs);
+      // A body nobody reads must not keep the process alive (e.g. `run --once`).
+      timer.unref();
+      const done = () => { clearTimeout(timer); outer?.removeEventListener('abort', onOuterAbort); };
+      ctrl.signal.addEventListener('abort', () => fail(ctrl.signal.reason instanceof Error ? ctrl.signal.reason : new Error('git request aborted')), { once: true });
+      let res: GitHttpResponse;
+      const agent = req.agent ?? (req.url.startsWith('https:') ? agents.https : agents.http);
+      try {
+        res = await Promise.race([base.request({ ...req, agent, signal: ctrl.signal }), failed]);
+      } catch (e) {
+        done();
+        throw e;
+      }
+      if (!res.body) { done(); return res; }
+      const it = res.body[Symbol.asyncIterator]();
+      const body: AsyncIterableIterator<Uint8Array> = {
+        async next() {
+          try {
+            const r = await Promise.race([it.next(), failed]);
+            if (r.done) done();
+            return r;
+          } catch (e) {
+            done();
+            throw e;
+          }
+        },
+        async return() {
+          done();
+          await it.return?.();
+          return { done: true, value: undefined };
+        },
+        [Symbol.asyncIterator]() { return this; },
+      };
+      return { ...res, body };
+    },
+  };
+}

@@ -1,0 +1,29 @@
+// Text from users and apiservers (file names, error messages, live values)
+// goes into the status README. Escaped here so it cannot add headings, links,
+// HTML or table columns, and so a newline cannot end a list item or a row.
+
+/** One line: newlines, tabs and other control characters become one space. */
+export function oneLine(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f\u2028\u2029]+/g, ' ').trim();
+}
+
+/** Plain Markdown text (also safe inside a table cell). */
+export function mdText(text: string): string {
+  return oneLine(text)
+    .replace(/[\\`*_{}[\]()#+\-.!|~>]/g, (c) => `\\${c}`)
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;');
+}
+
+/**
+ * Inline code: fenced with more backticks than the text holds, so a backtick
+ * inside cannot end it. Not for table cells (a `|` ends a cell even inside
+ * code there): use mdText.
+ */
+export function mdCode(text: string): string {
+  const t = oneLine(text);
+  const longest = Math.max(0, ...(t.match(/`+/g) ?? []).map((r) => r.length));
+  const fence = '`'.repeat(longest + 1);
+  const pad = t.startsWith('`') || t.endsWith('`') ? ' ' : '';
+  return `${fence}${pad}${t}${pad}${fence}`;
+}
