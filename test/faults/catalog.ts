@@ -35,7 +35,7 @@ export const FAULT_CASES: FaultCase[] = [
   { label: 'CRD and its custom resources in one apply', fast: true, run: crdWithItsResources },
   { label: 'Override renames a ConfigMap to ingress-uid', fast: true, run: overrideIntoIngressUid },
   { label: 'Override name ../../x (render --out)', fast: true, run: (env) => overrideNameAttack(env, '../../x') },
-  { label: 'Override name ../../../../x (render --out)', fast: true, run: (env) => overrideNameAttack(env, '../../../../x') },
+  { label: 'Override name ../../../../../x (render --out)', fast: true, run: (env) => overrideNameAttack(env, '../../../../../x') },
   { label: 'kind: Foo/../../x (render --out)', fast: true, run: (env) => kindPathAttack(env, 'Foo/../../x') },
   { label: 'run --dir . --status-dir .', fast: true, run: (env) => statusDirAttack(env, '.') },
   { label: 'run --dir . --status-dir .git', fast: true, run: (env) => statusDirAttack(env, '.git') },

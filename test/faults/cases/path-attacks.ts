@@ -34,12 +34,11 @@ async function renderAttack(env: FaultEnv, id: string, manifests: (ns: string) =
     outcome.crashed = cliCrashed(r, [0, 1]);
     if (r.code === 0) outcome.notes.push('render accepted it (exit 0)');
     const written = (await listTree(area)).filter((p) => !before.includes(p));
-    const outside = written.filter((p) => !p.startsWith('a/b/out/'));
-    const misplaced = written.filter((p) => p.startsWith('a/b/out/') && !RENDERED.test(p.slice('a/b/out/'.length)));
-    const outsideFiles = outside.filter((p) => !p.endsWith('/'));
-    outcome.unsafe = outsideFiles.length + misplaced.filter((p) => !p.endsWith('/')).length;
-    if (outsideFiles.length) outcome.notes.push(`written outside OUT: ${outsideFiles.slice(0, 2).join(', ')}`);
-    if (misplaced.length) outcome.notes.push(`written at a path built from the name: ${misplaced.filter((p) => !p.endsWith('/')).slice(0, 2).map((p) => `OUT/${p.slice(8)}`).join(', ')}`);
+    const outsideFiles = written.filter((p) => !p.endsWith('/') && !p.startsWith('a/b/out/'));
+    const misplaced = written.filter((p) => !p.endsWith('/') && p.startsWith('a/b/out/') && !RENDERED.test(p.slice('a/b/out/'.length)));
+    outcome.unsafe = outsideFiles.length + misplaced.length;
+    if (outsideFiles.length) outcome.notes.push(`written outside OUT: ${outsideFiles.slice(0, 2).map((p) => p.replace(/^a\/b\//, 'OUT/../')).join(', ')}`);
+    if (misplaced.length) outcome.notes.push(`written at a path built from the name: ${misplaced.slice(0, 2).map((p) => `OUT/${p.slice('a/b/out/'.length)}`).join(', ')}`);
     return outcome;
   } finally {
     await rm(dir, { recursive: true, force: true });
