@@ -103,7 +103,8 @@ export async function runOperatorFault(env: FaultEnv, f: OperatorFault): Promise
         await f.remove(ctx);
       }
       if (f.pushDuringFault === false) await repo.pushRevision(2);
-      outcome.recovered = !!(await waitFor(bounds.after, async () => live.running && (await converged(ALL(env), def, 2))));
+      // A dead operator cannot recover: do not wait out the bound for it.
+      outcome.recovered = live.running && !!(await waitFor(bounds.after, async () => !live.running || (await converged(ALL(env), def, 2)))) && live.running;
     } else {
       outcome.recovered = false;
     }

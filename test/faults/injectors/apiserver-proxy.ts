@@ -46,7 +46,8 @@ function statusBody(code: number, reason?: string): string {
 function answer(res: ServerResponse, a: FaultAnswer, streams: Set<ServerResponse>): void {
   if (a.body === 'empty') { res.writeHead(a.status, { 'content-length': '0' }).end(); return; }
   if (a.body === 'status') {
-    const body = statusBody(a.status, a.reason);
+    // Like the apiserver's own JSON encoder: the Status ends with a newline.
+    const body = `${statusBody(a.status, a.reason)}\n`;
     res.writeHead(a.status, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)), ...(a.status === 429 ? { 'retry-after': '1' } : {}) }).end(body);
     return;
   }
