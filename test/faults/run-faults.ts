@@ -13,6 +13,8 @@ import { formatLine, newOutcome, survived, totalLine, type FaultOutcome } from '
 
 const { values } = parseArgs({ options: { fast: { type: 'boolean' }, only: { type: 'string', multiple: true } } });
 const cases = FAULT_CASES.filter((c) => (!values.fast || c.fast) && (!values.only || values.only.some((o) => c.label.includes(o))));
+/** A harness that hangs is reported, not waited for forever (every fault bounds its own waits well below this). */
+const FAULT_BOUND_MS = 8 * 60_000;
 const started = Date.now();
 process.stderr.write(`==> starting a 2-cluster sandbox for ${cases.length} fault(s)\n`);
 const sb = await startSandbox({ clusters: 2, controllers: false, nodesPerCluster: 0 });
@@ -24,12 +26,14 @@ try {
   for (const c of cases) {
     const t0 = Date.now();
     let outcome: FaultOutcome;
+    let timer: NodeJS.Timeout | undefined;
     try {
-      outcome = await c.run(env);
+      outcome = await Promise.race([c.run(env), new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`the fault did not finish within ${FAULT_BOUND_MS / 1000} s`)), FAULT_BOUND_MS); })]);
     } catch (e) {
       outcome = newOutcome();
       outcome.problems.push(`harness error: ${(e as Error).message.split('\n')[0]}`);
     }
+    clearTimeout(timer);
     results.push({ label: c.label, outcome });
     process.stdout.write(formatLine(c.label, outcome, width) + '\n');
     process.stderr.write(`    (${((Date.now() - t0) / 1000).toFixed(0)} s)\n`);

@@ -47,8 +47,9 @@ export async function startGitFront(upstreamPort: number): Promise<GitFront> {
     setMode: async (m) => {
       mode = m;
       if (m === 'refuse') {
-        await new Promise<void>((r) => server.close(() => r()));
+        const closed = new Promise<void>((r) => server.close(() => r()));
         for (const s of sockets) s.destroy(); // kept-alive connections too: the server is gone
+        await closed; // (close waits for every connection to end)
       } else if (!listening()) {
         server = createServer(onConnection);
         await new Promise<void>((r) => server.listen(port, '127.0.0.1', r));
@@ -56,8 +57,9 @@ export async function startGitFront(upstreamPort: number): Promise<GitFront> {
     },
     stalled: () => stalledCount,
     close: async () => {
+      const closed = listening() ? new Promise<void>((r) => server.close(() => r())) : Promise.resolve();
       for (const s of sockets) s.destroy();
-      if (listening()) await new Promise<void>((r) => server.close(() => r()));
+      await closed;
     },
   };
 }
