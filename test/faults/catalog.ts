@@ -4,7 +4,7 @@
 import { clusterName } from '../../operator/sandbox/cluster-processes.js';
 import { apiserverKilled, apiserverPaused } from './cases/apiserver-process.js';
 import { crdWithItsResources } from './cases/crd-with-crs.js';
-import { gitRefusing, gitStalled } from './cases/git-outage.js';
+import { gitRefusing, gitStalled, gitTrickling } from './cases/git-outage.js';
 import { leaderKilledMidApply } from './cases/leader-kill.js';
 import { ingressObservationFails } from './cases/observation-failure.js';
 import { overrideIntoIngressUid } from './cases/override-uid.js';
@@ -29,6 +29,7 @@ export const FAULT_CASES: FaultCase[] = [
   { label: `apiserver SIGSTOP mid-apply on ${B}`, fast: false, run: (env) => runOperatorFault(env, apiserverPaused) },
   ...WATCH_FAULTS.map(({ label, fault }) => ({ label: `${label} on ${B}`, fast: true, run: (env: FaultEnv) => runOperatorFault(env, fault) })),
   { label: 'git server stalled (accepts, never answers)', fast: true, run: (env) => runOperatorFault(env, gitStalled) },
+  { label: 'git server trickling (never finishes)', fast: true, run: (env) => runOperatorFault(env, gitTrickling) },
   { label: 'git server refusing connections', fast: true, run: (env) => runOperatorFault(env, gitRefusing) },
   ...STATUS_GARBAGE.map(({ label, fault }) => ({ label, fast: true, run: (env: FaultEnv) => runOperatorFault(env, fault) })),
   { label: 'leader SIGKILLed mid-apply (2 operators)', fast: false, run: leaderKilledMidApply },

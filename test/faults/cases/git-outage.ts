@@ -2,8 +2,9 @@
 // refuses connections while the operator runs. Clusters must keep being
 // observed and healed from the last good revision (a ConfigMap deleted by
 // hand in cluster A comes back), and once git answers again the next push is
-// applied. A stalled server is only survivable with a client timeout: the
-// operator is started with --git-timeout 2s.
+// applied. A server that never finishes its answer (trickling bytes, so the
+// connection is never idle) is only survivable with a deadline on every git
+// call: that operator is started with --git-timeout 2s.
 import { objectPath, withViews } from '../cluster-view.js';
 import type { OperatorFault, ScenarioContext } from '../operator-scenario.js';
 import { waitFor } from '../wait.js';
@@ -20,21 +21,26 @@ async function healsWhileGitIsDown(ctx: ScenarioContext): Promise<void> {
   });
 }
 
-export const gitStalled: OperatorFault = {
-  id: 'git-stalled',
-  gitFront: true,
-  heal: true,
-  args: ['--git-timeout', '2s'],
-  pushDuringFault: false,
-  faulted: () => [],
-  inject: async (ctx) => {
-    await ctx.gitFront!.setMode('stall');
-    // Only count the fault once the operator is really talking to the stalled server.
-    if (!(await waitFor(15_000, () => ctx.gitFront!.stalled() > 0 || !ctx.op.running))) ctx.outcome.problems.push('fault not exercised: no git connection reached the stalled server');
-  },
-  during: healsWhileGitIsDown,
-  remove: async (ctx) => ctx.gitFront!.setMode('pass'),
-};
+function gitHangs(id: string, mode: 'stall' | 'trickle', args: string[]): OperatorFault {
+  return {
+    id,
+    gitFront: true,
+    heal: true,
+    args,
+    pushDuringFault: false,
+    faulted: () => [],
+    inject: async (ctx) => {
+      await ctx.gitFront!.setMode(mode);
+      // Only count the fault once the operator is really waiting on the hung server.
+      if (!(await waitFor(15_000, () => ctx.gitFront!.stalledBytes() > 0 || !ctx.op.running))) ctx.outcome.problems.push('fault not exercised: no git request reached the hung server');
+    },
+    during: healsWhileGitIsDown,
+    remove: async (ctx) => ctx.gitFront!.setMode('pass'),
+  };
+}
+
+export const gitStalled = gitHangs('git-stalled', 'stall', []);
+export const gitTrickling = gitHangs('git-trickle', 'trickle', ['--git-timeout', '2s']);
 
 export const gitRefusing: OperatorFault = {
   id: 'git-refusing',
