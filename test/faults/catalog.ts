@@ -28,7 +28,7 @@ export const FAULT_CASES: FaultCase[] = [
   { label: `apiserver SIGKILL mid-apply on ${B}`, fast: false, run: (env) => runOperatorFault(env, apiserverKilled) },
   { label: `apiserver SIGSTOP mid-apply on ${B}`, fast: false, run: (env) => runOperatorFault(env, apiserverPaused) },
   ...WATCH_FAULTS.map(({ label, fault }) => ({ label: `${label} on ${B}`, fast: true, run: (env: FaultEnv) => runOperatorFault(env, fault) })),
-  { label: 'git server stalled (accepts, never answers)', fast: true, run: (env) => runOperatorFault(env, gitStalled) },
+  { label: 'git server stalled (accepts, never answers)', fast: false, run: (env) => runOperatorFault(env, gitStalled) },
   { label: 'git server trickling (never finishes)', fast: true, run: (env) => runOperatorFault(env, gitTrickling) },
   { label: 'git server refusing connections', fast: true, run: (env) => runOperatorFault(env, gitRefusing) },
   ...STATUS_GARBAGE.map(({ label, fault }) => ({ label, fast: true, run: (env: FaultEnv) => runOperatorFault(env, fault) })),

@@ -116,7 +116,8 @@ export class OperatorProcess {
   describeExit(): string {
     if (!this.exit) return 'running';
     const why = this.exit.signal ? `signal ${this.exit.signal}` : `code ${this.exit.code}`;
-    const stack = diedOnException(this.log) ? ': ' + (this.log.split('\n').find((l) => /Error|error/.test(l) && !l.startsWith('{')) ?? '').trim().slice(0, 160) : '';
-    return `${this.label} exited with ${why}${stack}`;
+    // The first line that is not a JSON log line: the exception, or the usage error.
+    const said = this.log.split('\n').find((l) => l.trim() && !l.startsWith('{'))?.trim().slice(0, 160);
+    return `${this.label} exited with ${why}${said ? `: ${said}` : ''}`;
   }
 }

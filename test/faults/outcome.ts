@@ -27,7 +27,8 @@ export function survived(o: FaultOutcome): boolean {
 export function formatLine(name: string, o: FaultOutcome, width = 44): string {
   const recovered = o.recovered === undefined ? '-' : o.recovered ? 'yes' : 'no';
   const verdict = survived(o) ? 'survived' : 'NOT SURVIVED';
-  const why = [...o.problems, ...(survived(o) ? [] : o.notes)];
+  // One line, whatever the messages hold.
+  const why = [...o.problems, ...(survived(o) ? [] : o.notes)].map((w) => w.replace(/\s+/g, ' ').trim());
   return `${name.padEnd(width)} crashed=${o.crashed ? 'yes' : 'no'} lost=${o.lost} unsafe=${o.unsafe} recovered=${recovered}  ${verdict}${why.length ? `  (${why.join('; ')})` : ''}`;
 }
 
