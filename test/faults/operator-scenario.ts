@@ -91,8 +91,8 @@ export async function runOperatorFault(env: FaultEnv, f: OperatorFault): Promise
     }
     if (op.running) {
       ctx.injectedAt = Date.now();
-      await f.inject(ctx);
       try {
+        await f.inject(ctx);
         if (!f.injectOnNewRevision && f.pushDuringFault !== false) await repo.pushRevision(2);
         const healthy = ALL(env).filter((c) => !(f.faulted ?? ((e) => [e.b]))(env).includes(c));
         if (f.pushDuringFault !== false && healthy.length > 0 && !(await waitFor(bounds.during, async () => !live.running || (await converged(healthy, def, 2))))) {
