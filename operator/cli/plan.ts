@@ -5,6 +5,7 @@
 import { stringify } from 'yaml';
 import type { ReconcileResult } from '../cluster/reconcile-types.js';
 import { reconcileFleet } from '../cluster/reconcile.js';
+import { assignWaves } from '../core/rollout.js';
 import { commitPlan, planBranch } from '../git/plan-branch.js';
 import { buildPlan, planSummaryLine, type PlanDocument } from '../report/plan-document.js';
 import { planMarkdown } from '../report/plan-markdown.js';
@@ -60,7 +61,8 @@ function maskedResult(r: ReconcileResult): ReconcileResult {
 /** Plan a revision against every cluster (dry run). Shared with `plan verify`. */
 export async function planRevision(rev: PlannedRevision, kubeconfig: string, prune: boolean): Promise<{ result: ReconcileResult; plan: PlanDocument }> {
   const result = await reconcileFleet({ fleet: rev.fleet, loadFindings: rev.loadFindings, kubeconfigPath: kubeconfig, allocations: rev.allocations, dryRun: true, reportConflicts: true, prune, writes: 'all' });
-  const plan = buildPlan(result, { head: rev.head, fleet: rev.fleet.settings.name, prune, ...(rev.base ? { base: rev.base } : {}), ...(rev.branch ? { branch: rev.branch } : {}), ...(rev.baseBranch ? { baseBranch: rev.baseBranch } : {}) });
+  const policy = rev.fleet.rolloutPolicy;
+  const plan = buildPlan(result, { head: rev.head, fleet: rev.fleet.settings.name, prune, ...(policy ? { waves: assignWaves(policy, rev.fleet.clusters) } : {}), ...(rev.base ? { base: rev.base } : {}), ...(rev.branch ? { branch: rev.branch } : {}), ...(rev.baseBranch ? { baseBranch: rev.baseBranch } : {}) });
   return { result, plan };
 }
 

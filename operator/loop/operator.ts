@@ -234,12 +234,11 @@ export class Operator {
     if (!result.renderFailed) {
       this.allocations = result.allocations;
       this.observe(result, rev.revision);
-      if (rollout) {
-        const step = await this.rollouts.after(rev, result, Date.now());
-        this.rolloutEvents.push(...step.events);
-        // The assignment changed (next batch, next wave, a revert): apply it now, not a tick later.
-        if (step.again) this.again ??= { reason: 'rollout', signal };
-      }
+      // Also without a policy: a revision applied everywhere becomes the stable one.
+      const step = await this.rollouts.after(rev, result, Date.now());
+      this.rolloutEvents.push(...step.events);
+      // The assignment changed (next batch, next wave, a revert): apply it now, not a tick later.
+      if (step.again) this.again ??= { reason: 'rollout', signal };
     }
     return result;
   }

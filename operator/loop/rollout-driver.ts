@@ -63,7 +63,6 @@ export class RolloutDriver {
   /** The rollout options of this tick's reconcile, or undefined without a RolloutPolicy. */
   async before(target: Target): Promise<ReconcileOptions['rollout'] | undefined> {
     const policy = target.fleet.rolloutPolicy;
-    if (!policy) return undefined;
     if (!this.index) {
       try {
         this.index = parseIndex(await this.ends.readIndex());
@@ -73,6 +72,7 @@ export class RolloutDriver {
         this.index = emptyIndex();
       }
     }
+    if (!policy) return undefined;
     if (this.ends.readControl) {
       try { this.control = parseControl(await this.ends.readControl()); } catch (e) { this.ends.log.warn('could not read gitfed/control; using the last control read', { error: (e as Error).message }); }
     }
@@ -96,7 +96,14 @@ export class RolloutDriver {
   /** Judge the gates, step the rollout; true in `again` when the assignment changed (tick again now). */
   async after(target: Target, result: ReconcileResult, now: number): Promise<{ events: string[]; again: boolean }> {
     const policy = target.fleet.rolloutPolicy;
-    if (!policy || !this.index) return { events: [], again: false };
+    if (!this.index) return { events: [], again: false };
+    if (!policy) {
+      // Without a policy every cluster gets the revision at once: once it is
+      // applied without errors it is the stable revision a later rollout
+      // keeps the clusters it has not reached on (and reverts to).
+      if (result.clusters.every((c) => c.errors.length === 0 && c.objects.every((o) => o.action !== 'failed'))) this.index.stable = target.revision;
+      return { events: [], again: false };
+    }
     for (const c of result.clusters) {
       if (c.errors.length === 0 && !c.skipped && c.objects.every((o) => o.action !== 'failed')) this.applied.set(c.cluster, this.used.includes(c.cluster) ? target.revision : this.stable?.revision ?? '');
     }
@@ -112,7 +119,7 @@ export class RolloutDriver {
 
   /** Status files: the index, for restarts and for `gitfed rollout status`. */
   files(): Map<string, string> {
-    return this.index ? new Map([[ROLLOUT_INDEX_FILE, stringify(this.index)]]) : new Map();
+    return this.index && (this.index.stable || this.index.current) ? new Map([[ROLLOUT_INDEX_FILE, stringify(this.index)]]) : new Map();
   }
 
   private async prometheus(policy: RolloutPolicy, clusters: string[]): Promise<Record<string, { value?: number; error?: string }>> {

@@ -66,7 +66,11 @@ export interface PlanDocument {
   fingerprint: string;
 }
 
-export interface PlanMeta { head: string; base?: string; branch?: string; baseBranch?: string; fleet: string; prune?: boolean }
+export interface PlanMeta {
+  head: string; base?: string; branch?: string; baseBranch?: string; fleet: string; prune?: boolean;
+  /** The RolloutPolicy's waves (default: one wave, every cluster at once). */
+  waves?: Array<{ name: string; clusters: string[] }>;
+}
 
 /** Without a RolloutPolicy every cluster is in one wave, changed at once. */
 export const ALL_AT_ONCE = 'all';
@@ -128,7 +132,9 @@ export function planExitCode(p: Pick<PlanDocument, 'summary'>): number {
 }
 
 export function buildPlan(result: ReconcileResult, meta: PlanMeta): PlanDocument {
-  const clusters = result.clusters.map((c) => planCluster(c, ALL_AT_ONCE)).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const waves = meta.waves ?? [{ name: ALL_AT_ONCE, clusters: result.clusters.map((c) => c.cluster) }];
+  const waveOf = (cluster: string) => waves.find((w) => w.clusters.includes(cluster))?.name ?? ALL_AT_ONCE;
+  const clusters = result.clusters.map((c) => planCluster(c, waveOf(c.cluster))).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const findings = result.findings.filter((f) => f.severity !== 'info').map(formatFinding);
   // A finding that blocks an object (e.g. an unsafe GLBC uid change) counts as blocked, not as an error.
   const blocking = new Set(result.clusters.flatMap((c) => c.blocked.map((b) => `${b.finding.code}\0${b.finding.message}`)));
@@ -146,7 +152,7 @@ export function buildPlan(result: ReconcileResult, meta: PlanMeta): PlanDocument
   const doc: PlanDocument = {
     kind: 'GitfedPlan', version: 1, head: meta.head, ...(meta.base ? { base: meta.base } : {}), ...(meta.branch ? { branch: meta.branch } : {}),
     ...(meta.baseBranch ? { baseBranch: meta.baseBranch } : {}), fleet: meta.fleet, prune: !!meta.prune,
-    clusters, waves: [{ name: ALL_AT_ONCE, clusters: clusters.map((c) => c.name) }], replicas, findings, summary, exitCode: 0, fingerprint,
+    clusters, waves, replicas, findings, summary, exitCode: 0, fingerprint,
   };
   doc.exitCode = planExitCode(doc);
   return doc;

@@ -107,3 +107,9 @@ test('plan: user strings cannot break out of PLAN.md tables or code blocks', () 
   assert.equal(md.match(/^<\/details>$/gm)!.length, 1, 'only the real closing tag stands on a line of its own');
   assert.ok(!/^\| injected/m.test(md), 'no table row injected');
 });
+
+test('plan: with a RolloutPolicy, each cluster\'s row names its wave', () => {
+  const p = buildPlan(changed(), { ...meta, waves: [{ name: 'canary', clusters: ['asia-east1'] }, { name: 'rest', clusters: ['europe-west1', 'us-east1'] }] });
+  assert.deepEqual(p.clusters.map((c) => [c.name, c.wave]), [['asia-east1', 'canary'], ['europe-west1', 'rest'], ['us-east1', 'rest']]);
+  assert.match(planMarkdown(p), /\| asia-east1 \| canary \| Ready \|/);
+});
