@@ -7,6 +7,7 @@ import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parse } from 'yaml';
 import { KubeHttp } from '../cluster/kube-http.js';
 import { createLogger } from '../loop/logger.js';
 import { Metrics } from '../loop/metrics.js';
@@ -25,6 +26,19 @@ controllers and simulated nodes) and a local git server, then stops them.
 Google's load balancer is not reachable here: a stand-in plays GLBC.`;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The pull request's RolloutPolicy: canary first, the rest one cluster at a time. */
+const ROLLOUT_POLICY = `apiVersion: gitfed.io/v1alpha1
+kind: RolloutPolicy
+metadata: { name: default }
+spec:
+  waves:
+    - { name: canary, clusters: { names: [asia-east1] }, bake: 5s }
+    - { name: rest, clusters: { matchLabels: {} }, maxUnavailable: 1 }
+  gates: { readyReplicas: true, readyEndpoints: true }
+  progressDeadline: 2m
+  onFailure: revert
+`;
 
 /** Until every replica of web/nginx is Ready everywhere and GLBC had a moment to notice. */
 async function waitReady(sb: Sandbox, total: number): Promise<void> {
@@ -112,11 +126,14 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
         say(execFileSync(sb.kubectl, ['--kubeconfig', sb.kubeconfig, '--context', c.context, '-n', 'web', 'get', 'deploy,svc,ingress', '-o', 'wide'], { encoding: 'utf8' }).trimEnd().replace(/^/gm, '    ').split('\n').map((l) => l.slice(0, 150)).join('\n'));
       }
 
-      step('A pull request changes the replica count 50 -> 60 (branch scale-nginx)');
+      step('A pull request changes the replica count 50 -> 60 and rolls it out canary first (branch scale-nginx)');
       const file = join(repo, 'manifests', 'nginx.yaml');
       sh(repo, 'checkout', '-q', '-b', 'scale-nginx');
       await writeFile(file, (await readFile(file, 'utf8')).replace('replicas: 50', 'replicas: 60'));
-      sh(repo, 'commit', '-q', '-am', 'Scale nginx to 60 replicas');
+      await writeFile(join(repo, 'policies', 'rollout.yaml'), ROLLOUT_POLICY);
+      say(ROLLOUT_POLICY.trimEnd().replace(/^/gm, '    '));
+      sh(repo, 'add', '.');
+      sh(repo, 'commit', '-q', '-m', 'Scale nginx to 60 replicas, canary first');
       sh(repo, 'push', '-q', 'origin', 'scale-nginx');
       say(sh(repo, 'log', '--oneline', '-1').trimEnd().replace(/^/gm, '    '));
 
@@ -134,9 +151,22 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
       sh(repo, 'push', '-q', 'origin', 'main');
       say('    (a push webhook would trigger the fetch at once; here the demo triggers it)');
       await operator.trigger('webhook');
+      say('    ... the operator rolls the revision out wave by wave (canary asia-east1, bake 5s, then one cluster at a time)');
+      const until = Date.now() + 240_000;
+      let verdict = '';
+      while (Date.now() < until && verdict !== 'done' && verdict !== 'reverted' && verdict !== 'failed') {
+        await operator.trigger('interval');
+        sh(view, 'fetch', '-q', 'origin', 'gitfed/status');
+        let index: { current?: { verdict?: string } } | null = null;
+        try { index = parse(sh(view, 'show', 'FETCH_HEAD:rollouts/index.yaml')); } catch { index = null; }
+        verdict = index?.current?.verdict ?? '';
+        if (verdict !== 'done') await sleep(1000);
+      }
       await waitReady(sb, 60);
       await operator.tick('interval');
-      await showStatus('The new status: 60 replicas split 20/20/20');
+      await showStatus(`The new status: 60 replicas split 20/20/20, rollout ${verdict || 'not finished'}`);
+      say('$ git log --format=%s origin/gitfed/status | grep rollout   (each wave transition is a status commit)');
+      say(sh(view, 'log', '--format=%s', 'origin/gitfed/status').split('\n').filter((l) => l.startsWith('rollout:')).reverse().join('\n').replace(/^/gm, '    '));
       say('$ git log --notes=gitfed --oneline main   (what happened to each push)');
       say(sh(view, 'log', '--notes=gitfed', '-2', 'origin/main').trimEnd().replace(/^/gm, '    '));
 
