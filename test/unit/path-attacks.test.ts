@@ -2,10 +2,11 @@
 // refuse it at file:line and write nothing, inside OUT or outside it; the
 // status tree never builds a path from an unchecked name.
 import assert from 'node:assert/strict';
-import { mkdtemp, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join } from 'node:path';
 import { after, test } from 'node:test';
+import { filesUnder } from '../helpers/file-tree.js';
 import { main } from '../../operator/cli/main.js';
 import { renderedFiles } from '../../operator/cli/render.js';
 import { emptyAllocations } from '../../operator/core/model.js';
@@ -16,18 +17,6 @@ after(async () => { for (const r of roots) await rm(r, { recursive: true, force:
 
 const CLUSTER = 'apiVersion: gitfed.io/v1alpha1\nkind: Cluster\nmetadata:\n  name: a\nspec:\n  gce: { project: p, zone: z }\n';
 
-/** Every file under dir, relative to it. */
-async function tree(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  const walk = async (d: string) => {
-    for (const e of await readdir(d, { withFileTypes: true })) {
-      if (e.isDirectory()) await walk(join(d, e.name));
-      else out.push(relative(dir, join(d, e.name)));
-    }
-  };
-  await walk(dir);
-  return out.sort();
-}
 
 async function renderAttack(files: Record<string, string>): Promise<{ code: number; err: string; before: string[]; after: string[] }> {
   // base/deep/er/fleet and base/deep/er/out: a "../" in a path has room to climb.
@@ -38,10 +27,10 @@ async function renderAttack(files: Record<string, string>): Promise<{ code: numb
     await mkdir(dirname(join(work, path)), { recursive: true });
     await writeFile(join(work, path), content);
   }
-  const before = await tree(base);
+  const before = await filesUnder(base);
   let err = '';
   const code = await main(['render', 'fleet', '--out', 'out'], { out: () => {}, err: (t) => { err += t + '\n'; }, cwd: work, env: {} });
-  return { code, err, before, after: await tree(base) };
+  return { code, err, before, after: await filesUnder(base) };
 }
 
 const attacks: Array<{ name: string; files: Record<string, string>; error: RegExp }> = [

@@ -4,23 +4,13 @@
 import assert from 'node:assert/strict';
 import { mkdtemp, readdir, readFile, rm, cp, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
+import { filesUnder } from '../helpers/file-tree.js';
 import { test } from 'node:test';
 import { main } from '../../operator/cli/main.js';
 
 const GOLDEN = join(process.cwd(), 'test', 'golden', 'sample-fleet');
 
-async function files(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  const walk = async (d: string) => {
-    for (const e of await readdir(d, { withFileTypes: true })) {
-      if (e.isDirectory()) await walk(join(d, e.name));
-      else out.push(relative(dir, join(d, e.name)));
-    }
-  };
-  await walk(dir);
-  return out.sort();
-}
 
 test('render golden: the sample fleet renders exactly the reviewed files', async () => {
   const out = await mkdtemp(join(tmpdir(), 'gitfed-golden-'));
@@ -34,8 +24,8 @@ test('render golden: the sample fleet renders exactly the reviewed files', async
       await mkdir(GOLDEN, { recursive: true });
       await cp(out, GOLDEN, { recursive: true });
     }
-    const want = await files(GOLDEN);
-    assert.deepEqual(await files(out), want);
+    const want = await filesUnder(GOLDEN);
+    assert.deepEqual(await filesUnder(out), want);
     for (const f of want) assert.equal(await readFile(join(out, f), 'utf8'), await readFile(join(GOLDEN, f), 'utf8'), f);
   } finally {
     await rm(out, { recursive: true, force: true });
@@ -49,7 +39,7 @@ test('render golden: a second render with the written allocations is identical (
   try {
     assert.equal(await main(['render', '.', '--out', a], io), 0);
     assert.equal(await main(['render', '.', '--out', b, '--allocations', join(a, 'allocations.yaml')], io), 0);
-    for (const f of await files(a)) assert.equal(await readFile(join(b, f), 'utf8'), await readFile(join(a, f), 'utf8'), f);
+    for (const f of await filesUnder(a)) assert.equal(await readFile(join(b, f), 'utf8'), await readFile(join(a, f), 'utf8'), f);
   } finally {
     await rm(a, { recursive: true, force: true });
     await rm(b, { recursive: true, force: true });
