@@ -1,7 +1,10 @@
-// Garbage on the status branch before the operator starts (it reads
+// Garbage on gitfed's own status branch (it carries gitfed's marker file, as
+// a branch gitfed wrote does) before the operator starts (it reads
 // allocations.yaml back at start-up): a malformed allocations.yaml, broken
 // YAML, binary files. The operator must still apply the fleet, write its
-// status commit over the garbage, and apply the next push.
+// status commit over the garbage, and apply the next push. (A branch without
+// the marker is not gitfed's: writing over it is refused, see status-dir.)
+import { STATUS_MARKER } from '../../../operator/report/status-tree.js';
 import type { OperatorFault } from '../operator-scenario.js';
 import { waitFor } from '../wait.js';
 
@@ -9,7 +12,7 @@ function garbage(id: string, files: Record<string, string | Buffer>): OperatorFa
   return {
     id,
     faulted: () => [],
-    beforeStart: ({ repo }) => repo.pushBranch('gitfed/status', files, 'garbage'),
+    beforeStart: ({ repo }) => repo.pushBranch('gitfed/status', { [STATUS_MARKER]: 'Written by gitfed\n', ...files }, 'garbage'),
     inject: async () => undefined,
     during: async (ctx) => {
       const subject = await waitFor(20_000, () => ctx.repo.log('gitfed/status')[0]?.startsWith('status:') || undefined, 500);
