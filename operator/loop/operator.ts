@@ -339,11 +339,16 @@ export class Operator {
     const { metrics, log } = this.opts;
     metrics.lastApplied.reset();
     metrics.lastApplied.set({ revision }, 1);
+    metrics.watchFailing.reset();
+    const conns = this.connections;
     for (const c of r.clusters) {
       metrics.clusterReady.set({ cluster: c.cluster }, c.health === 'Ready' ? 1 : 0);
       metrics.drifted.set({ cluster: c.cluster }, c.drift.length);
       if (c.counts.failed) metrics.applyErrors.inc({ cluster: c.cluster }, c.counts.failed);
       for (const e of c.errors) log.warn('cluster error', { cluster: c.cluster, error: e });
+      const watches = [...(conns?.get(c.cluster) as Connection | undefined)?.caches?.values() ?? []].map((w) => w.state());
+      metrics.watchCacheObjects.set({ cluster: c.cluster }, watches.reduce((n, w) => n + w.objects, 0));
+      for (const w of watches) if (w.error) metrics.watchFailing.set({ cluster: c.cluster, kind: w.kind, code: w.error.code }, 1);
       for (const d of c.drift) log.info('drift', { cluster: c.cluster, object: `${d.ref.kind}/${d.ref.namespace ?? ''}/${d.ref.name}`, policy: d.mode, fields: d.fields.map((f) => f.path) });
     }
   }
