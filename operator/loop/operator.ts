@@ -357,7 +357,7 @@ export class Operator {
   private async writeStatus(files: Map<string, string>, message: string, signal?: AbortSignal): Promise<boolean> {
     try {
       const r = await this.opts.sink.write(files, message, signal);
-      if (r.committed) this.opts.log.info('status committed', { message, commit: short(r.oid) });
+      if (r.committed) this.opts.log.info('status committed', { message: message.split('\n')[0], commit: short(r.oid) });
       return r.committed;
     } catch (e) {
       if (signal?.aborted) throw new Aborted();
