@@ -301,6 +301,11 @@ export class Operator {
         log.warn('status not written: the git stage failed; it is written on the next tick that reaches git');
         return { ...base, statusCommitted: false };
       }
+      // A status written without the rollout state would drop rollouts/index.yaml from the branch.
+      if (good?.fleet.rolloutPolicy && !this.rollouts.state) {
+        log.warn('status not written: the rollout state could not be read; it is written on the next tick that reads it');
+        return { ...base, statusCommitted: false };
+      }
       checkpoint();
       // A rollout transition is the commit's subject: `rollout: 1a2b3c4 wave canary passed (1/3 clusters)`.
       const events = this.rolloutEvents;

@@ -64,11 +64,19 @@ export class RolloutDriver {
   async before(target: Target): Promise<ReconcileOptions['rollout'] | undefined> {
     const policy = target.fleet.rolloutPolicy;
     if (!this.index) {
+      let text: string | undefined;
       try {
-        this.index = parseIndex(await this.ends.readIndex());
+        text = await this.ends.readIndex();
+      } catch (e) {
+        // Unknown rollout state (the status branch could not be read): write to no cluster this tick.
+        this.ends.log.warn('cannot read rollouts/index.yaml; holding every cluster this tick', { error: (e as Error).message });
+        return policy ? { targetClusters: new Set() } : undefined;
+      }
+      try {
+        this.index = parseIndex(text);
       } catch (e) {
         // A damaged index must not stop the fleet: start over (the safest state: roll the head out again from wave one).
-        this.ends.log.warn('rollouts/index.yaml is unreadable; starting from an empty rollout history', { error: (e as Error).message });
+        this.ends.log.warn('rollouts/index.yaml is not valid YAML; starting from an empty rollout history', { error: (e as Error).message });
         this.index = emptyIndex();
       }
     }
