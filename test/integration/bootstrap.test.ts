@@ -55,10 +55,16 @@ const HOST_PATHS = [
   '/api/v1/namespaces/gitfed-system/services/gitfed', '/apis/apps/v1/namespaces/gitfed-system/deployments/gitfed',
 ];
 
+/**
+ * What a write by bootstrap would change: the resourceVersion, except for the
+ * Deployment, whose status the controllers keep updating: its generation
+ * (it moves only when its spec is written).
+ */
 async function resourceVersions(): Promise<string[]> {
+  const version = (p: string, body: any) => (p.includes('/deployments/') ? `generation ${body?.metadata?.generation}` : body?.metadata?.resourceVersion);
   const out: string[] = [];
-  for (const c of MEMBERS) for (const p of MEMBER_PATHS) out.push(`${c}${p}=${(await get(c, p)).body?.metadata?.resourceVersion}`);
-  for (const p of HOST_PATHS) out.push(`${HOST}${p}=${(await get(HOST, p)).body?.metadata?.resourceVersion}`);
+  for (const c of MEMBERS) for (const p of MEMBER_PATHS) out.push(`${c}${p}=${version(p, (await get(c, p)).body)}`);
+  for (const p of HOST_PATHS) out.push(`${HOST}${p}=${version(p, (await get(HOST, p)).body)}`);
   return out;
 }
 

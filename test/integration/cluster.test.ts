@@ -90,12 +90,20 @@ test('status --gce-endpoint: the load balancer\'s own view of each cluster\'s in
   }
 });
 
-test('apply: a second apply of the same revision makes zero writes (resourceVersions unchanged)', async () => {
+test('apply: a second apply of the same revision makes zero writes (the objects gitfed writes are unchanged)', async () => {
   const sb = await sandbox();
   const ns = uniqueNamespace('noop');
   const dir = await writeFleet({ name: 'noop', clusters: CLUSTERS, files: { 'manifests/app.yaml': web(ns) } });
   await reconcile(sb, dir);
-  const before = await Promise.all(CLUSTERS.map((c) => get(sb, c, `/apis/apps/v1/namespaces/${ns}/deployments/web`)));
+  // The controllers keep updating a Deployment's status (its resourceVersion moves), never its
+  // generation or gitfed's managedFields entry; nothing but gitfed writes the Service.
+  const seen = () => Promise.all(CLUSTERS.map(async (c) => {
+    const d = await get(sb, c, `/apis/apps/v1/namespaces/${ns}/deployments/web`);
+    const svc = await get(sb, c, `/api/v1/namespaces/${ns}/services/web`);
+    const mine = (d.metadata.managedFields ?? []).find((m: { manager?: string; operation?: string }) => m.manager === 'gitfed' && m.operation === 'Apply');
+    return { generation: d.metadata.generation, gitfedFieldsAt: mine?.time, service: svc.metadata.resourceVersion };
+  }));
+  const before = await seen();
   const loaded = await loadFleetDir(dir);
   const conns = await connect(sb.kubeconfig, loaded.fleet.clusters);
   try {
@@ -106,8 +114,7 @@ test('apply: a second apply of the same revision makes zero writes (resourceVers
   } finally {
     closeAll(conns);
   }
-  const after = await Promise.all(CLUSTERS.map((c) => get(sb, c, `/apis/apps/v1/namespaces/${ns}/deployments/web`)));
-  assert.deepEqual(after.map((d) => d.metadata.resourceVersion), before.map((d) => d.metadata.resourceVersion));
+  assert.deepEqual(await seen(), before);
 });
 
 test('apply: a nodePort already taken in one cluster makes gitfed pick one free in all', async () => {
