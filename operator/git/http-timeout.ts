@@ -2,14 +2,18 @@
 // server that accepts the connection and then never answers, stops in the
 // middle of a pack, or trickles a byte now and then must fail the git call,
 // not hang the operator. The deadline covers the whole request (headers and
-// body). Requests go through agents of our own without a socket timeout, so
-// --git-timeout is the one timeout that applies (Node's global agent would
-// cut any request idle for 5 s, and would not stop a trickle at all).
+// body). Requests go through agents of our own with an idle timeout: a server
+// that goes silent (accepts, never answers) fails the call after IDLE_MS, so
+// the tick goes on to heal the clusters without waiting for the whole
+// deadline; a server that trickles a byte now and then is never idle, and
+// only the deadline (--git-timeout) stops it.
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import nodeHttp, { type GitHttpRequest, type GitHttpResponse, type HttpClient } from 'isomorphic-git/http/node';
 
-const agents = { http: new HttpAgent({ keepAlive: true }), https: new HttpsAgent({ keepAlive: true }) };
+/** No byte for this long: the git server is stalled (a busy server still sends progress). */
+export const GIT_IDLE_MS = 10_000;
+const agents = { http: new HttpAgent({ keepAlive: true, timeout: GIT_IDLE_MS }), https: new HttpsAgent({ keepAlive: true, timeout: GIT_IDLE_MS }) };
 
 export const DEFAULT_GIT_TIMEOUT_MS = 60_000;
 
