@@ -16,6 +16,15 @@ export function mdText(text: string): string {
 }
 
 /**
+ * A table cell or summary that stays readable (names keep their hyphens and
+ * dots): no line breaks, and no character that could end the cell, start
+ * markup or open a tag.
+ */
+export function mdCell(text: string): string {
+  return oneLine(text).replace(/([\\`*_|<>[\]])/g, '\\$1');
+}
+
+/**
  * Inline code: fenced with more backticks than the text holds, so a backtick
  * inside cannot end it. Not for table cells (a `|` ends a cell even inside
  * code there): use mdText.

@@ -1,13 +1,9 @@
 // PLAN.md: what a reviewer reads in a pull request, laid out like an
 // Atlantis plan comment (header, one table row per cluster, the replica
 // split, one collapsible diff per cluster, what to do next). Pure.
+import { mdCell } from './markdown.js';
 import { clusterDiff, refText } from './plan-text.js';
 import type { PlanDocument } from './plan-document.js';
-
-/** Text inside a Markdown table cell or heading: no pipes, tags or line breaks from user strings. */
-export function mdCell(text: string): string {
-  return text.replace(/[\r\n]+/g, ' ').replace(/([\\`*_|<>[\]])/g, '\\$1');
-}
 
 /** A fence longer than any run of backticks in the text, so content can never close it. */
 function fenced(lang: string, text: string): string {

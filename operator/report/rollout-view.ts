@@ -2,10 +2,10 @@
 // clusters, state, since, reason), one line for commit messages and notes,
 // and the exit code of `gitfed rollout status`. Pure.
 import type { RolloutIndex, RolloutRecord } from '../core/rollout-model.js';
+import { mdCell } from './markdown.js';
 
 const short = (rev?: string) => (rev ? rev.slice(0, 7) : '-');
 const when = (ms?: number) => (ms === undefined ? '-' : new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z'));
-const cell = (t: string) => t.replace(/[\r\n]+/g, ' ').replace(/([\\`*_|<>[\]])/g, '\\$1');
 
 /** `gitfed rollout status` exit codes: 0 done, 10 running, 11 paused or waiting for approval, 12 reverted, 13 failed. */
 export function rolloutExitCode(r: RolloutRecord | undefined): number {
@@ -31,15 +31,15 @@ export function rolloutLine(r: RolloutRecord): string {
 export function rolloutSection(index: RolloutIndex | undefined): string[] {
   const r = index?.current;
   if (!index || !r) return [];
-  const lines = ['', '## Rollout', '', `Revision \`${short(r.revision)}\`: **${r.verdict}**${r.reason ? ` (${cell(r.reason)})` : ''}; stable revision \`${short(index.stable ?? r.stable)}\`.`, ''];
+  const lines = ['', '## Rollout', '', `Revision \`${short(r.revision)}\`: **${r.verdict}**${r.reason ? ` (${mdCell(r.reason)})` : ''}; stable revision \`${short(index.stable ?? r.stable)}\`.`, ''];
   lines.push('| wave | clusters | state | since | reason |', '|---|---|---|---|---|');
   for (const w of r.waves) {
     const clusters = w.clusters.map((c) => (w.state === 'passed' || w.changed.includes(c) ? `${c} (at ${short(r.revision)})` : c)).join(', ');
-    lines.push(`| ${cell(w.name)} | ${cell(clusters) || '-'} | ${w.state} | ${when(w.since)} | ${cell(w.reason ?? '')} |`);
+    lines.push(`| ${mdCell(w.name)} | ${mdCell(clusters) || '-'} | ${w.state} | ${when(w.since)} | ${mdCell(w.reason ?? '')} |`);
   }
   if (index.quarantined.length) {
     lines.push('', 'Quarantined revisions (never applied again on their own; a commit that changes what they render starts a new rollout):', '');
-    for (const q of index.quarantined.slice(0, 5)) lines.push(`- \`${short(q.revision)}\`: ${cell(q.reason)}`);
+    for (const q of index.quarantined.slice(0, 5)) lines.push(`- \`${short(q.revision)}\`: ${mdCell(q.reason)}`);
   }
   return lines;
 }
