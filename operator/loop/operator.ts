@@ -272,6 +272,8 @@ export class Operator {
       }
       this.connectionsFor = JSON.stringify(rev.fleet.clusters.map((c) => [c.name, c.context]));
     }
+    // A tick that loses its lease mid-stage sends no further write to any cluster.
+    for (const c of this.connections!.values()) if (!(c instanceof Error)) c.http.gateWrites(signal);
     // With a RolloutPolicy only the clusters the rollout reached get this
     // revision; the others keep the stable one (per-cluster writes and prune).
     const rollout = await this.rollouts.before(rev);
