@@ -5,12 +5,15 @@ import { appliedCount, short } from './status-tree.js';
 import { formatFinding } from '../load/format-finding.js';
 import { rolloutSection } from './rollout-view.js';
 import { mdCode, mdText } from './markdown.js';
+import { FLEET_SVG } from './fleet-svg.js';
 
 export function renderReadme(s: StatusInput): string {
   const r = s.result;
   const lines: string[] = ['# gitfed fleet status', ''];
   const errors = s.findings.filter((f) => f.severity === 'error');
   lines.push(`Source: ${mdCode(s.repo)} branch ${mdCode(s.branch)} at \`${short(s.revision)}\``);
+  // The picture (fleet.svg, next to this file): Git web UIs render a relative image.
+  if (r) lines.push('', `![The fleet: the load balancer and one box per cluster](${FLEET_SVG})`);
   if (errors.length && s.appliedRevision !== s.revision) {
     lines.push('', `**Revision \`${short(s.revision)}\` was NOT applied** (it has errors); ${s.appliedRevision ? `\`${short(s.appliedRevision)}\` stays applied.` : 'nothing is applied yet.'}`, '');
     for (const f of errors) lines.push(`- ${mdCode(formatFinding(f))}`);
