@@ -9,7 +9,7 @@ import { printFindings } from './print-findings.js';
 import type { CliIO } from './main.js';
 import { blockedLines, summaryRows, replicaLines } from './result-views.js';
 
-const HELP = `usage: gitfed apply DIR --kubeconfig F [--context NAME]... [--prune] [--prune-all] [--dry-run] [--allow-in-cluster] [--allocations FILE] [--output text|json|yaml]
+const HELP = `usage: gitfed apply DIR --kubeconfig F [--context NAME]... [--age-key-file FILE] [--prune] [--prune-all] [--dry-run] [--allow-in-cluster] [--allocations FILE] [--output text|json|yaml]
 
 Renders the fleet and server-side applies it (field manager "gitfed") to every
 member cluster; adopts same-name objects; with --prune deletes what this fleet

@@ -18,7 +18,7 @@ import type { CliIO } from './main.js';
 import { revisionFromDir, revisionFromRepo, type PlannedRevision } from './plan-source.js';
 import { printFindings } from './print-findings.js';
 
-const HELP = `usage: gitfed plan DIR --kubeconfig F [--context NAME]... [--prune] [--allocations FILE] [--output text|json|yaml|markdown]
+const HELP = `usage: gitfed plan DIR --kubeconfig F [--context NAME]... [--age-key-file FILE] [--prune] [--allocations FILE] [--output text|json|yaml|markdown]
        gitfed plan --repo URL --branch PR_BRANCH [--base main] [--path SUBDIR] --kubeconfig F [--commit] [--output ...]
        gitfed plan verify --repo URL --branch PR_BRANCH [--kubeconfig F]
 

@@ -9,7 +9,7 @@ import type { CliIO } from './main.js';
 import { gceClients } from '../gce/gce-clients.js';
 import { gceIngressHealth, type GceBackendHealth } from '../gce/ingress-health.js';
 
-const HELP = `usage: gitfed status DIR --kubeconfig F [--context NAME]... [--allocations FILE] [--gce | --gce-endpoint URL] [--output text|json|yaml]
+const HELP = `usage: gitfed status DIR --kubeconfig F [--context NAME]... [--age-key-file FILE] [--allocations FILE] [--gce | --gce-endpoint URL] [--output text|json|yaml]
 
 Per cluster: Ready / NotReady / Offline, objects in sync, drifted, missing;
 per federated Ingress: address(es), GLBC backends and their health, ready

@@ -6,21 +6,24 @@ import { loadFleetDir } from '../load/index.js';
 import { outputFormat, parseCommandArgs, printStructured, runCommand, UsageError } from './args.js';
 import { printFindings, summarize } from './print-findings.js';
 import { COMMANDS } from './command-table.js';
+import { ageKeySource } from './fleet-context.js';
 import type { CliIO } from './main.js';
 import { resolve } from 'node:path';
 
-const HELP = `usage: gitfed validate DIR [--output text|json|yaml]
+const HELP = `usage: gitfed validate DIR [--age-key-file FILE] [--output text|json|yaml]
 
 Checks a fleet repo (clusters/, manifests/, policies/ under DIR).
+SOPS-encrypted files are opened with the age key of --age-key-file, else
+SOPS_AGE_KEY_FILE or SOPS_AGE_KEY.
 Prints each problem on its own line as  path/file.yaml:LINE:COL: error: message
 Exit codes: 0 valid (warnings allowed), 1 errors, 2 bad usage.`;
 
 export async function run(argv: string[], io: CliIO): Promise<number> {
   return runCommand(io, HELP, argv, async () => {
-    const { values, positionals } = parseCommandArgs<{ output?: string }>('validate', argv, COMMANDS.validate.flags);
+    const { values, positionals } = parseCommandArgs<{ output?: string; 'age-key-file'?: string }>('validate', argv, COMMANDS.validate.flags);
     const format = outputFormat('validate', values.output);
     if (positionals.length !== 1) throw new UsageError('gitfed validate: expected exactly one DIR');
-    const loaded = await loadFleetDir(resolve(io.cwd, positionals[0]!));
+    const loaded = await loadFleetDir(resolve(io.cwd, positionals[0]!), { age: ageKeySource(values, io) });
     const result = render({ fleet: loaded.fleet, observations: {}, allocations: emptyAllocations(), loadFindings: loaded.findings });
     const findings = result.findings.filter((f) => f.severity !== 'info');
     const ok = !hasErrors(findings);

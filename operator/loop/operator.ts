@@ -17,7 +17,7 @@ import { reconcileFleet } from '../cluster/reconcile.js';
 import type { ReconcileResult } from '../cluster/reconcile-types.js';
 import { emptyAllocations, hasErrors, type Allocations, type Finding, type Fleet } from '../core/model.js';
 import type { FleetFile, LoadLimits } from '../load/index.js';
-import { formatFinding, loadFleetFiles } from '../load/index.js';
+import { formatFinding, loadFleet, type AgeKeySource } from '../load/index.js';
 import { filesRevision } from '../load/revision.js';
 import { commitMessage, short, statusFiles, type StatusInput } from '../report/status-tree.js';
 import { readAllocations } from './allocations-state.js';
@@ -56,6 +56,8 @@ export interface OperatorOptions {
   probeTimeoutMs?: number;
   /** Load limits (default DEFAULT_LIMITS). */
   limits?: LoadLimits;
+  /** The age keys for SOPS-encrypted files (--age-key-file, SOPS_AGE_KEY_FILE, SOPS_AGE_KEY); read on every load. */
+  age?: AgeKeySource;
   /** Monotonic clock in ms (for "when did a tick last complete"). */
   clock?: () => number;
   /** Manage the cluster the operator runs in with its own identity (--allow-in-cluster). */
@@ -124,7 +126,7 @@ export class Operator {
 
   constructor(readonly opts: OperatorOptions) {
     this.rollouts = new RolloutDriver({
-      readIndex: () => opts.sink.read(ROLLOUT_INDEX_FILE), files: async (rev) => (await opts.source.files(rev)).files, log: opts.log,
+      readIndex: () => opts.sink.read(ROLLOUT_INDEX_FILE), files: async (rev) => (await opts.source.files(rev)).files, log: opts.log, ...(opts.age ? { age: opts.age } : {}),
       ...(opts.sink.control ? { readControl: () => opts.sink.control!() } : {}),
     });
   }
@@ -199,7 +201,7 @@ export class Operator {
     if (hash === this.lastFilesHash) return;
     this.lastFilesHash = hash;
     this.lastSeen = head;
-    const loaded = loadFleetFiles(read.files, this.opts.limits);
+    const loaded = await loadFleet(read.files, { ...(this.opts.limits ? { limits: this.opts.limits } : {}), ...(this.opts.age ? { age: this.opts.age } : {}) });
     const findings = [...read.findings, ...loaded.findings];
     this.headFindings = findings;
     this.pending = undefined;

@@ -23,3 +23,11 @@ export function maskValue(kind: string, path: Path, value: unknown): unknown {
   }
   return valueHash(value);
 }
+
+/** A copy of `obj` whose secret material (a Secret's data and stringData) is replaced by hashes; other objects as they are. */
+export function maskObject<T extends { kind: string }>(obj: T): T {
+  if (obj.kind !== 'Secret') return obj;
+  const out = { ...obj } as Record<string, unknown>;
+  for (const field of SECRET_FIELDS) if (out[field] !== undefined) out[field] = maskValue(obj.kind, [field], out[field]);
+  return out as T;
+}
