@@ -2,7 +2,9 @@
 // so every error a revision can have offline is found here, with file:line:col.
 import { render } from '../core/render.js';
 import { emptyAllocations, hasErrors } from '../core/model.js';
+import { readAgeIdentities } from '../load/age-keys.js';
 import { loadFleetDir } from '../load/index.js';
+import { plainSecretWarnings } from '../load/plain-secrets.js';
 import { outputFormat, parseCommandArgs, printStructured, runCommand, UsageError } from './args.js';
 import { printFindings, summarize } from './print-findings.js';
 import { COMMANDS } from './command-table.js';
@@ -23,7 +25,15 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     const { values, positionals } = parseCommandArgs<{ output?: string; 'age-key-file'?: string }>('validate', argv, COMMANDS.validate.flags);
     const format = outputFormat('validate', values.output);
     if (positionals.length !== 1) throw new UsageError('gitfed validate: expected exactly one DIR');
-    const loaded = await loadFleetDir(resolve(io.cwd, positionals[0]!), { age: ageKeySource(values, io) });
+    const age = ageKeySource(values, io);
+    const loaded = await loadFleetDir(resolve(io.cwd, positionals[0]!), { age });
+    let plain = plainSecretWarnings(loaded.fleet);
+    if (plain.length > 0) {
+      // The fix names the recipient of the key gitfed was given, when there is one.
+      const ids = await readAgeIdentities(age);
+      if ('recipients' in ids) plain = plainSecretWarnings(loaded.fleet, ids.recipients[0]);
+      loaded.findings.push(...plain);
+    }
     const result = render({ fleet: loaded.fleet, observations: {}, allocations: emptyAllocations(), loadFindings: loaded.findings });
     const findings = result.findings.filter((f) => f.severity !== 'info');
     const ok = !hasErrors(findings);

@@ -157,6 +157,8 @@ function addConfig(fleet: Fleet, r: FieldReader, kind: string, name: string, see
 export interface ParsedFile {
   path: string;
   docs: ParsedDoc[];
+  /** A SOPS-encrypted file whose documents were decrypted in place. */
+  encrypted?: boolean;
 }
 
 /** Stage 1, pure: bytes -> YAML documents, with the file count, size and encoding checks. */
@@ -188,7 +190,7 @@ export function buildFleet(parsed: readonly ParsedFile[], findings: Finding[]): 
   const fleet = emptyFleet();
   const configSeen = new Map<string, Seen>();
   const objectSeen = new Map<string, Seen>();
-  for (const file of parsed) for (const doc of file.docs) loadDoc(doc, fleet, findings, configSeen, objectSeen);
+  for (const file of parsed) for (const doc of file.docs) loadDoc(doc, fleet, findings, configSeen, objectSeen, !!file.encrypted);
   findings.sort(compareFindings);
   return { fleet, findings };
 }
@@ -203,7 +205,7 @@ export function loadFleetFiles(files: readonly FleetFile[], limits: Partial<Load
   return buildFleet(parsed, findings);
 }
 
-function loadDoc(doc: ParsedDoc, fleet: Fleet, findings: Finding[], configSeen: Map<string, Seen>, objectSeen: Map<string, Seen>): void {
+function loadDoc(doc: ParsedDoc, fleet: Fleet, findings: Finding[], configSeen: Map<string, Seen>, objectSeen: Map<string, Seen>, encrypted: boolean): void {
   const r = new FieldReader(doc, findings, 'object');
   const basics = checkBasics(r);
   if (!basics) return;
@@ -238,5 +240,5 @@ function loadDoc(doc: ParsedDoc, fleet: Fleet, findings: Finding[], configSeen: 
     return;
   }
   objectSeen.set(key, { place: doc.place });
-  fleet.manifests.push({ object: obj, place: doc.place, locate: locator(doc) });
+  fleet.manifests.push({ object: obj, place: doc.place, locate: locator(doc), ...(encrypted ? { encrypted } : {}) });
 }

@@ -42,6 +42,7 @@ export async function openSopsFiles(parsed: ParsedFile[], source: AgeKeySource):
     key.fill(0);
     if (problem) { out.push(err(problem.code, problem.place, problem.message)); continue; }
     file.docs = docs;
+    file.encrypted = true;
   }
   return out;
 }
