@@ -3,6 +3,7 @@ import { hasErrors } from '../core/model.js';
 import { closeAll, connect, InClusterRefused } from '../cluster/connect.js';
 import { podEnvironment } from '../cluster/in-cluster.js';
 import { reconcileFleet } from '../cluster/reconcile.js';
+import { maskResult } from '../report/secret-values.js';
 import { printStructured, runCommand } from './args.js';
 import { fleetCommand, saveAllocations, table } from './fleet-context.js';
 import { printFindings } from './print-findings.js';
@@ -45,7 +46,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     }
     if (!result.renderFailed && !cmd.values['dry-run']) await saveAllocations(cmd, result.allocations);
     const failed = result.renderFailed || result.clusters.some((c) => c.errors.length > 0 || c.counts.failed > 0) || hasErrors(result.findings);
-    if (printStructured(io, cmd.format, result)) return failed ? 1 : 0;
+    if (printStructured(io, cmd.format, maskResult(result))) return failed ? 1 : 0;
     printFindings(io, result.findings.filter((f) => f.severity !== 'info'));
     if (result.renderFailed) { io.err('nothing applied: the fleet has errors'); return 1; }
     io.out(table(summaryRows(result)));

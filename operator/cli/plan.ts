@@ -10,7 +10,7 @@ import { commitPlan, planBranch } from '../git/plan-branch.js';
 import { buildPlan, planSummaryLine, type PlanDocument } from '../report/plan-document.js';
 import { planMarkdown } from '../report/plan-markdown.js';
 import { clusterDiff, planText } from '../report/plan-text.js';
-import { maskValue } from '../report/secret-values.js';
+import { maskResult } from '../report/secret-values.js';
 import { parseCommandArgs, runCommand, UsageError } from './args.js';
 import { COMMANDS } from './command-table.js';
 import { kubeconfigPath } from './fleet-context.js';
@@ -47,17 +47,6 @@ function planFormat(v: unknown): PlanFormat {
   throw new UsageError(`gitfed plan: --output must be text, json, yaml or markdown, got "${f}"`);
 }
 
-/** The reconcile result with secret values hashed, for --output json|yaml. */
-function maskedResult(r: ReconcileResult): ReconcileResult {
-  return {
-    ...r,
-    clusters: r.clusters.map((c) => ({
-      ...c,
-      objects: c.objects.map((o) => (o.diff ? { ...o, diff: o.diff.map((d) => ({ path: d.path, want: maskValue(o.ref.kind, d.path, d.want), have: maskValue(o.ref.kind, d.path, d.have) })) } : o)),
-    })),
-  };
-}
-
 /** Plan a revision against every cluster (dry run). Shared with `plan verify`. */
 export async function planRevision(rev: PlannedRevision, kubeconfig: string, prune: boolean): Promise<{ result: ReconcileResult; plan: PlanDocument }> {
   const result = await reconcileFleet({ fleet: rev.fleet, loadFindings: rev.loadFindings, kubeconfigPath: kubeconfig, allocations: rev.allocations, dryRun: true, reportConflicts: true, prune, writes: 'all' });
@@ -88,8 +77,8 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
       const r = await commitPlan({ ...rev.repo, prBranch: rev.branch! }, { files: planFiles(plan, again), summary: planSummaryLine(plan), head: plan.head, ...(plan.base ? { base: plan.base } : {}) });
       io.err(r.committed ? `plan committed to ${planBranch(rev.branch!)} (${r.oid!.slice(0, 7)})` : `plan unchanged on ${planBranch(rev.branch!)}: no new commit`);
     }
-    if (format === 'json') io.out(JSON.stringify({ changes: plan.summary.changes, result: maskedResult(result), plan }, null, 2));
-    else if (format === 'yaml') io.out(stringify({ changes: plan.summary.changes, result: maskedResult(result), plan }));
+    if (format === 'json') io.out(JSON.stringify({ changes: plan.summary.changes, result: maskResult(result), plan }, null, 2));
+    else if (format === 'yaml') io.out(stringify({ changes: plan.summary.changes, result: maskResult(result), plan }));
     else if (format === 'markdown') io.out(planMarkdown(plan));
     else {
       printFindings(io, result.findings.filter((f) => f.severity !== 'info'));
