@@ -206,6 +206,8 @@ export class Operator {
     this.headFindings = findings;
     this.pending = undefined;
     if (hasErrors(findings)) {
+      // A missing or wrong age key is fixed outside Git (the key's Secret): load this revision again next tick.
+      if (findings.some((f) => f.code === 'SopsNoKey' || f.code === 'SopsWrongKey')) { this.lastHead = undefined; this.lastFilesHash = undefined; }
       log.error('revision has errors: not applied', { revision: short(head), first: findings.find((f) => f.severity === 'error')?.message });
       return;
     }

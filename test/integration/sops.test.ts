@@ -201,3 +201,30 @@ test('sops: the operator applies a revision with an encrypted Secret, refuses a 
   assert.ok(!all.includes(PLANTED) && !all.includes(Buffer.from(PLANTED).toString('base64')), 'no Secret value in status, notes or logs');
   assert.ok(!all.includes(keys.a), 'no key in status, notes or logs');
 });
+
+test('sops: a revision refused for a missing key is loaded again once the key is there (same commit, no push needed)', async (t) => {
+  if (skip) return t.skip(skip);
+  const { Operator } = await import('../../operator/loop/operator.js');
+  const { createLogger } = await import('../../operator/loop/logger.js');
+  const { Metrics } = await import('../../operator/loop/metrics.js');
+  const kubeconfig = join(dir, 'kubeconfig');
+  await writeFile(kubeconfig, 'apiVersion: v1\nkind: Config\nclusters: []\ncontexts: []\nusers: []\n');
+  const files = [
+    file('clusters/c.yaml', 'apiVersion: gitfed.io/v1alpha1\nkind: Cluster\nmetadata: { name: c1 }\nspec: { provider: other }\n'),
+    file('manifests/s.yaml', await encrypt('late.yaml', SECRET, ['--age', keys.recipientA])),
+  ];
+  const keyFile = join(dir, 'late-key.txt');
+  const op = new Operator({
+    source: { describe: 'fake', branch: 'main', head: async () => 'c'.repeat(40), files: async () => ({ files, findings: [] }) },
+    sink: { read: async () => undefined, write: async () => ({ committed: true }) },
+    kubeconfig, prune: false, metrics: new Metrics(), age: { keyFile, env: {} },
+    log: createLogger({ format: 'json', level: 'error', write: () => undefined }),
+  });
+  const before = await op.tick('test');
+  assert.equal(before.applied, false);
+  assert.match(before.notApplied ?? '', /cannot read the age key file .*late-key\.txt \(--age-key-file\): ENOENT/);
+  await writeFile(keyFile, `${keys.a}\n`);
+  const after = await op.tick('test');
+  op.close();
+  assert.equal(after.applied, true, after.notApplied ?? after.error);
+});
