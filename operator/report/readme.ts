@@ -11,6 +11,8 @@ export function renderReadme(s: StatusInput): string {
   const lines: string[] = ['# gitfed fleet status', ''];
   const errors = s.findings.filter((f) => f.severity === 'error');
   lines.push(`Source: ${mdCode(s.repo)} branch ${mdCode(s.branch)} at \`${short(s.revision)}\``);
+  // The picture next to this file (fleet.svg): Git web UIs show a relative image link.
+  lines.push('', '![the fleet: global load balancer and clusters](fleet.svg)');
   if (errors.length && s.appliedRevision !== s.revision) {
     lines.push('', `**Revision \`${short(s.revision)}\` was NOT applied** (it has errors); ${s.appliedRevision ? `\`${short(s.appliedRevision)}\` stays applied.` : 'nothing is applied yet.'}`, '');
     for (const f of errors) lines.push(`- ${mdCode(formatFinding(f))}`);

@@ -8,6 +8,7 @@ import { assertPathSegment } from '../core/names.js';
 import { formatFinding } from '../load/format-finding.js';
 import type { RolloutIndex } from '../core/rollout-model.js';
 import { oneLine } from './markdown.js';
+import { fleetSvg } from './fleet-svg.js';
 import { renderReadme } from './readme.js';
 import { rolloutLine } from './rollout-view.js';
 
@@ -24,7 +25,7 @@ export function withMarker(files: ReadonlyMap<string, string>): ReadonlyMap<stri
 }
 
 const LEGACY_REQUIRED = ['README.md', 'clusters.yaml', 'allocations.yaml', 'errors.yaml'];
-const STATUS_NAMES = new Set([STATUS_MARKER, ...LEGACY_REQUIRED, 'drift.yaml', 'ingresses', 'COMMIT_MESSAGE']);
+const STATUS_NAMES = new Set([STATUS_MARKER, ...LEGACY_REQUIRED, 'drift.yaml', 'ingresses', 'COMMIT_MESSAGE', 'fleet.svg']);
 
 /**
  * May gitfed replace a directory (or branch tree) with these entries? Only
@@ -110,6 +111,7 @@ export function statusFiles(s: StatusInput): Map<string, string> {
   const r = s.result;
   files.set(STATUS_MARKER, MARKER_TEXT);
   files.set('README.md', renderReadme(s));
+  files.set('fleet.svg', fleetSvg({ ...(r ? { result: r } : {}), ...(s.rollout ? { rollout: s.rollout } : {}), ...(s.appliedRevision ? { revision: short(s.appliedRevision) } : {}) }));
   files.set('clusters.yaml', stringify({
     revision: s.revision, appliedRevision: s.appliedRevision ?? null,
     clusters: (r?.clusters ?? []).map((c) => ({

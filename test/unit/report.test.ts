@@ -51,7 +51,7 @@ test('report: a broken revision names its first error and the revision that stay
 
 test('report: the status tree has the files reviewers and the next render read, and no timestamps', () => {
   const files = statusFiles(input({ result: result([cluster('a'), cluster('b')]) }));
-  assert.deepEqual([...files.keys()].sort(), ['.gitfed-owned', 'README.md', 'allocations.yaml', 'clusters.yaml', 'drift.yaml', 'errors.yaml', 'ingresses/web/nginx.yaml']);
+  assert.deepEqual([...files.keys()].sort(), ['.gitfed-owned', 'README.md', 'allocations.yaml', 'clusters.yaml', 'drift.yaml', 'errors.yaml', 'fleet.svg', 'ingresses/web/nginx.yaml']);
   assert.deepEqual(parse(files.get('clusters.yaml')!).clusters[0].sync, { inSync: 5, drifted: 0, missing: 0, failed: 0, blocked: 0 });
   assert.match(files.get('README.md')!, /Backends: `k8s-be-30001--abc`/);
   assert.doesNotMatch([...files.values()].join('\n'), /\d{4}-\d\d-\d\dT\d\d:/, 'nothing that changes every tick');
