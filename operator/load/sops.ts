@@ -23,6 +23,8 @@ import { rfc3339, shouldBeEncrypted, type SopsMeta } from './sops-meta.js';
 
 /** sops.go MACOnlyEncryptedInitialization. */
 const MAC_ONLY_ENCRYPTED_INIT = Buffer.from('8a3fd2ad54ce66527b1034f3d147be0b0b975b3bf44f72c6fdadec8176f27d69', 'hex');
+/** Marks a list item that was an encrypted comment, removed once its list is walked. */
+const COMMENT = Symbol('sops comment');
 const ENC = /^ENC\[AES256_GCM,data:(.+),iv:(.+),tag:(.+),type:(.+)\]/;
 
 export interface SopsProblem { code: 'SopsIntegrity' | 'SopsMacMismatch'; message: string; place: SourcePos }
@@ -53,7 +55,7 @@ export async function unwrapDataKey(meta: SopsMeta, ids: AgeIdentities): Promise
     + 'give gitfed the key of one of the file\'s recipients, or re-encrypt the file for this key (sops updatekeys, or sops --encrypt --age <recipient>)';
 }
 
-interface Plain { text: string; value: unknown }
+interface Plain { text: string; value: unknown; comment?: true }
 
 /** One ENC[...] value -> its plaintext and typed value (aes/cipher.go Decrypt). */
 function openValue(enc: string, key: Uint8Array, aad: string): Plain | 'format' | 'auth' | 'type' {
@@ -69,7 +71,8 @@ function openValue(enc: string, key: Uint8Array, aad: string): Plain | 'format' 
     return 'auth';
   }
   switch (m[4]) {
-    case 'str': case 'bytes': case 'time': case 'comment': return { text, value: text };
+    case 'str': case 'bytes': case 'time': return { text, value: text };
+    case 'comment': return { text, value: text, comment: true };
     case 'int': return /^[+-]?\d+$/.test(text) ? { text: BigInt(text).toString(), value: Number(text) } : 'type';
     case 'float': { const n = Number(text); return text.trim() !== '' && !Number.isNaN(n) ? { text: goFloat(n), value: n } : 'type'; }
     case 'bool': {
@@ -118,8 +121,11 @@ class Walk {
         this.node(pair.value, obj, k, [...path, k], [...at, k]);
       }
     } else if (isSeq(node)) {
-      const arr = box[slot] as Record<number, unknown>;
-      node.items.forEach((item, i) => this.node(item, arr, i, path, [...at, i]));
+      const arr = box[slot] as unknown[];
+      node.items.forEach((item, i) => this.node(item, arr as unknown as Record<number, unknown>, i, path, [...at, i]));
+      // sops writes an encrypted comment inside a list as a list item: it is no data, and not in the
+      // MAC (checked against the real sops CLI, test/integration/sops.test.ts).
+      for (let i = arr.length - 1; i >= 0; i--) if (arr[i] === COMMENT) arr.splice(i, 1);
     } else if (isAlias(node)) {
       this.fail(at, 'YAML aliases are not supported in SOPS-encrypted files: write the value out');
     } else if (isScalar(node)) {
@@ -139,6 +145,7 @@ class Walk {
       if (opened === 'format') { this.fail(at, `the value at ${where} should be encrypted by this file's rules but is not an ENC[AES256_GCM,...] value (edit the file with sops, not by hand)`); return; }
       if (opened === 'auth') { this.fail(at, `the encrypted value at ${where} fails its integrity check: it was changed or moved after sops encrypted it`); return; }
       if (opened === 'type') { this.fail(at, `the encrypted value at ${where} has a type sops does not write`); return; }
+      if (opened.comment) { box[slot] = COMMENT; return; }
       text = opened.text;
       box[slot] = opened.value;
     }

@@ -103,10 +103,15 @@ test('sops: unencrypted_suffix and mac_only_encrypted variants load; a multi-doc
   const r = await loadFleet([file('manifests/u.yaml', enc)], withKeyFile);
   assert.deepEqual(errors(r), []);
   assert.equal(secretOf(r)!.stringData.note_plain, 'left in the clear');
-  const two = `${SECRET}---\napiVersion: v1\nkind: ConfigMap\nmetadata: { name: cm, namespace: default }\ndata: { k: v }\n`;
-  const multi = await loadFleet([file('manifests/m.yaml', await encrypt('m.yaml', two, ['--age', keys.recipientA]))], withKeyFile);
+  // Comments (sops encrypts them too; they are not in the MAC), lists (their
+  // items share the list's path as additional data), numbers inside lists.
+  const three = `# the TLS key\n${SECRET}---\napiVersion: v1\nkind: ConfigMap\nmetadata: { name: cm, namespace: default }\ndata: { k: v }\n`
+    + '---\napiVersion: v1\nkind: Service\nmetadata: { name: web, namespace: default }\nspec:\n  type: NodePort\n  ports:\n    - { name: http, port: 80, nodePort: 30080 } # pinned\n    - { name: https, port: 443 }\n';
+  const multi = await loadFleet([file('manifests/m.yaml', await encrypt('m.yaml', three, ['--age', keys.recipientA]))], withKeyFile);
   assert.deepEqual(errors(multi), []);
-  assert.deepEqual(multi.fleet.manifests.map((m) => m.object.kind).sort(), ['ConfigMap', 'Secret']);
+  assert.deepEqual(multi.fleet.manifests.map((m) => m.object.kind).sort(), ['ConfigMap', 'Secret', 'Service']);
+  const svc = multi.fleet.manifests.find((m) => m.object.kind === 'Service')!.object as Record<string, any>;
+  assert.deepEqual(svc.spec.ports, [{ name: 'http', port: 80, nodePort: 30080 }, { name: 'https', port: 443 }]);
 });
 
 test('sops: a tampered value is an error at the file (integrity or MAC), and nothing of that file loads', async (t) => {
