@@ -166,6 +166,14 @@ test('sops: gitfed validate DIR --age-key-file opens the file; without the key i
   const io = { stdout: '', stderr: '', cwd: dir, env: {} as NodeJS.ProcessEnv, out: (s: string) => { io.stdout += `${s}\n`; }, err: (s: string) => { io.stderr += `${s}\n`; } };
   assert.equal(await main(['validate', fleet, '--age-key-file', 'a.txt'], io), 0, io.stderr);
   assert.match(io.stderr, /fleet is valid/);
+  assert.doesNotMatch(io.stdout + io.stderr, /plain text/);
+  // A Secret in plain text next to it: a warning at its data line, with the command that encrypts it for this key.
+  await writeFile(join(fleet, 'manifests', 'plain.yaml'), 'apiVersion: v1\nkind: Secret\nmetadata: { name: plain, namespace: default }\ndata:\n  k: dg==\n');
+  io.stdout = '';
+  assert.equal(await main(['validate', fleet, '--age-key-file', 'a.txt'], io), 0, io.stderr);
+  assert.ok(io.stdout.includes(`manifests/plain.yaml:4:1: warning: Secret default/plain is in plain text in Git`), io.stdout);
+  assert.ok(io.stdout.includes(`sops --encrypt --age ${keys.recipientA} --encrypted-regex '^(data|stringData)$' --in-place manifests/plain.yaml`), io.stdout);
+  await rm(join(fleet, 'manifests', 'plain.yaml'));
   io.stderr = '';
   assert.equal(await main(['validate', fleet], io), 1);
   assert.match(io.stderr, /manifests\/secret\.yaml:\d+:\d+: error: this file is encrypted with SOPS for the age recipient/);
