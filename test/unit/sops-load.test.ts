@@ -81,3 +81,25 @@ test('validate: a plain-text Secret warns at its data line with the sops command
   assert.deepEqual(plainSecretWarnings(r.fleet), []);
   assert.equal(sopsEncryptCommand("it's.yaml", 'age1x'), "sops --encrypt --age age1x --encrypted-regex '^(data|stringData)$' --in-place 'it'\\''s.yaml'");
 });
+
+test('a sops: block gitfed cannot use is an error at its line, saying why (key groups, no age, two rules, comment regexes)', async () => {
+  const { loadFleet } = await import('../../operator/load/index.js');
+  const id = await generateX25519Identity();
+  const head = 'apiVersion: ENC[AES256_GCM,data:x,iv:y,tag:z,type:str]\nsops:\n  mac: ENC[AES256_GCM,data:x,iv:y,tag:z,type:str]\n  lastmodified: "2026-01-01T00:00:00Z"\n';
+  const age = '  age:\n    - recipient: age1abc\n      enc: x\n';
+  const cases: Array<[string, RegExp, number]> = [
+    [`${head}${age}  key_groups:\n    - age: []\n`, /key groups \(Shamir secret sharing\)/, 8],
+    [`${head}  pgp:\n    - fp: ABC\n      enc: x\n`, /no age recipient \(it is encrypted with pgp\)/, 2],
+    [`${head}${age}  encrypted_regex: ^data$\n  unencrypted_suffix: _plain\n`, /sets unencrypted_suffix and encrypted_regex; sops allows only one/, 8],
+    [`${head}${age}  encrypted_comment_regex: sops:enc\n`, /does not open files encrypted with encrypted_comment_regex/, 8],
+    ['apiVersion: v1\nsops:\n  lastmodified: "2026-01-01T00:00:00Z"\n', /has no mac/, 2],
+  ];
+  for (const [text, message, line] of cases) {
+    const r = await loadFleet([{ path: 'manifests/s.yaml', content: enc(text) }], { age: { env: { SOPS_AGE_KEY: id } } });
+    assert.equal(r.findings.length, 1, JSON.stringify(r.findings));
+    assert.equal(r.findings[0]!.code, 'SopsBadMetadata');
+    assert.match(r.findings[0]!.message, message);
+    assert.equal(r.findings[0]!.place?.line, line, r.findings[0]!.message);
+    assert.equal(r.fleet.manifests.length, 0);
+  }
+});
