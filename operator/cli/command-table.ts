@@ -115,7 +115,7 @@ export const COMMANDS = {
     summary: 'install the operator into a host cluster, with least-privilege access to the members',
     flags: {
       repo: { type: 'string' }, branch: { type: 'string' }, kubeconfig: { type: 'string' }, 'host-context': { type: 'string' }, 'member-contexts': { type: 'string' },
-      'git-credentials-file': { type: 'string' }, image: { type: 'string' }, 'dry-run': { type: 'boolean' }, uninstall: { type: 'boolean' }, ...output,
+      'git-credentials-file': { type: 'string' }, ...AGE_FLAGS, image: { type: 'string' }, 'dry-run': { type: 'boolean' }, uninstall: { type: 'boolean' }, ...output,
     },
     values: { repo: 'none', branch: 'none', 'host-context': 'none', 'member-contexts': 'none', image: 'none', output: OUTPUT_VALUES },
     positional: 'none', load: () => import('./bootstrap.js'),
