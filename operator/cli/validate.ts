@@ -3,6 +3,7 @@
 import { render } from '../core/render.js';
 import { emptyAllocations, hasErrors } from '../core/model.js';
 import { readAgeIdentities } from '../load/age-keys.js';
+import { compareFindings } from '../load/format-finding.js';
 import { loadFleetDir } from '../load/index.js';
 import { plainSecretWarnings } from '../load/plain-secrets.js';
 import { outputFormat, parseCommandArgs, printStructured, runCommand, UsageError } from './args.js';
@@ -33,6 +34,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
       const ids = await readAgeIdentities(age);
       if ('recipients' in ids) plain = plainSecretWarnings(loaded.fleet, ids.recipients[0]);
       loaded.findings.push(...plain);
+      loaded.findings.sort(compareFindings);
     }
     const result = render({ fleet: loaded.fleet, observations: {}, allocations: emptyAllocations(), loadFindings: loaded.findings });
     const findings = result.findings.filter((f) => f.severity !== 'info');
