@@ -10,7 +10,20 @@ export interface HealthProbe {
   message: string;
 }
 
+/**
+ * One probe. A /readyz that does not answer within `timeoutMs` is asked once
+ * more with twice the time before the verdict is Offline: a busy apiserver is
+ * not a dead one, and an Offline verdict moves replicas away. A refused
+ * connection is a clear answer and is not asked again. At most 3x timeoutMs.
+ */
 export async function probeHealth(http: KubeHttp, timeoutMs = 3000): Promise<HealthProbe> {
+  let r = await probeOnce(http, timeoutMs);
+  if (r.timedOut) r = await probeOnce(http, timeoutMs * 2);
+  const { timedOut: _, ...probe } = r;
+  return probe;
+}
+
+async function probeOnce(http: KubeHttp, timeoutMs: number): Promise<HealthProbe & { timedOut?: boolean }> {
   try {
     let r = await http.request({ path: '/readyz', timeoutMs });
     if (r.status === 404) r = await http.request({ path: '/healthz', timeoutMs });
@@ -20,10 +33,14 @@ export async function probeHealth(http: KubeHttp, timeoutMs = 3000): Promise<Hea
     if (r.status === 200 && r.text.trim().endsWith('ok')) return { health: 'Ready', reason: 'ClusterReady', message: '/readyz is ok' };
     return { health: 'NotReady', reason: 'ClusterNotReady', message: `/readyz answered HTTP ${r.status}: ${r.text.split('\n').filter((l) => l.includes('[-]')).join(', ').slice(0, 200) || r.text.slice(0, 100)}` };
   } catch (e) {
-    if (e instanceof KubeUnreachableError) return { health: 'Offline', reason: 'ClusterNotReachable', message: e.cause.message };
+    if (e instanceof KubeUnreachableError) return { health: 'Offline', reason: 'ClusterNotReachable', message: e.cause.message, ...(isTimeout(e) ? { timedOut: true } : {}) };
     if (e instanceof KubeCredentialError) return { health: 'Unknown', reason: 'Unauthorized', message: `gitfed has no credentials for this context: ${e.message}` };
     throw e;
   }
+}
+
+function isTimeout(e: KubeUnreachableError): boolean {
+  return /^no answer within /.test(e.cause.message);
 }
 
 /** Keeps lastTransitionTime when the verdict did not change (clock passed in by the caller). */

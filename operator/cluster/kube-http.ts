@@ -73,6 +73,11 @@ export class KubeUnreachableError extends Error {
   }
 }
 
+/** A write not sent because the operator lost its lease (see KubeHttp.gateWrites). */
+export class WriteRefusedError extends Error {
+  readonly code = 'ELEADERSHIP';
+}
+
 /** The credentials could not be produced (exec plugin failed, token file unreadable, kubeconfig broken). */
 export class KubeCredentialError extends Error {
   readonly code = 'ECREDENTIALS';
@@ -103,6 +108,8 @@ export class KubeHttp {
   /** Mutating requests sent (POST/PUT/PATCH/DELETE that are not dry runs): the "zero writes" proof. */
   writes = 0;
   requests = 0;
+  /** Once aborted (leadership lost), every further write is refused before it is sent. */
+  private writeGate?: AbortSignal;
 
   constructor(endpoint: KubeEndpoint | CredentialSource, readonly defaultTimeoutMs = 10_000, initial?: KubeEndpoint) {
     if ('current' in endpoint) {
@@ -154,8 +161,20 @@ export class KubeHttp {
     return headers;
   }
 
+  /**
+   * Refuse writes once `signal` is aborted: an operator that lost its lease
+   * stops writing at once, not only at the end of the cluster stage (a write
+   * already sent cannot be taken back; the next one is never sent).
+   */
+  gateWrites(signal: AbortSignal | undefined): void {
+    this.writeGate = signal;
+  }
+
   async request<T = any>(opts: RequestOptions): Promise<KubeResponse<T>> {
     const method = opts.method ?? 'GET';
+    if (method !== 'GET' && !opts.path.includes('dryRun=All') && this.writeGate?.aborted) {
+      throw new WriteRefusedError(`${this.ep.server}: ${method} ${opts.path.split('?')[0]} not sent: leadership was lost`);
+    }
     const payload = opts.body === undefined ? undefined : typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body);
     this.requests++;
     if (method !== 'GET' && !opts.path.includes('dryRun=All')) this.writes++;

@@ -3,6 +3,7 @@
 // what people committed on gitfed/control and this tick's gates, it says
 // which clusters get the target revision now and what changed (each
 // transition becomes a status commit). No IO, no clock: `now` comes in.
+import { shortRev } from './short-rev.js';
 import { createHash } from 'node:crypto';
 import type { ClusterSpec } from './model.js';
 import {
@@ -33,7 +34,7 @@ export interface RolloutStep {
 }
 
 const HISTORY = 20;
-const short = (rev?: string) => (rev ? rev.slice(0, 7) : '-');
+const short = (rev?: string) => shortRev(rev);
 
 export function formatDuration(ms: number): string {
   if (ms % 3_600_000 === 0 && ms > 0) return `${ms / 3_600_000}h`;

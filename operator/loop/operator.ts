@@ -15,7 +15,7 @@ import { closeAll, connect, type Connection, type KubeconfigError } from '../clu
 import { podEnvironment } from '../cluster/in-cluster.js';
 import { reconcileFleet } from '../cluster/reconcile.js';
 import type { ReconcileResult } from '../cluster/reconcile-types.js';
-import { emptyAllocations, hasErrors, type Allocations, type Finding, type Fleet } from '../core/model.js';
+import { emptyAllocations, hasErrors, type Allocations, type Finding, type Fleet, type LoadResult } from '../core/model.js';
 import type { FleetFile, LoadLimits } from '../load/index.js';
 import { formatFinding, loadFleet, type AgeKeySource } from '../load/index.js';
 import { filesRevision } from '../load/revision.js';
@@ -64,6 +64,8 @@ export interface OperatorOptions {
   allowInCluster?: boolean;
   /** A watch with no event and no bookmark for this long reconnects (default 5 min). */
   watchIdleTimeoutMs?: number;
+  /** A tick with a last good revision waits this long for git, then heals without it (default 5 s). */
+  gitWaitMs?: number;
 }
 
 export interface TickResult {
@@ -86,6 +88,18 @@ interface Revision {
   fleet: Fleet;
   findings: Finding[];
 }
+
+/** What the git stage fetched: nothing in it has touched the operator's state yet. */
+interface GitFetched {
+  head: string;
+  allocations?: Awaited<ReturnType<typeof readAllocations>>;
+  read?: { files: FleetFile[]; findings: Finding[] };
+  /** The files loaded (SOPS files opened, which is async), when they differ from the last ones. */
+  loaded?: LoadResult;
+}
+
+/** How long a tick with something to heal waits for git before it goes on to the clusters. */
+export const DEFAULT_GIT_WAIT_MS = 5000;
 
 class Aborted extends Error {}
 
@@ -114,6 +128,8 @@ export class Operator {
   private connections?: Map<string, Connection | KubeconfigError>;
   private connectionsFor?: string;
   private running?: Promise<TickResult>;
+  /** The git fetch in flight; it may outlive the tick that started it. */
+  private gitInFlight?: Promise<{ got: GitFetched } | { error: string }>;
   private again?: { reason: string; signal: AbortSignal | undefined };
   ticks = 0;
   firstTickDone = false;
@@ -170,38 +186,52 @@ export class Operator {
     if (this.connections) closeAll(this.connections);
   }
 
-  private async loadAllocations(): Promise<void> {
-    if (this.allocationsLoaded) return;
-    const read = await readAllocations(this.opts.sink);
-    this.allocations = read.allocations;
-    if (read.finding) {
-      this.stateFindings = [read.finding];
-      this.opts.log.error('allocations.yaml on the status branch is invalid: rebuilding allocations from what the clusters hold', { error: read.finding.message });
-    }
-    this.allocationsLoaded = true;
-  }
-
   private conns(fleet: Fleet): Map<string, Connection | KubeconfigError> | undefined {
     return this.connections && this.connectionsFor === JSON.stringify(fleet.clusters.map((c) => [c.name, c.context])) ? this.connections : undefined;
   }
 
   /**
-   * Stage 1. Sets `pending` to a new revision that loaded; it stays pending
-   * until a tick has rendered (and applied) it, so an aborted or failed tick
-   * does not lose it.
+   * Stage 1, the IO half: allocations (once), the head, and the files of a
+   * head not seen before. It mutates nothing, so a fetch that outlives its
+   * tick (a stalled git server) can finish in the background and be taken
+   * up by a later tick (see `takeGit`).
    */
-  private async gitStage(): Promise<void> {
-    const { source, log } = this.opts;
-    await this.loadAllocations();
+  private async fetchGit(): Promise<GitFetched> {
+    const { source, sink } = this.opts;
+    const allocations = this.allocationsLoaded ? undefined : await readAllocations(sink);
     const head = await source.head();
-    if (head === this.lastHead) return;
-    const read = await source.files(head);
+    const read = head === this.lastHead ? undefined : await source.files(head);
+    const loaded = read && filesHash(read.files, read.findings) !== this.lastFilesHash
+      ? await loadFleet(read.files, { ...(this.opts.limits ? { limits: this.opts.limits } : {}), ...(this.opts.age ? { age: this.opts.age } : {}) })
+      : undefined;
+    return { head, ...(allocations ? { allocations } : {}), ...(read ? { read } : {}), ...(loaded ? { loaded } : {}) };
+  }
+
+  /**
+   * Stage 1, the state half. Sets `pending` to a new revision that loaded;
+   * it stays pending until a tick has rendered (and applied) it, so an
+   * aborted or failed tick does not lose it.
+   */
+  private takeGit(got: GitFetched): void {
+    const { log } = this.opts;
+    if (got.allocations && !this.allocationsLoaded) {
+      this.allocations = got.allocations.allocations;
+      if (got.allocations.finding) {
+        this.stateFindings = [got.allocations.finding];
+        log.error('allocations.yaml on the status branch is invalid: rebuilding allocations from what the clusters hold', { error: got.allocations.finding.message });
+      }
+      this.allocationsLoaded = true;
+    }
+    const { head, read } = got;
+    if (head === this.lastHead || !read) return;
     const hash = filesHash(read.files, read.findings);
+    // Loaded in fetchGit only if the files differed then; if they differ only now, a later fetch loads them.
+    if (hash !== this.lastFilesHash && !got.loaded) return;
     this.lastHead = head;
     if (hash === this.lastFilesHash) return;
     this.lastFilesHash = hash;
     this.lastSeen = head;
-    const loaded = await loadFleet(read.files, { ...(this.opts.limits ? { limits: this.opts.limits } : {}), ...(this.opts.age ? { age: this.opts.age } : {}) });
+    const loaded = got.loaded!;
     const findings = [...read.findings, ...loaded.findings];
     this.headFindings = findings;
     this.pending = undefined;
@@ -212,6 +242,33 @@ export class Operator {
       return;
     }
     this.pending = { revision: head, fleet: loaded.fleet, findings };
+  }
+
+  /**
+   * The git stage of one tick. The fetch in flight is kept across ticks: with
+   * a last good revision to heal, a tick waits for it at most `gitWaitMs`,
+   * then goes on to the clusters (a silent git server must not stop healing);
+   * the fetch is taken up by the first tick after it settles. Without one
+   * there is nothing to heal, so the tick waits for git (bounded by
+   * --git-timeout and the idle limit).
+   */
+  private async gitStage(signal?: AbortSignal): Promise<{ error?: string; settled: boolean }> {
+    this.gitInFlight ??= this.fetchGit().then((got) => ({ got }), (e: unknown) => ({ error: (e as Error).message }));
+    const inFlight = this.gitInFlight;
+    let timer: NodeJS.Timeout | undefined;
+    const waited = this.lastGood
+      ? await Promise.race([inFlight, new Promise<undefined>((r) => { timer = setTimeout(() => r(undefined), this.opts.gitWaitMs ?? DEFAULT_GIT_WAIT_MS); })])
+      : await inFlight;
+    clearTimeout(timer);
+    if (!waited) {
+      // What it brings once it settles is taken up right after the tick that heals without it, not an interval later.
+      void inFlight.then((r) => { if ('got' in r && this.running) this.again ??= { reason: 'git', signal }; });
+      return { settled: false, error: `git has not answered within ${Math.round((this.opts.gitWaitMs ?? DEFAULT_GIT_WAIT_MS) / 1000)}s (still waiting in the background)` };
+    }
+    this.gitInFlight = undefined;
+    if ('error' in waited) return { settled: true, error: waited.error };
+    this.takeGit(waited.got);
+    return { settled: true };
   }
 
   private async reconcile(rev: Revision, writes: 'all' | 'heal', signal?: AbortSignal): Promise<ReconcileResult> {
@@ -226,6 +283,8 @@ export class Operator {
       }
       this.connectionsFor = JSON.stringify(rev.fleet.clusters.map((c) => [c.name, c.context]));
     }
+    // A tick that loses its lease mid-stage sends no further write to any cluster.
+    for (const c of this.connections!.values()) if (!(c instanceof Error)) c.http.gateWrites(signal);
     // With a RolloutPolicy only the clusters the rollout reached get this
     // revision; the others keep the stable one (per-cluster writes and prune).
     const rollout = await this.rollouts.before(rev);
@@ -254,14 +313,14 @@ export class Operator {
     this.ticks++;
     const checkpoint = () => { if (signal?.aborted) throw new Aborted(); };
     let gitError: string | undefined;
+    let statusWritten = false;
     this.rolloutEvents = [];
     try {
       checkpoint();
-      try {
-        await this.gitStage();
-      } catch (e) {
-        gitError = (e as Error).message;
-        metrics.gitErrors.inc({ op: 'fetch' });
+      const git = await this.gitStage(signal);
+      if (git.error) {
+        gitError = git.error;
+        if (git.settled) metrics.gitErrors.inc({ op: 'fetch' });
         log.warn(this.lastGood ? 'git stage failed; observing and healing the last good revision' : 'git stage failed; no revision applied yet', { error: gitError });
       }
       checkpoint();
@@ -271,7 +330,7 @@ export class Operator {
       const candidate = this.pending;
       if (candidate) {
         result = await this.reconcile(candidate, 'all', signal);
-        this.pending = undefined;
+        if (this.pending === candidate) this.pending = undefined;
         if (result.renderFailed) {
           // Invalid inside render: never recorded as applied or as the last good revision.
           this.headFindings = result.findings;
@@ -315,7 +374,8 @@ export class Operator {
       const events = this.rolloutEvents;
       const status = commitMessage(input);
       const message = events.length ? [events[0]!, '', ...events.slice(1), ...(events.length > 1 ? [''] : []), status].join('\n') : status;
-      const committed = await this.writeStatus(new Map([...statusFiles(input), ...this.rollouts.files()]), message, signal);
+      const { committed, written } = await this.writeStatus(new Map([...statusFiles(input), ...this.rollouts.files()]), message, signal);
+      statusWritten = written;
       if (committed) this.stateFindings = [];
       const noteFailed = (e: unknown) => { checkpoint(); metrics.gitErrors.inc({ op: 'push' }); log.warn('could not write the git note', { error: (e as Error).message }); };
       // One note per examined revision (retried on the next tick if it failed).
@@ -337,6 +397,9 @@ export class Operator {
       log.error('tick failed', { error: (e as Error).message });
       return { applied: false, statusCommitted: false, error: (e as Error).message };
     } finally {
+      // Rollout transitions stand only once the status commit that records them landed.
+      this.rollouts.settle(statusWritten);
+      if (!statusWritten && this.again?.reason === 'rollout') this.again = undefined;
       this.firstTickDone = true;
       this.lastTickCompletedAt = this.now();
       metrics.lastTickCompleted.set(Date.now() / 1000);
@@ -363,16 +426,17 @@ export class Operator {
   }
 
   /** A status that could not be pushed is simply recomputed and written on the next tick. */
-  private async writeStatus(files: Map<string, string>, message: string, signal?: AbortSignal): Promise<boolean> {
+  private async writeStatus(files: Map<string, string>, message: string, signal?: AbortSignal): Promise<{ committed: boolean; written: boolean }> {
     try {
       const r = await this.opts.sink.write(files, message, signal);
       if (r.committed) this.opts.log.info('status committed', { message: message.split('\n')[0], commit: short(r.oid) });
-      return r.committed;
+      // Not committed without an error: the branch already holds exactly this.
+      return { committed: r.committed, written: true };
     } catch (e) {
       if (signal?.aborted) throw new Aborted();
       this.opts.metrics.gitErrors.inc({ op: 'push' });
       this.opts.log.warn('status push failed; will retry on the next tick', { error: (e as Error).message, ...((e as { code?: string }).code ? { code: (e as { code?: string }).code } : {}) });
-      return false;
+      return { committed: false, written: false };
     }
   }
 }

@@ -50,6 +50,8 @@ export function parseIndex(text: string | undefined): RolloutIndex {
 
 export class RolloutDriver {
   private index?: RolloutIndex;
+  /** The index as it stands on the status branch: a transition counts only once its status commit landed. */
+  private persisted?: RolloutIndex;
   private control: RolloutControl = emptyControl();
   private stable?: { revision: string; fleet: Fleet; findings: Finding[] };
   /** cluster -> the revision last applied there in full (a change means apply all + prune). */
@@ -81,6 +83,7 @@ export class RolloutDriver {
         this.ends.log.warn('rollouts/index.yaml is not valid YAML; starting from an empty rollout history', { error: (e as Error).message });
         this.index = emptyIndex();
       }
+      this.persisted = structuredClone(this.index);
     }
     if (!policy) return undefined;
     if (this.ends.readControl) {
@@ -125,6 +128,19 @@ export class RolloutDriver {
     this.index = step.index;
     const next = [...step.targetClusters].sort();
     return { events: step.events, again: JSON.stringify(next) !== JSON.stringify(this.used) };
+  }
+
+  /**
+   * After the tick's status stage. Written (or unchanged on the branch): the
+   * transitions stand. Not written (git down, push refused, leadership lost):
+   * they are forgotten and decided again by a later tick whose commit lands,
+   * so no wave widens on state a restarted operator would not find (it would
+   * roll those clusters back to the stable revision).
+   */
+  settle(written: boolean): void {
+    if (!this.index) return;
+    if (written) this.persisted = structuredClone(this.index);
+    else if (this.persisted) this.index = structuredClone(this.persisted);
   }
 
   /** Status files: the index, for restarts and for `gitfed rollout status`. */

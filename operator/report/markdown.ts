@@ -24,6 +24,13 @@ export function mdCell(text: string): string {
   return oneLine(text).replace(/([\\`*_|<>[\]])/g, '\\$1');
 }
 
+/** A code block whose fence is longer than any run of backticks in the text, so content can never close it. */
+export function mdFence(lang: string, text: string): string {
+  const longest = Math.max(2, ...(text.match(/`+/g) ?? []).map((m) => m.length));
+  const fence = '`'.repeat(longest + 1);
+  return `${fence}${lang}\n${text.endsWith('\n') ? text : text + '\n'}${fence}`;
+}
+
 /**
  * Inline code: fenced with more backticks than the text holds, so a backtick
  * inside cannot end it. Not for table cells (a `|` ends a cell even inside

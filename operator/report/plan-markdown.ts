@@ -1,18 +1,11 @@
 // PLAN.md: what a reviewer reads in a pull request, laid out like an
 // Atlantis plan comment (header, one table row per cluster, the replica
 // split, one collapsible diff per cluster, what to do next). Pure.
-import { mdCell } from './markdown.js';
+import { shortRev as short } from '../core/short-rev.js';
+import { mdCell, mdCode, mdFence } from './markdown.js';
 import { clusterDiff, refText } from './plan-text.js';
 import type { PlanDocument } from './plan-document.js';
 
-/** A fence longer than any run of backticks in the text, so content can never close it. */
-function fenced(lang: string, text: string): string {
-  const longest = Math.max(2, ...(text.match(/`+/g) ?? []).map((m) => m.length));
-  const fence = '`'.repeat(longest + 1);
-  return `${fence}${lang}\n${text.endsWith('\n') ? text : text + '\n'}${fence}`;
-}
-
-const short = (sha?: string) => (sha ? sha.slice(0, 7) : '-');
 
 const VERDICT: Record<number, string> = {
   0: 'no changes', 1: 'errors: nothing can be applied as is', 2: 'changes', 3: 'blocked by a safety policy', 4: 'stale',
@@ -20,14 +13,14 @@ const VERDICT: Record<number, string> = {
 
 export function planMarkdown(p: PlanDocument, next?: string): string {
   const L: string[] = [];
-  const head = p.branch ? `\`${mdCell(p.branch)}\` @ \`${short(p.head)}\`` : `\`${short(p.head)}\``;
+  const head = p.branch ? `${mdCode(p.branch)} @ \`${short(p.head)}\`` : `\`${short(p.head)}\``;
   L.push(`## gitfed plan for ${head}`, '');
-  L.push(`- Base: ${p.base ? `${p.baseBranch ? `\`${mdCell(p.baseBranch)}\` @ ` : ''}\`${short(p.base)}\`` : '-'}`);
-  L.push(`- Fleet: \`${mdCell(p.fleet)}\`, ${p.clusters.length} cluster(s)`);
+  L.push(`- Base: ${p.base ? `${p.baseBranch ? `${mdCode(p.baseBranch)} @ ` : ''}\`${short(p.base)}\`` : '-'}`);
+  L.push(`- Fleet: ${mdCode(p.fleet)}, ${p.clusters.length} cluster(s)`);
   L.push(`- Result: **${p.summary.changes} change(s)**, ${p.summary.blocked} blocked, ${p.summary.conflicts} conflict(s), ${p.summary.errors} error(s): ${VERDICT[p.exitCode] ?? ''} (exit ${p.exitCode})`, '');
   if (p.findings.length) {
     L.push('### Findings', '');
-    for (const f of p.findings) L.push(`- \`${f.replace(/`/g, "'")}\``);
+    for (const f of p.findings) L.push(`- ${mdCode(f)}`);
     L.push('');
   }
   L.push('| Cluster | Wave | Health | Creates | Updates | Deletes | Blocked | Conflicts |', '|---|---|---|---|---|---|---|---|');
@@ -51,7 +44,7 @@ export function planMarkdown(p: PlanDocument, next?: string): string {
   L.push('', '### Changes per cluster', '');
   for (const c of p.clusters) {
     const counts = [`${c.creates} create`, `${c.updates} update`, `${c.deletes} delete`, `${c.blocked} blocked`, `${c.conflicts} conflict`].join(', ');
-    L.push(`<details><summary>${mdCell(c.name)}: ${counts}</summary>`, '', fenced('diff', clusterDiff(c)), '', '</details>', '');
+    L.push(`<details><summary>${mdCell(c.name)}: ${counts}</summary>`, '', mdFence('diff', clusterDiff(c)), '', '</details>', '');
   }
   L.push('---', '');
   L.push('Every change was validated by its cluster\'s apiserver with a server-side dry run. Secret values are shown as sha256 hashes, never in clear.');

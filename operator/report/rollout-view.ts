@@ -1,10 +1,11 @@
 // How a rollout reads in the status branch: a table in README.md (wave,
 // clusters, state, since, reason), one line for commit messages and notes,
 // and the exit code of `gitfed rollout status`. Pure.
+import { shortRev } from '../core/short-rev.js';
 import type { RolloutIndex, RolloutRecord } from '../core/rollout-model.js';
 import { mdCell } from './markdown.js';
 
-const short = (rev?: string) => (rev ? rev.slice(0, 7) : '-');
+const short = (rev?: string) => shortRev(rev);
 const when = (ms?: number) => (ms === undefined ? '-' : new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z'));
 
 /** `gitfed rollout status` exit codes: 0 done, 10 running, 11 paused or waiting for approval, 12 reverted, 13 failed. */

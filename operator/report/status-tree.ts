@@ -1,6 +1,7 @@
 // The status tree written back to Git after every reconcile (pure: data in,
 // files out). Nothing in it changes unless the fleet's state changes, so an
 // idle fleet produces no commits.
+import { shortRev } from '../core/short-rev.js';
 import { stringify } from 'yaml';
 import type { ReconcileResult } from '../cluster/reconcile-types.js';
 import type { Allocations, Finding } from '../core/model.js';
@@ -54,7 +55,7 @@ export interface StatusInput {
   stateFindings?: readonly Finding[];
 }
 
-export const short = (sha: string | undefined) => (sha ?? 'none').slice(0, 7);
+export const short = (sha: string | undefined) => shortRev(sha, 'none');
 
 export function appliedCount(r: ReconcileResult | undefined): { ok: number; total: number; notes: string[] } {
   if (!r) return { ok: 0, total: 0, notes: [] };

@@ -152,6 +152,9 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
   // Until this sandbox is handed to the caller, any failure stops what started.
   const onExit = () => { for (const pid of allPids(state)) signal(pid, 'SIGKILL'); };
   process.on('exit', onExit);
+  const hold = holdSignals();
+  let forgotten = false;
+  const forget = () => { if (forgotten) return; forgotten = true; process.off('exit', onExit); hold(); };
   try {
     await waitHttp(`${etcdUrl}/health`, 30_000, 'etcd');
     await waitHttp(`http://127.0.0.1:${gitPort}/`, 15_000, 'git server');
@@ -169,7 +172,7 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
     await Promise.all(state.clusters.map((c) => waitNodesReady(c)));
   } catch (e) {
     await stopState(state);
-    process.off('exit', onExit);
+    forget();
     if (ownsDir) await rm(dir, { recursive: true, force: true });
     throw e;
   }
@@ -179,11 +182,27 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
   ]);
   await writeFile(state.kubeconfig, kubeconfig(entries), { mode: 0o600 });
   await writeFile(join(dir, STATE_FILE), JSON.stringify(state, null, 2), { mode: 0o600 });
-  if (opts.detach) process.off('exit', onExit);
-  return handle(dir, state, bins, opts, onExit);
+  if (opts.detach) forget();
+  return handle(dir, state, bins, opts, forget);
 }
 
-function handle(dir: string, state: SandboxState, bins: Binaries, opts: SandboxOptions, onExit: () => void): Sandbox {
+/**
+ * SIGTERM/SIGHUP end Node without an 'exit' event, so the exit hooks that
+ * kill a sandbox's processes would not run. While any sandbox of this
+ * process is alive, such a signal that nobody else handles becomes an exit.
+ * Returns the release of this hold.
+ */
+let held = 0;
+const SIGNALS = ['SIGTERM', 'SIGHUP'] as const;
+function exitOnSignal(sig: NodeJS.Signals): void {
+  if (process.listenerCount(sig) === 1) process.exit(sig === 'SIGTERM' ? 143 : 129);
+}
+function holdSignals(): () => void {
+  if (held++ === 0) for (const sig of SIGNALS) process.on(sig, exitOnSignal);
+  return () => { if (--held === 0) for (const sig of SIGNALS) process.off(sig, exitOnSignal); };
+}
+
+function handle(dir: string, state: SandboxState, bins: Binaries, opts: SandboxOptions, forget: () => void): Sandbox {
   const cluster = (name: string) => {
     const c = state.clusters.find((x) => x.name === name);
     if (!c) throw new Error(`no sandbox cluster named ${name}`);
@@ -233,7 +252,7 @@ function handle(dir: string, state: SandboxState, bins: Binaries, opts: SandboxO
     pids: () => allPids(state),
     stop: async () => {
       await stopState(state);
-      process.off('exit', onExit);
+      forget();
       await rm(join(dir, STATE_FILE), { force: true });
       if (state.ownsDir) await rm(dir, { recursive: true, force: true });
     },

@@ -21,6 +21,7 @@ import type { Sandbox } from '../../operator/sandbox/index.js';
 import { cluster as clusterSpec } from '../helpers/fleet-builder.js';
 import { writeFleet } from '../helpers/fleet-dir.js';
 import { sandbox, uniqueNamespace, waitUntil } from '../helpers/sandbox.js';
+import { startApiserverProxy } from '../faults/injectors/apiserver-proxy.js';
 
 const CLUSTER = 'us-east1';
 const tmp = mkdtemp(join(tmpdir(), 'gitfed-edge-'));
@@ -257,5 +258,28 @@ test('memory: the operator\'s watch caches hold none of the Pods it does not own
   } finally {
     closeAll(conns);
     http.close();
+  }
+});
+
+test('health: a /readyz that stalls once is asked again (Ready, not Offline); one that always stalls is Offline after the retry', async () => {
+  const sb = await sandbox();
+  const c = sb.clusters.find((x) => x.name === CLUSTER)!;
+  const proxy = await startApiserverProxy(sb, c);
+  const http = new KubeHttp({ server: proxy.url, ca: c.ca, token: c.adminToken });
+  try {
+    let stalls = 1;
+    proxy.setRule((r) => (r.path.startsWith('/readyz') && stalls-- > 0 ? { status: 200, body: 'stall' } : undefined));
+    const busy = await probeHealth(http, 300);
+    assert.equal(busy.health, 'Ready', busy.message);
+    assert.equal(proxy.faulted(), 1, 'the first probe stalled and was asked again');
+    proxy.resetCount();
+    proxy.setRule((r) => (r.path.startsWith('/readyz') ? { status: 200, body: 'stall' } : undefined));
+    const dead = await probeHealth(http, 300);
+    assert.equal(dead.health, 'Offline');
+    assert.equal(proxy.faulted(), 2, 'asked twice, then the verdict');
+    assert.match(dead.message, /no answer within 600 ms/);
+  } finally {
+    http.close();
+    await proxy.close();
   }
 });

@@ -193,9 +193,11 @@ test('operator: after SIGKILL mid-apply a restart converges with no duplicates',
   await waitUntil('the apply started', 30_000, async () => (await started()) || undefined, 20);
   child.kill('SIGKILL');
   await new Promise((r) => child.once('exit', r));
-  const once = spawn(process.execPath, [...args, '--once'], { stdio: 'ignore' });
+  const once = spawn(process.execPath, [...args, '--once'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let logs = '';
+  once.stderr.on('data', (d) => { logs += d; });
   const code = await new Promise((r) => once.once('exit', r));
-  assert.equal(code, 0);
+  assert.equal(code, 0, `the restarted operator's log:\n${logs}`);
   assert.deepEqual(await replicas(sb, ns), [4, 4, 4]);
   for (const c of sb.clusters) {
     const h = new KubeHttp({ server: c.server, ca: c.ca, token: c.adminToken });

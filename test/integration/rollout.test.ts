@@ -136,7 +136,7 @@ test('rollout: canary first, the rest one cluster at a time after the canary bak
   assert.equal(canary.current.waves[0].state !== 'pending', true);
   let images = await live(sb, ns);
   assert.equal(images['asia-east1']!.image, 'nginx:1.28', 'the canary changes first');
-  assert.equal(images['us-east1']!.image, 'nginx:1.27', 'the rest waits');
+  assert.equal(images['us-east1']!.image, 'nginx:1.27', `the rest waits; rollout state: ${JSON.stringify(canary.current)}`);
   assert.equal(images['europe-west1']!.image, 'nginx:1.27');
   // Before the canary's wave passed, nothing else changed.
   await waitUntil('the canary to pass', 120_000, async () => {
@@ -153,7 +153,7 @@ test('rollout: canary first, the rest one cluster at a time after the canary bak
   await until(c, second, ['done'], 'the second rollout to finish');
   assert.deepEqual(Object.values(await live(sb, ns)).map((d) => d.image), ['nginx:1.28', 'nginx:1.28', 'nginx:1.28']);
   const log = statusLog(url).reverse().filter((s) => s.startsWith(`rollout: ${second.slice(0, 7)}`));
-  assert.match(log[0]!, /started: canary \(1\), rest \(2\)/);
+  assert.match(log[0]!, /started: canary \(1\), rest \(2\)/, log.join('\n'));
   const passed = log.findIndex((s) => /wave canary passed \(1\/3 clusters\)/.test(s));
   const done = log.findIndex((s) => /wave rest passed \(3\/3 clusters\)/.test(s));
   assert.ok(passed > 0 && done > passed, log.join('\n'));
@@ -171,7 +171,8 @@ test('rollout: a revision whose Pods can never schedule fails the canary, is rev
   assert.equal(after['asia-east1']!.nodeSelector, undefined, 'the canary is back on the stable revision');
   for (const n of ['us-east1', 'europe-west1']) assert.deepEqual(after[n], before[n], `${n} never saw the revision`);
   const failedAt = new RegExp(`^rollout: ${bad.slice(0, 7)} failed at wave canary: asia-east1: readyReplicas .* after 20s; reverted to [0-9a-f]{7}$`);
-  assert.ok(statusLog(c.url).some((s) => failedAt.test(s)), 'one status commit says which gate failed, why, and what it reverted to');
+  const subjects = statusLog(c.url);
+  assert.ok(subjects.some((s) => failedAt.test(s)), `one status commit says which gate failed, why, and what it reverted to:\n${subjects.slice(0, 8).join('\n')}`);
   // Quarantined: more ticks never apply it again.
   for (let i = 0; i < 3; i++) await c.op.trigger('test');
   assert.equal((await live(c.sb, c.ns))['asia-east1']!.nodeSelector, undefined);

@@ -2,6 +2,7 @@
 // sandbox test in operator-leader.test.ts runs it against a real apiserver).
 import assert from 'node:assert/strict';
 import { mock, test } from 'node:test';
+import { KubeHttp, KubeUnreachableError, WriteRefusedError } from '../../operator/cluster/kube-http.js';
 import { LeaderElector, LeaseConfigError } from '../../operator/loop/leader-election.js';
 
 /** One Lease with resourceVersion checks, like the apiserver. */
@@ -113,3 +114,19 @@ async function waitFor(cond: () => boolean): Promise<void> {
   assert.ok(cond());
 }
 void mock;
+
+test('leadership lost: a cluster client refuses every further write before sending it; reads and dry runs still go out', async () => {
+  // Port 1 on loopback refuses connections: anything that reaches the network fails as unreachable.
+  const http = new KubeHttp({ server: 'https://127.0.0.1:1' }, 2000);
+  const term = new AbortController();
+  http.gateWrites(term.signal);
+  await assert.rejects(http.request({ method: 'PATCH', path: '/api/v1/namespaces/a?fieldManager=gitfed', body: {} }), KubeUnreachableError, 'still leading: the write is sent');
+  term.abort();
+  const before = http.writes;
+  await assert.rejects(http.request({ method: 'PATCH', path: '/api/v1/namespaces/a?fieldManager=gitfed', body: {} }), (e: unknown) => e instanceof WriteRefusedError && /PATCH \/api\/v1\/namespaces\/a not sent: leadership was lost/.test((e as Error).message));
+  await assert.rejects(http.request({ method: 'DELETE', path: '/api/v1/namespaces/a' }), WriteRefusedError);
+  assert.equal(http.writes, before, 'nothing counted as sent');
+  await assert.rejects(http.request({ path: '/readyz' }), KubeUnreachableError, 'reads are not gated');
+  await assert.rejects(http.request({ method: 'PATCH', path: '/api/v1/namespaces/a?dryRun=All', body: {} }), KubeUnreachableError, 'dry runs are not gated');
+  http.close();
+});
