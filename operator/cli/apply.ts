@@ -3,13 +3,14 @@ import { hasErrors } from '../core/model.js';
 import { closeAll, connect, InClusterRefused } from '../cluster/connect.js';
 import { podEnvironment } from '../cluster/in-cluster.js';
 import { reconcileFleet } from '../cluster/reconcile.js';
+import { maskResult } from '../report/secret-values.js';
 import { printStructured, runCommand } from './args.js';
 import { fleetCommand, saveAllocations, table } from './fleet-context.js';
 import { printFindings } from './print-findings.js';
 import type { CliIO } from './main.js';
 import { blockedLines, summaryRows, replicaLines } from './result-views.js';
 
-const HELP = `usage: gitfed apply DIR --kubeconfig F [--context NAME]... [--prune] [--prune-all] [--dry-run] [--allow-in-cluster] [--allocations FILE] [--output text|json|yaml]
+const HELP = `usage: gitfed apply DIR --kubeconfig F [--context NAME]... [--age-key-file FILE] [--prune] [--prune-all] [--dry-run] [--allow-in-cluster] [--allocations FILE] [--output text|json|yaml]
 
 Renders the fleet and server-side applies it (field manager "gitfed") to every
 member cluster; adopts same-name objects; with --prune deletes what this fleet
@@ -45,7 +46,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     }
     if (!result.renderFailed && !cmd.values['dry-run']) await saveAllocations(cmd, result.allocations);
     const failed = result.renderFailed || result.clusters.some((c) => c.errors.length > 0 || c.counts.failed > 0) || hasErrors(result.findings);
-    if (printStructured(io, cmd.format, result)) return failed ? 1 : 0;
+    if (printStructured(io, cmd.format, maskResult(result))) return failed ? 1 : 0;
     printFindings(io, result.findings.filter((f) => f.severity !== 'info'));
     if (result.renderFailed) { io.err('nothing applied: the fleet has errors'); return 1; }
     io.out(table(summaryRows(result)));

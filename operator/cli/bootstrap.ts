@@ -17,18 +17,20 @@ import {
 import { KubeHttp, KubeUnreachableError, type KubeEndpoint } from '../cluster/kube-http.js';
 import type { KubeObject } from '../core/model.js';
 import { loadGitAuth } from '../git/credentials.js';
+import { readAgeIdentities } from '../load/age-keys.js';
 import { outputFormat, parseCommandArgs, printStructured, runCommand, UsageError, type OutputFormat } from './args.js';
 import { COMMANDS } from './command-table.js';
 import type { CliIO } from './main.js';
 import { packageRoot } from './package-root.js';
 
 const HELP = `usage: gitfed bootstrap --repo URL --kubeconfig F --host-context NAME [--member-contexts a,b]
-                        [--branch main] [--git-credentials-file F] [--image IMAGE] [--dry-run] [--uninstall]
+                        [--branch main] [--git-credentials-file F] [--age-key-file F] [--image IMAGE] [--dry-run] [--uninstall]
 
 Installs gitfed into the host cluster: Namespace ${INSTALL_NAMESPACE}, ServiceAccount, the
 Lease RBAC, Secret gitfed-git (from --git-credentials-file: "user:password"
-or a token), Secret gitfed-member-kubeconfig, Secret gitfed-webhook, and the
-Service and Deployment of deploy/gitfed.yaml. In every member cluster (default:
+or a token), Secret gitfed-member-kubeconfig, Secret gitfed-webhook, Secret
+gitfed-age-key (from --age-key-file: the age key for SOPS-encrypted Secrets;
+a run without it keeps the one there), and the Service and Deployment of deploy/gitfed.yaml. In every member cluster (default:
 every context of the kubeconfig) it creates ServiceAccount ${INSTALL_NAMESPACE}/${INSTALL_SA}
 with a ClusterRole of only what gitfed does there, and a token for it; the
 member kubeconfig holds those tokens, never the admin's credentials.
@@ -45,13 +47,14 @@ export interface BootstrapOptions {
   hostContext: string;
   memberContexts: string[];
   gitCredentialsFile?: string;
+  ageKeyFile?: string;
   image?: string;
   dryRun: boolean;
   uninstall: boolean;
   format: OutputFormat;
 }
 
-type Values = { repo?: string; branch?: string; kubeconfig?: string; 'host-context'?: string; 'member-contexts'?: string; 'git-credentials-file'?: string; image?: string; 'dry-run'?: boolean; uninstall?: boolean; output?: string };
+type Values = { repo?: string; branch?: string; kubeconfig?: string; 'host-context'?: string; 'member-contexts'?: string; 'git-credentials-file'?: string; 'age-key-file'?: string; image?: string; 'dry-run'?: boolean; uninstall?: boolean; output?: string };
 
 function options(argv: string[], io: CliIO): BootstrapOptions {
   const { values: v, positionals } = parseCommandArgs<Values>('bootstrap', argv, COMMANDS.bootstrap.flags);
@@ -62,10 +65,11 @@ function options(argv: string[], io: CliIO): BootstrapOptions {
   if (!v.repo && !v.uninstall) throw new UsageError('gitfed bootstrap: --repo URL is required (the fleet repo the operator watches)');
   const gitFile = v['git-credentials-file'] ? resolve(io.cwd, v['git-credentials-file']) : undefined;
   if (gitFile && !existsSync(gitFile)) throw new UsageError(`gitfed bootstrap: --git-credentials-file ${gitFile} does not exist`);
+  const ageFile = v['age-key-file'] ? resolve(io.cwd, v['age-key-file']) : undefined;
   return {
     ...(v.repo ? { repo: v.repo } : {}), branch: v.branch ?? 'main', kubeconfig, hostContext: v['host-context'],
     memberContexts: (v['member-contexts'] ?? '').split(',').map((s) => s.trim()).filter(Boolean),
-    ...(gitFile ? { gitCredentialsFile: gitFile } : {}), ...(v.image ? { image: v.image } : {}),
+    ...(gitFile ? { gitCredentialsFile: gitFile } : {}), ...(ageFile ? { ageKeyFile: ageFile } : {}), ...(v.image ? { image: v.image } : {}),
     dryRun: !!v['dry-run'], uninstall: !!v.uninstall, format: outputFormat('bootstrap', v.output),
   };
 }
@@ -82,7 +86,15 @@ async function webhookSecret(host: Target): Promise<string> {
   return existing ? Buffer.from(existing, 'base64').toString('utf8') : randomBytes(24).toString('hex');
 }
 
+/** The age key file's text, checked to hold age identities (the error never quotes the file). */
+async function ageKey(file: string): Promise<string> {
+  const ids = await readAgeIdentities({ keyFile: file });
+  if ('error' in ids) throw new UsageError(`gitfed bootstrap: ${ids.error}`);
+  return readFile(file, 'utf8');
+}
+
 async function install(o: BootstrapOptions, host: Target, members: Array<Target & { endpoint: KubeEndpoint }>, io: CliIO): Promise<InstallStep[]> {
+  const age = o.ageKeyFile ? await ageKey(o.ageKeyFile) : undefined;
   // Members in parallel, each in order; their steps are reported in the order the members were given.
   const perMember = members.map(() => [] as InstallStep[]);
   const access = await Promise.all(members.map(async (m, i): Promise<MemberAccess> => {
@@ -97,7 +109,7 @@ async function install(o: BootstrapOptions, host: Target, members: Array<Target 
   const git = o.gitCredentialsFile ? loadGitAuth(io.env, o.gitCredentialsFile) : undefined;
   const objects = hostObjects({
     deploy: await deployDocuments(), repo: o.repo!, branch: o.branch, ...(o.image ? { image: o.image } : {}), ...(git ? { git } : {}),
-    memberKubeconfig: memberKubeconfig(access), webhookSecret: await webhookSecret(host),
+    memberKubeconfig: memberKubeconfig(access), webhookSecret: await webhookSecret(host), ...(age !== undefined ? { ageKey: age } : {}),
   });
   const steps = perMember.flat();
   for (const obj of objects) steps.push(await ensureObject(host, 'host', obj, o.dryRun));
@@ -107,7 +119,7 @@ async function install(o: BootstrapOptions, host: Target, members: Array<Target 
 async function uninstall(o: BootstrapOptions, host: Target, members: Target[]): Promise<InstallStep[]> {
   const steps: InstallStep[] = [];
   // The operator first (it stops using the members' tokens), then the members' access.
-  const hostList = hostObjects({ deploy: await deployDocuments(), repo: '', branch: '', git: { username: '', password: '' }, memberKubeconfig: '', webhookSecret: '' });
+  const hostList = hostObjects({ deploy: await deployDocuments(), repo: '', branch: '', git: { username: '', password: '' }, memberKubeconfig: '', webhookSecret: '', ageKey: '' });
   for (const obj of [...hostList].reverse()) steps.push(await removeObject(host, 'host', obj, o.dryRun));
   for (const m of members) for (const obj of [...memberObjects()].reverse()) steps.push(await removeObject(m, 'member', obj, o.dryRun));
   if (!o.dryRun) await namespacesGone([host, ...members], steps);

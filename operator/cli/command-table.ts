@@ -26,11 +26,15 @@ export interface CommandSpec {
 const output = { output: { type: 'string', short: 'o' } } as const;
 const OUTPUT_VALUES = ['text', 'json', 'yaml'] as const;
 
+/** The age key that opens SOPS-encrypted files (else SOPS_AGE_KEY_FILE / SOPS_AGE_KEY): every command that loads a fleet. */
+export const AGE_FLAGS = { 'age-key-file': { type: 'string' } } as const satisfies Flags;
+
 /** The flags of the commands that read a fleet DIR and talk to its clusters. */
 export const FLEET_FLAGS = {
   kubeconfig: { type: 'string' },
   context: { type: 'string', multiple: true },
   allocations: { type: 'string' },
+  ...AGE_FLAGS,
   ...output,
 } as const satisfies Flags;
 
@@ -52,11 +56,11 @@ export const COMMANDS = {
   },
   validate: {
     summary: 'check a fleet repo; errors as file:line:col',
-    flags: { ...output }, values: { output: OUTPUT_VALUES }, positional: 'dir', load: () => import('./validate.js'),
+    flags: { ...AGE_FLAGS, ...output }, values: { output: OUTPUT_VALUES }, positional: 'dir', load: () => import('./validate.js'),
   },
   render: {
     summary: 'write the per-cluster objects of a fleet repo to a directory',
-    flags: { out: { type: 'string' }, observations: { type: 'string' }, allocations: { type: 'string' }, ...output },
+    flags: { out: { type: 'string' }, observations: { type: 'string' }, allocations: { type: 'string' }, ...AGE_FLAGS, ...output },
     values: { out: 'dir', output: OUTPUT_VALUES }, positional: 'dir', load: () => import('./render.js'),
   },
   plan: {
@@ -92,6 +96,7 @@ export const COMMANDS = {
       prune: { type: 'boolean' }, 'prune-all': { type: 'boolean' }, 'author-name': { type: 'string' }, 'author-email': { type: 'string' },
       'work-dir': { type: 'string' }, 'log-format': { type: 'string' }, once: { type: 'boolean' }, identity: { type: 'string' },
       'allow-in-cluster': { type: 'boolean' }, 'watch-idle-timeout': { type: 'string' }, 'lease-renew-deadline': { type: 'string' }, 'git-timeout': { type: 'string' },
+      ...AGE_FLAGS,
     },
     values: {
       repo: 'none', branch: 'none', path: 'none', dir: 'dir', interval: 'none', schedule: 'none', 'status-branch': 'none', 'status-dir': 'none', listen: 'none',
@@ -110,7 +115,7 @@ export const COMMANDS = {
     summary: 'install the operator into a host cluster, with least-privilege access to the members',
     flags: {
       repo: { type: 'string' }, branch: { type: 'string' }, kubeconfig: { type: 'string' }, 'host-context': { type: 'string' }, 'member-contexts': { type: 'string' },
-      'git-credentials-file': { type: 'string' }, image: { type: 'string' }, 'dry-run': { type: 'boolean' }, uninstall: { type: 'boolean' }, ...output,
+      'git-credentials-file': { type: 'string' }, ...AGE_FLAGS, image: { type: 'string' }, 'dry-run': { type: 'boolean' }, uninstall: { type: 'boolean' }, ...output,
     },
     values: { repo: 'none', branch: 'none', 'host-context': 'none', 'member-contexts': 'none', image: 'none', output: OUTPUT_VALUES },
     positional: 'none', load: () => import('./bootstrap.js'),

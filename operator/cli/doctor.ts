@@ -7,7 +7,7 @@ import { fleetCommand } from './fleet-context.js';
 import { printFindings } from './print-findings.js';
 import type { CliIO } from './main.js';
 
-const HELP = `usage: gitfed doctor DIR --kubeconfig F [--context NAME]... [--output text|json|yaml]
+const HELP = `usage: gitfed doctor DIR --kubeconfig F [--context NAME]... [--age-key-file FILE] [--output text|json|yaml]
 
 Checks what broke federated Ingress in practice: clusters registered and
 Ready; gitfed's own permissions (SelfSubjectAccessReview); node ports and the

@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { emptyAllocations, hasErrors, type Allocations, type Fleet, type Finding } from '../core/model.js';
 import { parseAllocations } from '../core/state-files.js';
-import { loadFleetDir } from '../load/index.js';
+import { loadFleetDir, type AgeKeySource } from '../load/index.js';
 import { outputFormat, parseCommandArgs, UsageError, type OutputFormat } from './args.js';
 import { COMMANDS, FLEET_FLAGS, type CommandName } from './command-table.js';
 import type { CliIO } from './main.js';
@@ -34,6 +34,12 @@ export function kubeconfigPath(command: string, values: Record<string, unknown>,
   return kubeconfig;
 }
 
+/** Where the age keys for SOPS-encrypted files come from: --age-key-file, then the environment (SOPS_AGE_KEY_FILE, SOPS_AGE_KEY). */
+export function ageKeySource(values: Record<string, unknown>, io: CliIO): AgeKeySource {
+  const file = values['age-key-file'] as string | undefined;
+  return { ...(file ? { keyFile: resolve(io.cwd, file) } : {}), env: io.env };
+}
+
 /** --context (repeatable) limits a run to those clusters (by context or cluster name). */
 export function selectContexts(command: string, fleet: Fleet, findings: Finding[], contexts: string[] | undefined): void {
   if (!contexts?.length) return;
@@ -57,7 +63,7 @@ export async function fleetCommand(command: CommandName, argv: string[], io: Cli
   if (positionals.length !== 1) throw new UsageError(`gitfed ${command}: expected exactly one fleet DIR`);
   const format = outputFormat(command, values.output);
   const kubeconfig = kubeconfigPath(command, values, io);
-  const loaded = await loadFleetDir(resolve(io.cwd, positionals[0]!));
+  const loaded = await loadFleetDir(resolve(io.cwd, positionals[0]!), { age: ageKeySource(values, io) });
   const fleet = loaded.fleet;
   selectContexts(command, fleet, loaded.findings, values.context as string[] | undefined);
   const { allocations, allocationsFile } = await allocationsFrom(values, io, loaded.findings);

@@ -11,11 +11,11 @@ import type { GitAuth } from '../git/credentials.js';
 import { redact } from '../git/credentials.js';
 import { RepoSource } from '../git/repo-source.js';
 import { StatusWriter } from '../git/status-writer.js';
-import { DEFAULT_LIMITS, loadFleetDir, loadFleetFiles } from '../load/index.js';
+import { DEFAULT_LIMITS, loadFleet, loadFleetDir } from '../load/index.js';
 import { readFleetDir } from '../load/read-dir.js';
 import { filesRevision } from '../load/revision.js';
 import { UsageError } from './args.js';
-import { allocationsFrom, selectContexts } from './fleet-context.js';
+import { ageKeySource, allocationsFrom, selectContexts } from './fleet-context.js';
 import { cloneDir, gitAuth, gitAuthor } from './git-flags.js';
 import type { CliIO } from './main.js';
 
@@ -44,7 +44,7 @@ async function dirRevision(dir: string): Promise<string> {
 
 export async function revisionFromDir(dirArg: string, values: Record<string, unknown>, io: CliIO): Promise<PlannedRevision> {
   const dir = resolve(io.cwd, dirArg);
-  const loaded = await loadFleetDir(dir);
+  const loaded = await loadFleetDir(dir, { age: ageKeySource(values, io) });
   selectContexts('plan', loaded.fleet, loaded.findings, values.context as string[] | undefined);
   const { allocations } = await allocationsFrom(values, io, loaded.findings);
   return { fleet: loaded.fleet, loadFindings: loaded.findings, allocations, head: await dirRevision(dir) };
@@ -77,7 +77,7 @@ export async function revisionFromRepo(values: Record<string, unknown>, io: CliI
   const headSource = source(branch);
   const head = await headSource.fetch().catch((e) => fail(`cannot fetch branch ${branch} of ${redact(url, auth)}`, e));
   const base = await source(baseBranch).fetch().catch(() => undefined);
-  const loaded = loadFleetFiles(await headSource.files(head));
+  const loaded = await loadFleet(await headSource.files(head), { age: ageKeySource(values, io) });
   selectContexts('plan', loaded.fleet, loaded.findings, values.context as string[] | undefined);
   let { allocations } = await allocationsFrom(values, io, loaded.findings);
   if (!values.allocations) allocations = (await statusAllocations(repo, (values['status-branch'] as string) ?? 'gitfed/status', loaded.findings)) ?? allocations;

@@ -10,7 +10,7 @@ import { commitPlan, planBranch } from '../git/plan-branch.js';
 import { buildPlan, planSummaryLine, type PlanDocument } from '../report/plan-document.js';
 import { planMarkdown } from '../report/plan-markdown.js';
 import { clusterDiff, planText } from '../report/plan-text.js';
-import { maskValue } from '../report/secret-values.js';
+import { maskResult } from '../report/secret-values.js';
 import { parseCommandArgs, runCommand, UsageError } from './args.js';
 import { COMMANDS } from './command-table.js';
 import { kubeconfigPath } from './fleet-context.js';
@@ -18,7 +18,7 @@ import type { CliIO } from './main.js';
 import { revisionFromDir, revisionFromRepo, type PlannedRevision } from './plan-source.js';
 import { printFindings } from './print-findings.js';
 
-const HELP = `usage: gitfed plan DIR --kubeconfig F [--context NAME]... [--prune] [--allocations FILE] [--output text|json|yaml|markdown]
+const HELP = `usage: gitfed plan DIR --kubeconfig F [--context NAME]... [--age-key-file FILE] [--prune] [--allocations FILE] [--output text|json|yaml|markdown]
        gitfed plan --repo URL --branch PR_BRANCH [--base main] [--path SUBDIR] --kubeconfig F [--commit] [--output ...]
        gitfed plan verify --repo URL --branch PR_BRANCH [--kubeconfig F]
 
@@ -45,17 +45,6 @@ function planFormat(v: unknown): PlanFormat {
   const f = (v as string | undefined) ?? 'text';
   if (f === 'text' || f === 'json' || f === 'yaml' || f === 'markdown') return f;
   throw new UsageError(`gitfed plan: --output must be text, json, yaml or markdown, got "${f}"`);
-}
-
-/** The reconcile result with secret values hashed, for --output json|yaml. */
-function maskedResult(r: ReconcileResult): ReconcileResult {
-  return {
-    ...r,
-    clusters: r.clusters.map((c) => ({
-      ...c,
-      objects: c.objects.map((o) => (o.diff ? { ...o, diff: o.diff.map((d) => ({ path: d.path, want: maskValue(o.ref.kind, d.path, d.want), have: maskValue(o.ref.kind, d.path, d.have) })) } : o)),
-    })),
-  };
 }
 
 /** Plan a revision against every cluster (dry run). Shared with `plan verify`. */
@@ -88,8 +77,8 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
       const r = await commitPlan({ ...rev.repo, prBranch: rev.branch! }, { files: planFiles(plan, again), summary: planSummaryLine(plan), head: plan.head, ...(plan.base ? { base: plan.base } : {}) });
       io.err(r.committed ? `plan committed to ${planBranch(rev.branch!)} (${r.oid!.slice(0, 7)})` : `plan unchanged on ${planBranch(rev.branch!)}: no new commit`);
     }
-    if (format === 'json') io.out(JSON.stringify({ changes: plan.summary.changes, result: maskedResult(result), plan }, null, 2));
-    else if (format === 'yaml') io.out(stringify({ changes: plan.summary.changes, result: maskedResult(result), plan }));
+    if (format === 'json') io.out(JSON.stringify({ changes: plan.summary.changes, result: maskResult(result), plan }, null, 2));
+    else if (format === 'yaml') io.out(stringify({ changes: plan.summary.changes, result: maskResult(result), plan }));
     else if (format === 'markdown') io.out(planMarkdown(plan));
     else {
       printFindings(io, result.findings.filter((f) => f.severity !== 'info'));

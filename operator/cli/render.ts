@@ -8,16 +8,20 @@ import { assertPathSegment } from '../core/names.js';
 import { render } from '../core/render.js';
 import { parseAllocations, parseObservations } from '../core/state-files.js';
 import { loadFleetDir } from '../load/index.js';
+import { maskObject } from '../report/secret-values.js';
 import { outputFormat, parseCommandArgs, printStructured, runCommand, UsageError } from './args.js';
 import { printFindings, summarize } from './print-findings.js';
 import { COMMANDS } from './command-table.js';
+import { ageKeySource } from './fleet-context.js';
 import type { CliIO } from './main.js';
 
-const HELP = `usage: gitfed render DIR --out OUT [--observations FILE] [--allocations FILE] [--output text|json|yaml]
+const HELP = `usage: gitfed render DIR --out OUT [--observations FILE] [--allocations FILE] [--age-key-file FILE] [--output text|json|yaml]
 
 Writes OUT/<cluster>/<namespace or _cluster>/<kind>-<name>.yaml and OUT/allocations.yaml.
 --observations  YAML keyed by cluster name: health, nodePorts, ingressUid, ingresses, workloads (see README)
 --allocations   a previous OUT/allocations.yaml, so node ports and GLBC uids stay put
+--age-key-file  the age key for SOPS-encrypted files (else SOPS_AGE_KEY_FILE or SOPS_AGE_KEY)
+A Secret's data and stringData are written as sha256 hashes: decrypted values never reach disk.
 Exit codes: 0 rendered, 1 errors (nothing written), 2 bad usage.`;
 
 async function readState<T>(io: CliIO, file: string | undefined, parseFn: (raw: unknown, f: string) => T & { findings: Finding[] }): Promise<(T & { findings: Finding[] }) | undefined> {
@@ -53,7 +57,7 @@ export function renderedFiles(result: RenderResult): Map<string, string> {
       // "/" or ".." in any of them would write outside OUT.
       const dir = o.metadata.namespace ?? '_cluster';
       const file = `${assertPathSegment(o.kind.toLowerCase())}-${assertPathSegment(o.metadata.name)}.yaml`;
-      files.set(join(assertPathSegment(c.cluster), assertPathSegment(dir), file), stringify(o));
+      files.set(join(assertPathSegment(c.cluster), assertPathSegment(dir), file), stringify(maskObject(o)));
     }
   }
   files.set('allocations.yaml', stringify(result.allocations));
@@ -62,13 +66,13 @@ export function renderedFiles(result: RenderResult): Map<string, string> {
 
 export async function run(argv: string[], io: CliIO): Promise<number> {
   return runCommand(io, HELP, argv, async () => {
-    const { values, positionals } = parseCommandArgs<{ out?: string; observations?: string; allocations?: string; output?: string }>('render', argv, COMMANDS.render.flags);
+    const { values, positionals } = parseCommandArgs<{ out?: string; observations?: string; allocations?: string; output?: string; 'age-key-file'?: string }>('render', argv, COMMANDS.render.flags);
     const format = outputFormat('render', values.output);
     if (positionals.length !== 1) throw new UsageError('gitfed render: expected exactly one DIR');
     if (!values.out) throw new UsageError('gitfed render: --out OUT is required');
     const obs = await readState<{ observations: Observations }>(io, values.observations, parseObservations);
     const alloc = await readState<{ allocations: Allocations }>(io, values.allocations, parseAllocations);
-    const loaded = await loadFleetDir(resolve(io.cwd, positionals[0]!));
+    const loaded = await loadFleetDir(resolve(io.cwd, positionals[0]!), { age: ageKeySource(values, io) });
     const stateFindings = [...(obs?.findings ?? []), ...(alloc?.findings ?? [])];
     const result = render({
       fleet: loaded.fleet, observations: obs?.observations ?? {}, allocations: alloc?.allocations ?? emptyAllocations(),

@@ -17,6 +17,7 @@ import { checkStatusDir, checkStatusSubdir, StatusDirRefused } from '../loop/sta
 import { every, schedule, watchDir, type Trigger } from '../loop/triggers.js';
 import { parseCommandArgs, parseDuration, runCommand, UsageError } from './args.js';
 import { COMMANDS } from './command-table.js';
+import { ageKeySource } from './fleet-context.js';
 import { cloneDir } from './git-flags.js';
 import type { CliIO } from './main.js';
 
@@ -42,6 +43,7 @@ options:
   --author-name, --author-email   author of status commits
   --work-dir D             where the clone lives (default ~/.cache/gitfed/repos/<hash>)
   --log-format json|text   (default: text on a terminal, json otherwise)
+  --age-key-file F         the age key for SOPS-encrypted Secrets (else SOPS_AGE_KEY_FILE or SOPS_AGE_KEY); read on every load
   --watch-idle-timeout 5m  a member-cluster watch with no event and no bookmark for this long reconnects
   --once                   one tick, then exit (0: the head loaded, rendered and was applied to every
                            cluster; 1 otherwise, e.g. a revision that fails validation)`;
@@ -80,6 +82,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     }
     const operator = new Operator({
       ...ends, kubeconfig, prune: !!v.prune || !!v['prune-all'], pruneAll: !!v['prune-all'], log, metrics, allowInCluster: !!v['allow-in-cluster'],
+      age: ageKeySource(v, io),
       ...(v['watch-idle-timeout'] ? { watchIdleTimeoutMs: parseDuration('--watch-idle-timeout', v['watch-idle-timeout'] as string) } : {}),
     });
     if (v.once) {

@@ -1,6 +1,7 @@
 // gitfed status DIR --kubeconfig F: health, sync and drift per cluster and,
 // per federated Ingress, what `kubectl describe ingress` showed in Federation v1.
 import { reconcileFleet } from '../cluster/reconcile.js';
+import { maskResult } from '../report/secret-values.js';
 import { printStructured, runCommand } from './args.js';
 import { fleetCommand, table } from './fleet-context.js';
 import { printFindings } from './print-findings.js';
@@ -9,7 +10,7 @@ import type { CliIO } from './main.js';
 import { gceClients } from '../gce/gce-clients.js';
 import { gceIngressHealth, type GceBackendHealth } from '../gce/ingress-health.js';
 
-const HELP = `usage: gitfed status DIR --kubeconfig F [--context NAME]... [--allocations FILE] [--gce | --gce-endpoint URL] [--output text|json|yaml]
+const HELP = `usage: gitfed status DIR --kubeconfig F [--context NAME]... [--age-key-file FILE] [--allocations FILE] [--gce | --gce-endpoint URL] [--output text|json|yaml]
 
 Per cluster: Ready / NotReady / Offline, objects in sync, drifted, missing;
 per federated Ingress: address(es), GLBC backends and their health, ready
@@ -30,7 +31,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     }
     const degraded = result.clusters.some((c) => !c.skipped && (c.health !== 'Ready' || c.counts.drifted + c.counts.missing + c.counts.failed > 0 || c.objects.some((o) => o.action === 'skipped'))) || result.clusters.some((c) => c.skipped === 'unreachable');
     const code = result.renderFailed ? 1 : degraded ? 3 : 0;
-    if (printStructured(io, cmd.format, gce ? { ...result, gce } : result)) return code;
+    if (printStructured(io, cmd.format, gce ? { ...maskResult(result), gce } : maskResult(result))) return code;
     printFindings(io, result.findings.filter((f) => f.severity !== 'info'));
     io.out(table(summaryRows(result)));
     for (const l of replicaLines(result)) io.out(l);

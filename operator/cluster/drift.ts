@@ -1,10 +1,11 @@
 // Field-level drift: for every object gitfed owns, which fields it set now
-// differ live, with Git's value, the live value and the field manager that
-// changed it. Objects deleted by hand are drift too.
+// differ live, with Git's value, the live value (a Secret's as hashes) and
+// the field manager that changed it. Objects deleted by hand are drift too.
 import { formatPath, managerOf } from '../core/diff.js';
 import type { DriftPolicy, KubeObject, ObjectRef } from '../core/model.js';
 import { keyOf, refOf } from '../core/object-keys.js';
 import { selectsResource } from '../core/selectors.js';
+import { maskValue } from '../report/secret-values.js';
 import { liveDiff, toApply } from './live-diff.js';
 
 export interface DriftedField {
@@ -47,7 +48,8 @@ export function detectDrift(cluster: string, desired: readonly KubeObject[], own
       cluster, ref, kind: 'modified', mode,
       fields: diffs.map((f) => {
         const manager = managerOf(live as Record<string, unknown>, f.path);
-        return { path: formatPath(f.path), git: f.want, live: f.have, ...(manager ? { manager } : {}) };
+        // Shown in status, logs and notes: a Secret's values only as hashes.
+        return { path: formatPath(f.path), git: maskValue(ref.kind, f.path, f.want), live: maskValue(ref.kind, f.path, f.have), ...(manager ? { manager } : {}) };
       }),
     });
   }

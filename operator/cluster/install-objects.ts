@@ -18,6 +18,8 @@ export const MEMBER_ROLE = 'gitfed-member';
 export const MEMBER_TOKEN_SECRET = 'gitfed-member-token';
 export const MEMBER_KUBECONFIG_SECRET = 'gitfed-member-kubeconfig';
 export const GIT_SECRET = 'gitfed-git';
+/** The age key for SOPS-encrypted Secrets (deploy/gitfed.yaml mounts it, optional). */
+export const AGE_KEY_SECRET = 'gitfed-age-key';
 export const WEBHOOK_SECRET = 'gitfed-webhook';
 /** The context the Deployment's --lease-context names: the Pod's own ServiceAccount. */
 export const IN_CLUSTER_CONTEXT = 'in-cluster';
@@ -108,6 +110,8 @@ export interface HostOptions {
   git?: { username: string; password: string };
   memberKubeconfig: string;
   webhookSecret: string;
+  /** Content of an age key file (keys.txt), when given. */
+  ageKey?: string;
 }
 
 /** Objects in the host cluster, in apply order. */
@@ -122,6 +126,7 @@ export function hostObjects(o: HostOptions): KubeObject[] {
     ...(o.git ? [secret(GIT_SECRET, { username: o.git.username, password: o.git.password })] : []),
     secret(MEMBER_KUBECONFIG_SECRET, { kubeconfig: o.memberKubeconfig }),
     secret(WEBHOOK_SECRET, { secret: o.webhookSecret }),
+    ...(o.ageKey !== undefined ? [secret(AGE_KEY_SECRET, { 'keys.txt': o.ageKey })] : []),
   ];
   const out: KubeObject[] = [];
   for (const obj of labelled) {

@@ -62,6 +62,8 @@ export interface SourcedObject {
    * enclosing node that exists, then to `place`. Pure: no IO.
    */
   locate?: (path: FieldPath) => SourcePos;
+  /** Loaded from a SOPS-encrypted file (decrypted in memory). */
+  encrypted?: boolean;
 }
 
 export type Provider = 'gce' | 'other';

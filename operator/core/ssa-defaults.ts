@@ -1,7 +1,9 @@
 // Server-side apply merges lists by key; some keys have server defaults
 // (a Service port's protocol, a container port's protocol). Sending them
 // explicitly keeps applies from failing on older servers and keeps the diff
-// from seeing a change that is not one.
+// from seeing a change that is not one. A Secret's stringData is the same
+// case: the server folds it into data and never returns it, so gitfed sends
+// it as data (else every diff would see stringData missing live).
 import type { KubeObject } from './model.js';
 
 type Obj = Record<string, any>;
@@ -18,8 +20,28 @@ function podSpecOf(obj: KubeObject): Obj | undefined {
   return spec?.template?.spec;
 }
 
+/** stringData's string values moved into data, base64-encoded, as the server does (stringData wins). */
+function foldStringData(secret: Obj): void {
+  const sd = secret.stringData;
+  if (!sd || typeof sd !== 'object' || Array.isArray(sd)) return;
+  const rest: Obj = {};
+  const data: Obj = { ...(secret.data && typeof secret.data === 'object' ? secret.data : {}) };
+  for (const [k, v] of Object.entries(sd)) {
+    if (typeof v === 'string') data[k] = Buffer.from(v, 'utf8').toString('base64');
+    else rest[k] = v; // not a string: left for the server to refuse
+  }
+  secret.data = data;
+  if (Object.keys(rest).length) secret.stringData = rest;
+  else delete secret.stringData;
+}
+
 /** A copy with list-key defaults filled in (the input is not changed). */
 export function withListKeyDefaults(obj: KubeObject): KubeObject {
+  if (obj.kind === 'Secret' && (obj as Obj).stringData !== undefined) {
+    const copy = structuredClone(obj) as Obj;
+    foldStringData(copy);
+    return copy as KubeObject;
+  }
   const needs = obj.kind === 'Service' || podSpecOf(obj) !== undefined;
   if (!needs) return obj;
   const copy = structuredClone(obj);

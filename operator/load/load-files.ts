@@ -16,6 +16,7 @@ import { compareFindings } from './format-finding.js';
 import { apiVersionName, dns1123Label, kindName, objectName } from '../core/names.js';
 import { decodeUtf8, parseYamlFile, type ParsedDoc } from './parse-yaml.js';
 import { locator } from './positions.js';
+import { refuseSopsFiles } from './sops-files.js';
 
 export interface FleetFile {
   /** Relative to the fleet root, forward slashes. */
@@ -152,17 +153,24 @@ function addConfig(fleet: Fleet, r: FieldReader, kind: string, name: string, see
   }
 }
 
-export function loadFleetFiles(files: readonly FleetFile[], limits: Partial<LoadLimits> = {}): LoadResult {
+/** One fleet file's YAML documents (stage 1 of loading). */
+export interface ParsedFile {
+  path: string;
+  docs: ParsedDoc[];
+  /** A SOPS-encrypted file whose documents were decrypted in place. */
+  encrypted?: boolean;
+}
+
+/** Stage 1, pure: bytes -> YAML documents, with the file count, size and encoding checks. */
+export function parseFleetFiles(files: readonly FleetFile[], limits: Partial<LoadLimits> = {}): { parsed: ParsedFile[]; findings: Finding[] } {
   const lim = { ...DEFAULT_LIMITS, ...limits };
-  const fleet = emptyFleet();
   const findings: Finding[] = [];
+  const parsed: ParsedFile[] = [];
   const selected = files.filter((f) => isFleetFile(f.path)).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   if (selected.length > lim.maxFiles) {
     findings.push({ severity: 'error', code: 'TooManyFiles', message: `the fleet has ${selected.length} files; the limit is ${lim.maxFiles}` });
-    return { fleet, findings };
+    return { parsed, findings };
   }
-  const configSeen = new Map<string, Seen>();
-  const objectSeen = new Map<string, Seen>();
   for (const file of selected) {
     if (file.content.byteLength > lim.maxFileBytes) {
       findings.push({ severity: 'error', code: 'FileTooLarge', place: { file: file.path, line: 1, col: 1 }, message: `file is ${file.content.byteLength} bytes; the limit is ${lim.maxFileBytes}: split it into several files` });
@@ -170,15 +178,34 @@ export function loadFleetFiles(files: readonly FleetFile[], limits: Partial<Load
     }
     const decoded = decodeUtf8(file.path, file.content);
     if ('finding' in decoded) { findings.push(decoded.finding); continue; }
-    const parsed = parseYamlFile(file.path, decoded.text, lim);
-    findings.push(...parsed.findings);
-    for (const doc of parsed.docs) loadDoc(doc, fleet, findings, configSeen, objectSeen);
+    const one = parseYamlFile(file.path, decoded.text, lim);
+    findings.push(...one.findings);
+    parsed.push({ path: file.path, docs: one.docs });
   }
+  return { parsed, findings };
+}
+
+/** Stage 2, pure: documents (encrypted files already opened) -> Fleet. */
+export function buildFleet(parsed: readonly ParsedFile[], findings: Finding[]): LoadResult {
+  const fleet = emptyFleet();
+  const configSeen = new Map<string, Seen>();
+  const objectSeen = new Map<string, Seen>();
+  for (const file of parsed) for (const doc of file.docs) loadDoc(doc, fleet, findings, configSeen, objectSeen, !!file.encrypted);
   findings.sort(compareFindings);
   return { fleet, findings };
 }
 
-function loadDoc(doc: ParsedDoc, fleet: Fleet, findings: Finding[], configSeen: Map<string, Seen>, objectSeen: Map<string, Seen>): void {
+/**
+ * Files -> Fleet without age keys: an encrypted file is an error here (the
+ * async loadFleet in ./index.ts opens them).
+ */
+export function loadFleetFiles(files: readonly FleetFile[], limits: Partial<LoadLimits> = {}): LoadResult {
+  const { parsed, findings } = parseFleetFiles(files, limits);
+  findings.push(...refuseSopsFiles(parsed));
+  return buildFleet(parsed, findings);
+}
+
+function loadDoc(doc: ParsedDoc, fleet: Fleet, findings: Finding[], configSeen: Map<string, Seen>, objectSeen: Map<string, Seen>, encrypted: boolean): void {
   const r = new FieldReader(doc, findings, 'object');
   const basics = checkBasics(r);
   if (!basics) return;
@@ -213,5 +240,5 @@ function loadDoc(doc: ParsedDoc, fleet: Fleet, findings: Finding[], configSeen: 
     return;
   }
   objectSeen.set(key, { place: doc.place });
-  fleet.manifests.push({ object: obj, place: doc.place, locate: locator(doc) });
+  fleet.manifests.push({ object: obj, place: doc.place, locate: locator(doc), ...(encrypted ? { encrypted } : {}) });
 }

@@ -15,9 +15,9 @@ import { closeAll, connect, type Connection, type KubeconfigError } from '../clu
 import { podEnvironment } from '../cluster/in-cluster.js';
 import { reconcileFleet } from '../cluster/reconcile.js';
 import type { ReconcileResult } from '../cluster/reconcile-types.js';
-import { emptyAllocations, hasErrors, type Allocations, type Finding, type Fleet } from '../core/model.js';
+import { emptyAllocations, hasErrors, type Allocations, type Finding, type Fleet, type LoadResult } from '../core/model.js';
 import type { FleetFile, LoadLimits } from '../load/index.js';
-import { formatFinding, loadFleetFiles } from '../load/index.js';
+import { formatFinding, loadFleet, type AgeKeySource } from '../load/index.js';
 import { filesRevision } from '../load/revision.js';
 import { commitMessage, short, statusFiles, type StatusInput } from '../report/status-tree.js';
 import { readAllocations } from './allocations-state.js';
@@ -56,6 +56,8 @@ export interface OperatorOptions {
   probeTimeoutMs?: number;
   /** Load limits (default DEFAULT_LIMITS). */
   limits?: LoadLimits;
+  /** The age keys for SOPS-encrypted files (--age-key-file, SOPS_AGE_KEY_FILE, SOPS_AGE_KEY); read on every load. */
+  age?: AgeKeySource;
   /** Monotonic clock in ms (for "when did a tick last complete"). */
   clock?: () => number;
   /** Manage the cluster the operator runs in with its own identity (--allow-in-cluster). */
@@ -92,6 +94,8 @@ interface GitFetched {
   head: string;
   allocations?: Awaited<ReturnType<typeof readAllocations>>;
   read?: { files: FleetFile[]; findings: Finding[] };
+  /** The files loaded (SOPS files opened, which is async), when they differ from the last ones. */
+  loaded?: LoadResult;
 }
 
 /** How long a tick with something to heal waits for git before it goes on to the clusters. */
@@ -138,7 +142,7 @@ export class Operator {
 
   constructor(readonly opts: OperatorOptions) {
     this.rollouts = new RolloutDriver({
-      readIndex: () => opts.sink.read(ROLLOUT_INDEX_FILE), files: async (rev) => (await opts.source.files(rev)).files, log: opts.log,
+      readIndex: () => opts.sink.read(ROLLOUT_INDEX_FILE), files: async (rev) => (await opts.source.files(rev)).files, log: opts.log, ...(opts.age ? { age: opts.age } : {}),
       ...(opts.sink.control ? { readControl: () => opts.sink.control!() } : {}),
     });
   }
@@ -197,7 +201,10 @@ export class Operator {
     const allocations = this.allocationsLoaded ? undefined : await readAllocations(sink);
     const head = await source.head();
     const read = head === this.lastHead ? undefined : await source.files(head);
-    return { head, ...(allocations ? { allocations } : {}), ...(read ? { read } : {}) };
+    const loaded = read && filesHash(read.files, read.findings) !== this.lastFilesHash
+      ? await loadFleet(read.files, { ...(this.opts.limits ? { limits: this.opts.limits } : {}), ...(this.opts.age ? { age: this.opts.age } : {}) })
+      : undefined;
+    return { head, ...(allocations ? { allocations } : {}), ...(read ? { read } : {}), ...(loaded ? { loaded } : {}) };
   }
 
   /**
@@ -218,15 +225,19 @@ export class Operator {
     const { head, read } = got;
     if (head === this.lastHead || !read) return;
     const hash = filesHash(read.files, read.findings);
+    // Loaded in fetchGit only if the files differed then; if they differ only now, a later fetch loads them.
+    if (hash !== this.lastFilesHash && !got.loaded) return;
     this.lastHead = head;
     if (hash === this.lastFilesHash) return;
     this.lastFilesHash = hash;
     this.lastSeen = head;
-    const loaded = loadFleetFiles(read.files, this.opts.limits);
+    const loaded = got.loaded!;
     const findings = [...read.findings, ...loaded.findings];
     this.headFindings = findings;
     this.pending = undefined;
     if (hasErrors(findings)) {
+      // A missing or wrong age key is fixed outside Git (the key's Secret): load this revision again next tick.
+      if (findings.some((f) => f.code === 'SopsNoKey' || f.code === 'SopsWrongKey')) { this.lastHead = undefined; this.lastFilesHash = undefined; }
       log.error('revision has errors: not applied', { revision: short(head), first: findings.find((f) => f.severity === 'error')?.message });
       return;
     }

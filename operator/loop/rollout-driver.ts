@@ -13,7 +13,7 @@ import { currentTargets, renderFingerprints, stepRollout } from '../core/rollout
 import { clusterGates } from '../core/rollout-gates.js';
 import { emptyControl, emptyIndex, type ClusterGates, type RolloutControl, type RolloutIndex, type RolloutPolicy } from '../core/rollout-model.js';
 import type { FleetFile } from '../load/index.js';
-import { loadFleetFiles } from '../load/index.js';
+import { loadFleet, type AgeKeySource } from '../load/index.js';
 
 export const ROLLOUT_INDEX_FILE = 'rollouts/index.yaml';
 
@@ -25,6 +25,8 @@ export interface RolloutEnds {
   /** Fleet files of a revision (to render the stable revision). */
   files(revision: string): Promise<FleetFile[]>;
   log: { warn(msg: string, f?: Record<string, unknown>): void };
+  /** The age keys for SOPS-encrypted files (the stable revision may have some). */
+  age?: AgeKeySource;
   /** Prometheus queries (injected so tests can count them); default fetch with a timeout. */
   fetch?: typeof fetch;
 }
@@ -89,7 +91,7 @@ export class RolloutDriver {
     }
     const stableRev = this.index.current?.revision === target.revision ? this.index.current.stable ?? this.index.stable : this.index.stable;
     if (stableRev && this.stable?.revision !== stableRev && stableRev !== target.revision) {
-      const loaded = loadFleetFiles(await this.ends.files(stableRev));
+      const loaded = await loadFleet(await this.ends.files(stableRev), this.ends.age ? { age: this.ends.age } : {});
       if (hasErrors(loaded.findings)) this.ends.log.warn('the stable revision no longer loads; clusters outside the rollout are only observed', { revision: stableRev });
       else this.stable = { revision: stableRev, fleet: loaded.fleet, findings: loaded.findings };
     }

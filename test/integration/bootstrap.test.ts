@@ -7,6 +7,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
+import { generateX25519Identity } from 'age-encryption';
 import { parse } from 'yaml';
 import { endpointFor } from '../../operator/cluster/connect.js';
 import { Discovery } from '../../operator/cluster/discovery.js';
@@ -55,6 +56,8 @@ const HOST_PATHS = [
   '/api/v1/namespaces/gitfed-system/services/gitfed', '/apis/apps/v1/namespaces/gitfed-system/deployments/gitfed',
 ];
 
+const AGE_PATH = '/api/v1/namespaces/gitfed-system/secrets/gitfed-age-key';
+
 /**
  * What a write by bootstrap would change: the resourceVersion, except for the
  * Deployment, whose status the controllers keep updating: its generation
@@ -64,7 +67,7 @@ async function resourceVersions(): Promise<string[]> {
   const version = (p: string, body: any) => (p.includes('/deployments/') ? `generation ${body?.metadata?.generation}` : body?.metadata?.resourceVersion);
   const out: string[] = [];
   for (const c of MEMBERS) for (const p of MEMBER_PATHS) out.push(`${c}${p}=${version(p, (await get(c, p)).body)}`);
-  for (const p of HOST_PATHS) out.push(`${HOST}${p}=${version(p, (await get(HOST, p)).body)}`);
+  for (const p of [...HOST_PATHS, AGE_PATH]) out.push(`${HOST}${p}=${version(p, (await get(HOST, p)).body)}`);
   return out;
 }
 
@@ -89,9 +92,13 @@ test('bootstrap: --dry-run shows what it would do and writes nothing', async () 
 });
 
 test('bootstrap: installs the operator in the host and least-privilege access in the members; every object checked server-side', async () => {
-  const r = await gitfed('bootstrap', '--repo', REPO, '--kubeconfig', sb.kubeconfig, '--host-context', HOST, '--member-contexts', MEMBERS.join(','), '--git-credentials-file', join(work, 'git-credentials'), '--image', 'registry.example/gitfed:test');
+  const ageKey = `# created: test\n${await generateX25519Identity()}\n`;
+  await writeFile(join(work, 'age.txt'), ageKey);
+  const r = await gitfed('bootstrap', '--repo', REPO, '--kubeconfig', sb.kubeconfig, '--host-context', HOST, '--member-contexts', MEMBERS.join(','), '--git-credentials-file', join(work, 'git-credentials'), '--age-key-file', join(work, 'age.txt'), '--image', 'registry.example/gitfed:test');
   assert.equal(r.code, 0, r.out);
   assert.doesNotMatch(r.out, /s3cret-pass/);
+  assert.ok(!r.out.includes(ageKey.split('\n')[1]!), 'no key is printed');
+  assert.equal(decode((await get(HOST, AGE_PATH)).body.data['keys.txt']), ageKey, 'the age key Secret the Deployment mounts');
 
   for (const c of MEMBERS) {
     for (const p of MEMBER_PATHS) {
@@ -171,7 +178,7 @@ test('bootstrap --uninstall: removes everything it created in host and members; 
 
   const r = await gitfed('bootstrap', '--uninstall', '--kubeconfig', sb.kubeconfig, '--host-context', HOST, '--member-contexts', MEMBERS.join(','));
   assert.equal(r.code, 0, r.out);
-  for (const c of MEMBERS) for (const p of [...MEMBER_PATHS, ...HOST_PATHS]) assert.equal((await get(c, p)).status, 404, `${c} ${p} is gone`);
+  for (const c of MEMBERS) for (const p of [...MEMBER_PATHS, ...HOST_PATHS, AGE_PATH]) assert.equal((await get(c, p)).status, 404, `${c} ${p} is gone`);
   const file = join(work, 'old-member-kubeconfig');
   await writeFile(file, kubeconfigText);
   const http = new KubeHttp(await endpointFor(file, 'europe-west1'));

@@ -7,6 +7,7 @@ import type { ClusterResult, ReconcileResult } from '../../operator/cluster/reco
 import { emptyAllocations } from '../../operator/core/model.js';
 import { fleetSvg, xmlEscape } from '../../operator/report/fleet-svg.js';
 import { statusFiles, type StatusInput } from '../../operator/report/status-tree.js';
+import { xmlProblems } from '../helpers/xml-check.js';
 
 const cluster = (name: string, extra: Partial<ClusterResult> = {}): ClusterResult => ({
   cluster: name, health: 'Ready', reason: 'ClusterReady', message: '', objects: [], pruned: [], blocked: [], drift: [], errors: [],
@@ -31,17 +32,6 @@ function texts(svg: string): string[] {
   return [...svg.matchAll(/<text[^>]*>([^<]*)<\/text>/g)].map((m) => m[1]!.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, '&'));
 }
 
-/** Every tag opened is closed, in order (no XML parser in the dependencies; the tags here are simple). */
-function wellFormed(svg: string): boolean {
-  const stack: string[] = [];
-  for (const m of svg.matchAll(/<(\/?)([a-zA-Z]+)[^>]*?(\/?)>/g)) {
-    if (m[3]) continue;
-    if (!m[1]) stack.push(m[2]!);
-    else if (stack.pop() !== m[2]) return false;
-  }
-  return stack.length === 0 && !/&(?!(amp|lt|gt|quot|apos);)/.test(svg);
-}
-
 test('fleet.svg: the load balancer on top and one box per cluster with health, replicas, endpoints, backend health, drift and errors', () => {
   const drift = [{ ref: { kind: 'Deployment', namespace: 'web', name: 'nginx' }, kind: 'modified', mode: 'report', fields: [] }] as unknown as ClusterResult['drift'];
   const svg = fleetSvg(input(result([cluster('us-east1', { drift }), cluster('asia-east1', { errors: ['boom'] }), cluster('europe-west1', { health: 'Offline', reason: 'ClusterNotReachable' })])));
@@ -54,7 +44,7 @@ test('fleet.svg: the load balancer on top and one box per cluster with health, r
   assert.deepEqual(box('asia-east1'), ['asia-east1', 'Ready', 'replicas 2', 'ready endpoints 0/2', 'backends 1 not healthy of 1', 'errors 1']);
   assert.deepEqual(box('europe-west1').slice(0, 2), ['europe-west1', 'Offline']);
   assert.match(svg, /fill="#fce8e6" stroke="#d93025"/, 'Offline is red');
-  assert.ok(wellFormed(svg));
+  assert.deepEqual(xmlProblems(svg), []);
 });
 
 test('fleet.svg: the same state gives the same bytes; a change of health changes them; it is referenced from README.md', () => {
@@ -81,6 +71,6 @@ test('fleet.svg: names from users and clusters cannot add markup', () => {
   assert.equal(xmlEscape(evil), '&lt;script&gt;alert(1)&lt;/script&gt;&amp;&quot;&apos;');
   const svg = fleetSvg(input(result([cluster(evil)])));
   assert.doesNotMatch(svg, /<script/);
-  assert.ok(wellFormed(svg));
+  assert.deepEqual(xmlProblems(svg), []);
   assert.ok(texts(svg).some((x) => x.startsWith('<script>alert(1)')), 'shown as text');
 });
