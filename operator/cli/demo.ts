@@ -9,6 +9,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { KubeHttp } from '../cluster/kube-http.js';
+import { valueHash } from '../report/secret-values.js';
 import { createLogger } from '../loop/logger.js';
 import { Metrics } from '../loop/metrics.js';
 import { Operator } from '../loop/operator.js';
@@ -90,6 +91,8 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
       say('    (a stand-in plays Google\'s GLBC: it names load balancer backends k8s-be-<nodePort>--<uid> as GLBC does)');
 
       step('The platform team pushes the sample fleet (clusters/, manifests/, policies/) to the fleet repo');
+      say('    (manifests/tls-secret.yaml, the Ingress\'s certificate, is encrypted with sops to the sandbox\'s PUBLIC demo age key;');
+      say(`    gitfed opens it in memory with --age-key-file ${sb.ageKeyFile})`);
       const repo = join(work, 'fleet');
       sh(work, 'clone', '-q', sb.git.url, repo);
       for (const d of ['clusters', 'manifests', 'policies']) await cp(join(projectRoot(), d), join(repo, d), { recursive: true });
@@ -102,7 +105,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
       step('gitfed run --repo ' + sb.git.url + ' (the operator: fetch, render, apply, write status back)');
       const log = createLogger({ format: 'text', write: (l) => say(`    ${l}`) });
       const ends = gitEnds({ url: sb.git.url, branch: 'main', statusBranch: 'gitfed/status', workDir: join(work, 'operator'), author: { name: 'gitfed', email: 'gitfed@localhost' } });
-      operator = new Operator({ ...ends, kubeconfig: sb.kubeconfig, prune: true, log, metrics: new Metrics() });
+      operator = new Operator({ ...ends, kubeconfig: sb.kubeconfig, prune: true, log, metrics: new Metrics(), age: { keyFile: sb.ageKeyFile } });
       await operator.tick('start');
       say('    ... waiting for Pods to become Ready and for the GLBC stand-in to report the load balancer');
       await waitReady(sb, 50);
@@ -125,6 +128,11 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
         say(`  [${c.name}]`);
         say(execFileSync(sb.kubectl, ['--kubeconfig', sb.kubeconfig, '--context', c.context, '-n', 'web', 'get', 'deploy,svc,ingress', '-o', 'wide'], { encoding: 'utf8' }).trimEnd().replace(/^/gm, '    ').split('\n').map((l) => l.slice(0, 150)).join('\n'));
       }
+      say('$ kubectl get secret tls-secret -n web   (decrypted from Git, the same certificate in every cluster; shown as a hash)');
+      for (const c of sb.clusters) {
+        const crt = execFileSync(sb.kubectl, ['--kubeconfig', sb.kubeconfig, '--context', c.context, '-n', 'web', 'get', 'secret', 'tls-secret', '-o', 'jsonpath={.type} {.data.tls\\.crt}'], { encoding: 'utf8' }).trim().split(' ');
+        say(`    [${c.name}] type ${crt[0]}, tls.crt ${valueHash(crt[1] ?? '')}`);
+      }
 
       step('A pull request changes the replica count 50 -> 60 and rolls it out canary first (branch scale-nginx)');
       const file = join(repo, 'manifests', 'nginx.yaml');
@@ -139,7 +147,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
 
       step(`CI runs: gitfed plan --repo ${sb.git.url} --branch scale-nginx --kubeconfig ... --commit`);
       const quiet: CliIO = { ...io, out: () => undefined, err: (t) => say(`    ${t.trimEnd()}`) };
-      const planCode = await runPlan(['--repo', sb.git.url, '--branch', 'scale-nginx', '--kubeconfig', sb.kubeconfig, '--work-dir', join(work, 'plan'), '--commit'], quiet);
+      const planCode = await runPlan(['--repo', sb.git.url, '--branch', 'scale-nginx', '--kubeconfig', sb.kubeconfig, '--work-dir', join(work, 'plan'), '--age-key-file', sb.ageKeyFile, '--commit'], quiet);
       say(`    exit ${planCode} (2 = changes to review)`);
       sh(view, 'fetch', '-q', 'origin', 'gitfed/plans/scale-nginx');
       say('$ git show origin/gitfed/plans/scale-nginx:PLAN.md   (what the reviewer reads in the pull request)');

@@ -52,6 +52,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
       `  contexts:   ${sb.clusters.map((c) => c.context).join(', ')} (and <name>-restricted)`,
       `  git:        ${sb.git.url}  (an empty bare repo that accepts pushes)`,
       `  kubectl:    ${sb.kubectl} (or any kubectl)`,
+      `  age key:    ${sb.ageKeyFile} (the sample fleet's PUBLIC demo key for manifests/tls-secret.yaml: --age-key-file, or export SOPS_AGE_KEY_FILE=${sb.ageKeyFile})`,
       `  try:        kubectl --kubeconfig ${sb.kubeconfig} --context ${sb.clusters[0]!.context} get nodes`,
       `  stop:       npx gitfed sandbox down${values.dir ? ` --dir ${values.dir}` : ''}`,
     ].join('\n'));

@@ -2,6 +2,7 @@
 // scheduler and hollow nodes each), and a real git smart-HTTP server, all on
 // 127.0.0.1 with dynamic ports. Used by the tests, the demo, the benchmarks
 // and `gitfed sandbox up/down`.
+import { demoAgeKeyFile } from './demo-age-key.js';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -58,9 +59,14 @@ export interface SandboxFaults {
   startNode(c: string, node: string): Promise<void>;
 }
 
+/** Where the sandbox writes the sample fleet's demo age key. */
+export const AGE_KEY_FILE = 'age.key';
+
 export interface Sandbox {
   dir: string;
   kubeconfig: string;
+  /** The sample fleet's PUBLIC demo age key (opens manifests/tls-secret.yaml): pass it as --age-key-file. */
+  ageKeyFile: string;
   /** The kubectl built with the sandbox (same version as the apiservers). */
   kubectl: string;
   clusters: SandboxCluster[];
@@ -181,6 +187,7 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
     { context: `${c.name}-restricted`, server: c.server, ca: c.ca, token: c.restrictedToken, user: RESTRICTED_USER },
   ]);
   await writeFile(state.kubeconfig, kubeconfig(entries), { mode: 0o600 });
+  await writeFile(join(dir, AGE_KEY_FILE), demoAgeKeyFile(), { mode: 0o600 });
   await writeFile(join(dir, STATE_FILE), JSON.stringify(state, null, 2), { mode: 0o600 });
   if (opts.detach) forget();
   return handle(dir, state, bins, opts, forget);
@@ -214,6 +221,7 @@ function handle(dir: string, state: SandboxState, bins: Binaries, opts: SandboxO
   return {
     dir,
     kubeconfig: state.kubeconfig,
+    ageKeyFile: join(dir, AGE_KEY_FILE),
     kubectl: bins.paths.kubectl ?? 'kubectl',
     version: state.version,
     clusters: state.clusters.map((c) => ({ name: c.name, context: c.name, server: c.server, ca: c.ca, adminToken: c.adminToken, restrictedToken: c.restrictedToken, nodes: c.nodes })),

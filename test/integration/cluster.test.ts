@@ -45,7 +45,7 @@ async function cli(args: string[]): Promise<{ code: number; out: string; err: st
 
 test('apply: the sample fleet lands everywhere with one nodePort, one uid, distinct provider-uids, 16/17/17 and ONE GLBC backend', async () => {
   const sb = await sandbox();
-  const r = await cli(['apply', '.', '--kubeconfig', sb.kubeconfig]);
+  const r = await cli(['apply', '.', '--kubeconfig', sb.kubeconfig, '--age-key-file', sb.ageKeyFile]);
   assert.equal(r.code, 0, r.out + r.err);
   const ports = new Set<number>();
   const uids = new Set<string>();
@@ -69,7 +69,7 @@ test('apply: the sample fleet lands everywhere with one nodePort, one uid, disti
   const views = await Promise.all(CLUSTERS.map((c) => runGlbcOnce(sb, c)));
   const backends = new Set(views.flatMap((v) => v.filter((x) => x.namespace === 'web').flatMap((x) => Object.keys(x.backends))));
   assert.deepEqual([...backends], [`k8s-be-${[...ports][0]}--${[...uids][0]}`], 'every cluster joins one backend service');
-  const status = await cli(['status', '.', '--kubeconfig', sb.kubeconfig]);
+  const status = await cli(['status', '.', '--kubeconfig', sb.kubeconfig, '--age-key-file', sb.ageKeyFile]);
   assert.match(status.out, /Backends: {3}k8s-be-\d+--[0-9a-f]{16}\n/);
 });
 
@@ -82,7 +82,7 @@ test('status --gce-endpoint: the load balancer\'s own view of each cluster\'s in
   const group = (zone: string) => `https://www.googleapis.com/compute/v1/projects/gitfed-demo/zones/${zone}/instanceGroups/k8s-ig--x`;
   gce.backends.set(backend, new Map([[group('us-east1-b'), ['HEALTHY', 'HEALTHY']], [group('europe-west1-c'), ['UNHEALTHY', 'UNHEALTHY']], [group('asia-east1-a'), ['HEALTHY']]]));
   try {
-    const r = await cli(['status', '.', '--kubeconfig', sb.kubeconfig, '--gce-endpoint', gce.url]);
+    const r = await cli(['status', '.', '--kubeconfig', sb.kubeconfig, '--age-key-file', sb.ageKeyFile, '--gce-endpoint', gce.url]);
     assert.ok(r.out.includes(`GCE backend service ${backend} (Ingress web/nginx): us-east1 HEALTHY 2/2, europe-west1 UNHEALTHY 0/2, asia-east1 HEALTHY 1/1`), r.out);
     assert.ok(gce.requests.some((q) => q.path === `/compute/v1/projects/gitfed-demo/global/backendServices/${backend}/getHealth`));
   } finally {

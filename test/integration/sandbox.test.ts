@@ -44,7 +44,8 @@ test('sandbox: kubectl reaches every context of the kubeconfig, and the restrict
 
 test('sandbox: server-side apply of the sample fleet works in all 3 clusters', async () => {
   const sb = await sandbox();
-  const loaded = await loadFleetDir(process.cwd());
+  const loaded = await loadFleetDir(process.cwd(), { age: { keyFile: sb.ageKeyFile } });
+  assert.deepEqual(loaded.findings.filter((f) => f.severity === 'error'), [], 'the sample fleet loads with the sandbox\'s demo key');
   const result = render({ fleet: loaded.fleet, observations: {}, allocations: emptyAllocations(), loadFindings: loaded.findings });
   assert.equal(result.clusters.length, 3);
   for (const c of result.clusters) {

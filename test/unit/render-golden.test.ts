@@ -1,6 +1,7 @@
 // Golden output of `gitfed render` on the project's sample fleet: what a
 // reviewer diffs. Regenerate after an intended change with
 // UPDATE_GOLDEN=1 npm test, and review the diff of test/golden/.
+import { DEMO_AGE_IDENTITY } from '../../operator/sandbox/demo-age-key.js';
 import assert from 'node:assert/strict';
 import { mkdtemp, readdir, readFile, rm, cp, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -10,15 +11,17 @@ import { test } from 'node:test';
 import { main } from '../../operator/cli/main.js';
 
 const GOLDEN = join(process.cwd(), 'test', 'golden', 'sample-fleet');
+// The sample fleet's tls-secret is encrypted to the PUBLIC demo key.
+const env = { ...process.env, SOPS_AGE_KEY: DEMO_AGE_IDENTITY };
 
 
 test('render golden: the sample fleet renders exactly the reviewed files', async () => {
   const out = await mkdtemp(join(tmpdir(), 'gitfed-golden-'));
   try {
     let printed = '';
-    const code = await main(['render', '.', '--out', out], { out: (t) => { printed += t + '\n'; }, err: (t) => { printed += t + '\n'; }, cwd: process.cwd(), env: process.env });
+    const code = await main(['render', '.', '--out', out], { out: (t) => { printed += t + '\n'; }, err: (t) => { printed += t + '\n'; }, cwd: process.cwd(), env });
     assert.equal(code, 0, printed);
-    assert.match(printed, /us-east1 +5 objects {2}0 blocked {2}replicas: nginx=1[67]/);
+    assert.match(printed, /us-east1 +6 objects {2}0 blocked {2}replicas: nginx=1[67]/);
     if (process.env.UPDATE_GOLDEN) {
       await rm(GOLDEN, { recursive: true, force: true });
       await mkdir(GOLDEN, { recursive: true });
@@ -35,7 +38,7 @@ test('render golden: the sample fleet renders exactly the reviewed files', async
 test('render golden: a second render with the written allocations is identical (stable across revisions)', async () => {
   const a = await mkdtemp(join(tmpdir(), 'gitfed-golden-'));
   const b = await mkdtemp(join(tmpdir(), 'gitfed-golden-'));
-  const io = { out: () => undefined, err: () => undefined, cwd: process.cwd(), env: process.env };
+  const io = { out: () => undefined, err: () => undefined, cwd: process.cwd(), env };
   try {
     assert.equal(await main(['render', '.', '--out', a], io), 0);
     assert.equal(await main(['render', '.', '--out', b, '--allocations', join(a, 'allocations.yaml')], io), 0);
