@@ -107,6 +107,30 @@ test('GCE stand-in: three clusters with one uid build ONE backend service with t
   assert.deepEqual(ids(standin.snapshot()), ids(before));
 });
 
+test('GCE stand-in: a cluster without ready endpoints turns its instance group UNHEALTHY, the others stay HEALTHY', async () => {
+  const sb = await sandbox();
+  assert.ok(standin && lb.nodePort, 'runs after the first test');
+  const h = admin(sb, 'europe-west1');
+  const path = `/apis/apps/v1/namespaces/${lb.ns}/deployments/web`;
+  const replicas = (await get(sb, 'europe-west1', path)).spec.replicas;
+  const gce = gceClients({ endpoint: standin.url });
+  const be = `k8s-be-${lb.nodePort}--${UID}`;
+  const states = async () => {
+    for (const c of CLUSTERS) await glbc(sb, c);
+    return Object.fromEntries((await backendServiceHealth(gce, PROJECT, be)).map((g) => [g.zone, g.state]));
+  };
+  try {
+    await h.request({ method: 'PATCH', path: `${path}?fieldManager=test`, contentType: 'application/merge-patch+json', body: { spec: { replicas: 0 } } });
+    const seen = await waitUntil('europe-west1 UNHEALTHY', 120_000, async () => { const s = await states(); return s['europe-west1-c'] === 'UNHEALTHY' && s; }, 1000);
+    assert.deepEqual(seen, { 'us-east1-b': 'HEALTHY', 'europe-west1-c': 'UNHEALTHY', 'asia-east1-a': 'HEALTHY' });
+  } finally {
+    await h.request({ method: 'PATCH', path: `${path}?fieldManager=test`, contentType: 'application/merge-patch+json', body: { spec: { replicas } } });
+    h.close();
+  }
+  await waitUntil('europe-west1 HEALTHY again', 120_000, async () => (await states())['europe-west1-c'] === 'HEALTHY', 1000);
+  await gce.close();
+});
+
 test('GCE stand-in: a cluster whose ingress-uid has another uid builds a second set, and its nodes cannot join it', async () => {
   const sb = await sandbox();
   assert.ok(standin && lb.nodePort, 'runs after the first test');
