@@ -27,7 +27,10 @@ export interface GlbcView {
   errors?: string[];
 }
 
-function client(sb: Sandbox, cluster: string): KubeHttp {
+/** All GLBC needs of a sandbox: each cluster's address and admin token (a separate process reads them from the state file). */
+export type GlbcSandbox = { clusters: ReadonlyArray<Pick<Sandbox['clusters'][number], 'name' | 'server' | 'ca' | 'adminToken'>> };
+
+function client(sb: GlbcSandbox, cluster: string): KubeHttp {
   const c = sb.clusters.find((x) => x.name === cluster);
   if (!c) throw new Error(`no cluster ${cluster}`);
   return new KubeHttp({ server: c.server, ca: c.ca, token: c.adminToken });
@@ -61,7 +64,7 @@ async function readyEndpoints(http: KubeHttp, ns: string, svc: string): Promise<
   return (r.body?.items ?? []).flatMap((s) => s.endpoints ?? []).filter((e) => e.conditions?.ready !== false).length;
 }
 
-export async function runGlbcOnce(sb: Sandbox, cluster: string, opts: GlbcOptions = {}): Promise<GlbcView[]> {
+export async function runGlbcOnce(sb: GlbcSandbox, cluster: string, opts: GlbcOptions = {}): Promise<GlbcView[]> {
   const http = client(sb, cluster);
   try {
     const { uid, providerUid } = await glbcUid(http);
@@ -137,7 +140,7 @@ export async function runGlbcOnce(sb: Sandbox, cluster: string, opts: GlbcOption
 }
 
 /** Keep playing GLBC in every cluster until stopped (for the demo and long tests). */
-export function startGlbc(sb: Sandbox, intervalMs = 2000, opts: GlbcOptions = {}): { stop(): void } {
+export function startGlbc(sb: GlbcSandbox, intervalMs = 2000, opts: GlbcOptions = {}): { stop(): void } {
   let stopped = false;
   const loop = async () => {
     while (!stopped) {
