@@ -4,6 +4,7 @@
 // with one uid build into ONE set of resources: the names must match GLBC's
 // byte for byte, truncation included, or a check against the cloud would see
 // the wrong set.
+import { createHash } from 'node:crypto';
 
 const PREFIX = 'k8s';
 const DELIMITER = '--';
@@ -39,8 +40,12 @@ export interface GlbcNames {
   targetHttpsProxy: string;
   forwardingRule: string;
   httpsForwardingRule: string;
+  /** namer.go SSLCertName(): k8s-ssl-<sha256(lb name)[:16]>-<sha256(certificate PEM)[:16]>--<uid> (translator.go GetCertHash). */
+  sslCertificate(certificatePem: string): string;
   firewall: string;
 }
+
+const hash16 = (s: string) => createHash('sha256').update(s).digest('hex').slice(0, 16);
 
 /**
  * All names for one Ingress in one cluster. `providerUid` names the firewall
@@ -58,6 +63,7 @@ export function glbcNames(uid: string, providerUid: string | undefined, ingress?
     targetHttpsProxy: glbcTruncate(`${PREFIX}-tps-${lb}`),
     forwardingRule: glbcTruncate(`${PREFIX}-fw-${lb}`),
     httpsForwardingRule: glbcTruncate(`${PREFIX}-fws-${lb}`),
+    sslCertificate: (pem) => decorate(`${PREFIX}-ssl-${hash16(lb)}-${hash16(pem)}`, uid),
     firewall: `${PREFIX}-fw-${firewallName ? glbcTruncate(`l7${DELIMITER}${firewallName}`) : 'l7'}`,
   };
 }

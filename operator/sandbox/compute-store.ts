@@ -123,6 +123,8 @@ export class ComputeStore {
       if (scope.startsWith('zones/')) r.zone = `${SELF_LINK_BASE}projects/${project}/${scope}`;
       if (collection === 'addresses') Object.assign(r, { address: body.address ?? `198.51.100.${this.nextAddress++}`, status: 'RESERVED', addressType: body.addressType ?? 'EXTERNAL' });
       if (collection === 'forwardingRules') this.placeForwardingRule(project, r);
+      // Compute Engine never returns a certificate's private key; neither is it kept here.
+      if (collection === 'sslCertificates') { delete r.privateKey; r.type ??= 'SELF_MANAGED'; }
       if (collection === 'instanceGroups') { r.size = 0; r.namedPorts ??= []; this.members.set(key, []); }
       if (collection === 'backendServices' || collection === 'urlMaps' || collection === 'firewalls' || collection === 'healthChecks') r.fingerprint = this.id();
       this.resources.set(key, r);

@@ -30,6 +30,8 @@ export interface CloudIngress {
   /** The Ingress's default backend first, then one per rule path. */
   backends: CloudBackend[];
   rules: Array<{ host?: string; paths: Array<{ path?: string; nodePort: number }> }>;
+  /** From the Secrets spec.tls names: GLBC uploads each as an SSL certificate and adds the HTTPS front end. */
+  tls?: Array<{ certificate: string; privateKey: string }>;
 }
 export interface CloudCluster {
   cluster: string;
@@ -134,6 +136,7 @@ async function ensureFrontend(gce: ComputeRest, names: GlbcNames, ing: CloudIngr
   if (!(await gce.get(`global/targetHttpProxies/${names.targetHttpProxy}`))) {
     await gce.mutate('POST', 'global/targetHttpProxies', { name: names.targetHttpProxy, urlMap: gce.link(`global/urlMaps/${names.urlMap}`) });
   }
+  if (ing.tls?.length) await ensureHttpsProxy(gce, names, ing.tls);
   let ip: string | undefined;
   if (ing.staticIpName) {
     const address = await gce.get(`global/addresses/${ing.staticIpName}`);
@@ -141,15 +144,37 @@ async function ensureFrontend(gce: ComputeRest, names: GlbcNames, ing: CloudIngr
     if (!address) throw new Error(`the given static IP name ${ing.staticIpName} doesn't translate to an existing static IP (Ingress ${ing.namespace}/${ing.name})`);
     ip = address.address;
   }
-  const rule = await gce.get(`global/forwardingRules/${names.forwardingRule}`);
-  if (rule && ip && rule.IPAddress !== ip) await gce.mutate('DELETE', `global/forwardingRules/${names.forwardingRule}`);
-  if (!rule || (ip && rule.IPAddress !== ip)) {
-    await gce.mutate('POST', 'global/forwardingRules', {
-      name: names.forwardingRule, ...(ip ? { IPAddress: ip } : {}), IPProtocol: 'TCP', portRange: '80-80', loadBalancingScheme: 'EXTERNAL',
-      target: gce.link(`global/targetHttpProxies/${names.targetHttpProxy}`),
-    });
+  await ensureForwardingRule(gce, names.forwardingRule, ip, '80-80', `global/targetHttpProxies/${names.targetHttpProxy}`);
+  const httpIp: string | undefined = (await gce.get(`global/forwardingRules/${names.forwardingRule}`))?.IPAddress;
+  // Without a static IP, HTTPS takes the IP HTTP got, so the Ingress keeps one address.
+  if (ing.tls?.length) await ensureForwardingRule(gce, names.httpsForwardingRule, ip ?? httpIp, '443-443', `global/targetHttpsProxies/${names.targetHttpsProxy}`);
+  return httpIp;
+}
+
+/** One SSL certificate per TLS Secret (named after its content, so a new certificate is a new name) and the HTTPS proxy. */
+async function ensureHttpsProxy(gce: ComputeRest, names: GlbcNames, tls: NonNullable<CloudIngress['tls']>): Promise<void> {
+  const certs: string[] = [];
+  for (const t of tls) {
+    const name = names.sslCertificate(t.certificate);
+    if (!(await gce.get(`global/sslCertificates/${name}`))) await gce.mutate('POST', 'global/sslCertificates', { name, certificate: t.certificate, privateKey: t.privateKey });
+    certs.push(gce.link(`global/sslCertificates/${name}`));
   }
-  return (await gce.get(`global/forwardingRules/${names.forwardingRule}`))?.IPAddress;
+  const proxy = await gce.get(`global/targetHttpsProxies/${names.targetHttpsProxy}`);
+  if (!proxy) {
+    await gce.mutate('POST', 'global/targetHttpsProxies', { name: names.targetHttpsProxy, urlMap: gce.link(`global/urlMaps/${names.urlMap}`), sslCertificates: certs });
+  } else if (JSON.stringify(proxy.sslCertificates ?? []) !== JSON.stringify(certs)) {
+    await gce.mutate('PATCH', `global/targetHttpsProxies/${names.targetHttpsProxy}`, { sslCertificates: certs });
+  }
+}
+
+/** GLBC recreates a forwarding rule whose IP is not the static IP's (a forwarding rule's IP cannot change). */
+async function ensureForwardingRule(gce: ComputeRest, name: string, ip: string | undefined, portRange: string, target: string): Promise<void> {
+  const rule = await gce.get(`global/forwardingRules/${name}`);
+  if (rule && (!ip || rule.IPAddress === ip)) return;
+  if (rule) await gce.mutate('DELETE', `global/forwardingRules/${name}`);
+  await gce.mutate('POST', 'global/forwardingRules', {
+    name, ...(ip ? { IPAddress: ip } : {}), IPProtocol: 'TCP', portRange, loadBalancingScheme: 'EXTERNAL', target: gce.link(target),
+  });
 }
 
 async function ensureFirewall(gce: ComputeRest, c: CloudCluster, names: GlbcNames): Promise<void> {

@@ -106,6 +106,13 @@ export async function runGlbcOnce(sb: GlbcSandbox, cluster: string, opts: GlbcOp
         }
         if (paths.length) cloud.rules.push({ ...(r.host ? { host: r.host } : {}), paths });
       }
+      for (const t of ing.spec?.tls ?? []) {
+        if (!t.secretName || !opts.compute) continue;
+        const secret = await http.request<any>({ path: `/api/v1/namespaces/${ns}/secrets/${t.secretName}` });
+        const data = secret.status === 200 ? secret.body.data ?? {} : {};
+        const decode = (k: string) => Buffer.from(String(data[k] ?? ''), 'base64').toString('utf8');
+        if (data['tls.crt'] && data['tls.key']) (cloud.tls ??= []).push({ certificate: decode('tls.crt'), privateKey: decode('tls.key') });
+      }
       found.push({ ing, backends, cloud });
     }
     let cloud: Awaited<ReturnType<typeof syncCloud>> | undefined;

@@ -5,6 +5,7 @@
 // forwarding rule on the address gitfed reserved, one firewall per cluster.
 // And the failure: a cluster with another uid builds a second set.
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { after, test } from 'node:test';
 import { KubeHttp } from '../../operator/cluster/kube-http.js';
 import { reconcileFleet } from '../../operator/cluster/reconcile.js';
@@ -94,7 +95,8 @@ test('GCE stand-in: three clusters with one uid build ONE backend service with t
     const health = await waitUntil('every instance group HEALTHY', 120_000, async () => {
       for (const c of CLUSTERS) await glbc(sb, c);
       const h = await backendServiceHealth(gce2, PROJECT, be);
-      return h.length === 3 && h.every((g) => g.state === 'HEALTHY') && h;
+      if (h.length !== 3 || h.some((g) => g.state !== 'HEALTHY')) throw new Error(JSON.stringify(h));
+      return h;
     }, 1000);
     assert.deepEqual(health.map((g) => g.zone).sort(), [...ZONES].sort());
   } finally {
@@ -149,7 +151,54 @@ test('GCE stand-in: a cluster whose ingress-uid has another uid builds a second 
     assert.equal(snap.backendServices!.find((b) => b.name.endsWith('--legacy0000000001'))!.backends, undefined, 'the second backend service has no backends');
     assert.equal(snap.firewalls!.length, 3, 'the firewall is named after the provider-uid, which did not change');
   } finally {
-    await h.request({ method: 'PATCH', path: '/api/v1/namespaces/kube-system/configmaps/ingress-uid?fieldManager=gitfed&force=true', contentType: 'application/merge-patch+json', body: { data: original } });
+    await h.request({ method: 'PATCH', path: '/api/v1/namespaces/kube-system/configmaps/ingress-uid?fieldManager=test', contentType: 'application/merge-patch+json', body: { data: original } });
     h.close();
   }
+});
+
+test('GCE stand-in: an Ingress with TLS gets ONE SSL certificate, HTTPS proxy and HTTPS forwarding rule, on the same address', async () => {
+  const sb = await sandbox();
+  assert.ok(standin, 'runs after the first test');
+  const ns = uniqueNamespace('tls');
+  const pem = `-----BEGIN CERTIFICATE-----\n${ns}\n-----END CERTIFICATE-----\n`;
+  const key = '-----BEGIN PRIVATE KEY-----\nnot-a-key\n-----END PRIVATE KEY-----\n';
+  const b64 = (t: string) => Buffer.from(t).toString('base64');
+  let nodePort: number | undefined;
+  // Made directly in each cluster, as a user of one nodePort would: the cloud side is what is checked here.
+  for (const c of CLUSTERS) {
+    const h = admin(sb, c);
+    try {
+      const create = async (path: string, body: unknown) => { const r = await h.request({ method: 'POST', path, body }); assert.equal(r.status, 201, `${c} ${path}: ${r.text}`); return r; };
+      await create('/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
+      await create(`/api/v1/namespaces/${ns}/secrets`, { apiVersion: 'v1', kind: 'Secret', type: 'kubernetes.io/tls', metadata: { name: 'web-tls', namespace: ns }, data: { 'tls.crt': b64(pem), 'tls.key': b64(key) } });
+      const svc = await create(`/api/v1/namespaces/${ns}/services`, { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: ns }, spec: { type: 'NodePort', selector: { app: 'web' }, ports: [{ port: 80, ...(nodePort ? { nodePort } : {}) }] } });
+      nodePort ??= (svc.body as any).spec.ports[0].nodePort;
+      await create(`/apis/networking.k8s.io/v1/namespaces/${ns}/ingresses`, {
+        apiVersion: 'networking.k8s.io/v1', kind: 'Ingress',
+        metadata: { name: 'web', namespace: ns, annotations: { 'kubernetes.io/ingress.class': 'gce', 'kubernetes.io/ingress.global-static-ip-name': `${ns}-ip` } },
+        spec: { tls: [{ secretName: 'web-tls' }], defaultBackend: { service: { name: 'web', port: { number: 80 } } } },
+      });
+    } finally {
+      h.close();
+    }
+  }
+  const gce = gceClients({ endpoint: standin.url });
+  let address: string;
+  try {
+    address = (await ensureGlobalAddress(gce, PROJECT, `${ns}-ip`)).address;
+  } finally {
+    await gce.close();
+  }
+  for (const c of CLUSTERS) assert.deepEqual((await glbc(sb, c)).find((v) => v.namespace === ns)?.errors, [], `GLBC in ${c}`);
+  const snap = standin.snapshot();
+  const hex16 = (t: string) => createHash('sha256').update(t).digest('hex').slice(0, 16);
+  const cert = `k8s-ssl-${hex16(`${ns}-web--${UID}`)}-${hex16(pem)}--${UID}`;
+  const mine = (rs: any[]) => rs.filter((r) => r.name.includes(`-${ns}-web--`) || r.name === cert);
+  assert.deepEqual(mine(snap.sslCertificates!).map((r) => [r.name, r.certificate, r.privateKey]), [[cert, pem, undefined]], 'ONE certificate, its key never returned');
+  assert.deepEqual(mine(snap.targetHttpsProxies!).map((r) => [r.name, r.sslCertificates.map((l: string) => l.split('/').pop())]), [[`k8s-tps-${ns}-web--${UID}`, [cert]]]);
+  assert.deepEqual(mine(snap.forwardingRules!).map((r) => [r.name, r.IPAddress, r.portRange]).sort(), [
+    [`k8s-fw-${ns}-web--${UID}`, address, '80-80'],
+    [`k8s-fws-${ns}-web--${UID}`, address, '443-443'],
+  ]);
+  assert.equal(snap.backendServices!.filter((b) => b.name === `k8s-be-${nodePort}--${UID}`)[0]!.backends.length, 3);
 });
