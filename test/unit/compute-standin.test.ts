@@ -13,6 +13,7 @@ import { backendServiceHealth } from '../../operator/gce/backend-health.js';
 import { computeClientOptions, gceClients } from '../../operator/gce/gce-clients.js';
 import { ensureGlobalAddress } from '../../operator/gce/static-ip.js';
 import { startComputeStandin, type ComputeStandin } from '../../operator/sandbox/compute-standin.js';
+import { describeCompute } from '../../operator/sandbox/compute-summary.js';
 
 let standin: ComputeStandin;
 let o: ReturnType<typeof computeClientOptions>;
@@ -128,6 +129,10 @@ test('compute stand-in: URL map, target proxy, forwarding rule on the reserved a
   assert.deepEqual(snap.forwardingRules!.map((r) => r.name), ['k8s-fw-web-web--abc']);
   assert.deepEqual(snap.instanceGroups!.map((g) => [g.name, g.instances!.length]), [['k8s-ig--abc', 2], ['k8s-ig--new', 1]]);
   assert.ok(snap.backendServices!.every((b) => /^\d+$/.test(b.id)));
+  // The demo's view of it: one line per resource, with what it points at.
+  const lines = describeCompute(snap, { 'k8s-be-30080--abc': { [`${zone}/k8s-ig--abc`]: 'HEALTHY 2/2' } });
+  assert.ok(lines.includes(`backend service    k8s-be-30080--abc: 1 instance group(s): ${zone}/k8s-ig--abc HEALTHY 2/2`), lines.join('\n'));
+  assert.ok(lines.includes(`forwarding rule    k8s-fw-web-web--abc ${addr.address}:80-80 -> k8s-tp-web-web--abc`), lines.join('\n'));
 });
 
 test('GLBC names: as ingress-gce namer.go builds them, cut at 62 characters plus "0"', () => {
