@@ -6,7 +6,8 @@
 // target tags to its own nodes; it recreates a forwarding rule whose IP is
 // wrong. Each cluster runs this with its own uid, so clusters that share a uid
 // meet in one set of resources and a cluster with another uid builds a second.
-import { glbcNames, type GlbcNames } from '../core/glbc-names.js';
+import { glbcLoadBalancerName, glbcNames, type GlbcNames } from '../core/glbc-names.js';
+import { gcCloud } from './glbc-gc.js';
 
 export interface GlbcCloudOptions {
   /** The Compute Engine stand-in, "http://127.0.0.1:PORT". */
@@ -41,10 +42,10 @@ export interface CloudCluster {
   nodeZone?: string;
 }
 
-/** What one sync left: the forwarding rule's IP per Ingress ("ns/name") and every error, naming call and resource. */
-export interface CloudResult { ips: Record<string, string>; errors: string[] }
+/** What one sync left: the forwarding rule's IP per Ingress ("ns/name"), what GLBC's GC deleted, and every error, naming call and resource. */
+export interface CloudResult { ips: Record<string, string>; deleted: string[]; errors: string[] }
 
-class ComputeRest {
+export class ComputeRest {
   constructor(private readonly base: string, readonly project: string) {}
 
   link(rel: string): string {
@@ -197,10 +198,16 @@ export function zoneFor(cluster: string, opts: GlbcCloudOptions, nodeZone?: stri
 export async function syncCloud(opts: GlbcCloudOptions, c: CloudCluster, ingresses: CloudIngress[]): Promise<CloudResult> {
   const gce = new ComputeRest(opts.endpoint.replace(/\/$/, ''), opts.project ?? 'gitfed-demo');
   const zone = zoneFor(c.cluster, opts, c.nodeZone);
-  const result: CloudResult = { ips: {}, errors: [] };
+  const result: CloudResult = { ips: {}, deleted: [], errors: [] };
   const withBackends = ingresses.filter((i) => i.backends.length > 0);
-  if (withBackends.length === 0) return result;
   const clusterNames = glbcNames(c.uid, c.providerUid);
+  const gc = () => gcCloud(gce, {
+    uid: c.uid, zone, instanceGroup: clusterNames.instanceGroup,
+    liveLoadBalancers: new Set(ingresses.map((i) => glbcLoadBalancerName(i.namespace, i.name, c.uid))),
+    livePorts: new Set(ingresses.flatMap((i) => i.backends.map((b) => b.nodePort))),
+    anyIngress: ingresses.length > 0,
+  }, result.errors).then((d) => { result.deleted.push(...d); }).catch((e) => { result.errors.push((e as Error).message); });
+  if (withBackends.length === 0) { await gc(); return result; }
   const ports = [...new Set(withBackends.flatMap((i) => i.backends.map((b) => b.nodePort)))].sort((a, b) => a - b);
   let group: string | undefined;
   await step(result.errors, async () => { group = await ensureInstanceGroup(gce, zone, c, clusterNames, ports); });
@@ -215,5 +222,6 @@ export async function syncCloud(opts: GlbcCloudOptions, c: CloudCluster, ingress
     });
   }
   await step(result.errors, () => ensureFirewall(gce, c, clusterNames));
+  await gc();
   return result;
 }

@@ -156,6 +156,8 @@ test('GCE stand-in: a cluster whose ingress-uid has another uid builds a second 
   }
 });
 
+const tls = { ns: '', nodePort: 0, address: '' };
+
 test('GCE stand-in: an Ingress with TLS gets ONE SSL certificate, HTTPS proxy and HTTPS forwarding rule, on the same address', async () => {
   const sb = await sandbox();
   assert.ok(standin, 'runs after the first test');
@@ -201,4 +203,38 @@ test('GCE stand-in: an Ingress with TLS gets ONE SSL certificate, HTTPS proxy an
     [`k8s-fws-${ns}-web--${UID}`, address, '443-443'],
   ]);
   assert.equal(snap.backendServices!.filter((b) => b.name === `k8s-be-${nodePort}--${UID}`)[0]!.backends.length, 3);
+  Object.assign(tls, { ns, nodePort, address });
+});
+
+test('GCE stand-in: deleting a shared Ingress in ONE cluster makes its GLBC delete the shared front end and backend service; the others rebuild them without it', async () => {
+  const sb = await sandbox();
+  assert.ok(standin && tls.ns, 'runs after the TLS test');
+  const frontEnd = (s: ReturnType<ComputeStandin['snapshot']>) => [
+    ...s.urlMaps!, ...s.targetHttpProxies!, ...s.targetHttpsProxies!, ...s.forwardingRules!, ...s.sslCertificates!,
+  ].map((r) => r.name).filter((n) => n.includes(`-${tls.ns}-web--`) || n.startsWith('k8s-ssl-')).sort();
+  const be = `k8s-be-${tls.nodePort}--${UID}`;
+  const before = frontEnd(standin.snapshot());
+  assert.equal(before.length, 6, before.join('\n'));
+  const h = admin(sb, 'us-east1');
+  try {
+    const r = await h.request({ method: 'DELETE', path: `/apis/networking.k8s.io/v1/namespaces/${tls.ns}/ingresses/web` });
+    assert.equal(r.status, 200, r.text);
+  } finally {
+    h.close();
+  }
+  await glbc(sb, 'us-east1');
+  let snap = standin.snapshot();
+  // GLBC collects every name with its uid that it has no Ingress for, shared or not: the outage.
+  assert.deepEqual(frontEnd(snap), [], 'URL map, proxies, forwarding rules and certificate are gone for every cluster');
+  assert.equal(snap.backendServices!.some((b) => b.name === be), false, 'so is the shared backend service');
+  assert.equal(snap.addresses!.find((a) => a.name === `${tls.ns}-ip`)!.status, 'RESERVED', 'the reserved address stays, unused');
+  assert.ok(snap.backendServices!.some((b) => b.name === `k8s-be-${lb.nodePort}--${UID}`), 'another Ingress\'s backend service stays');
+  // The next sync of another cluster's GLBC rebuilds it, without us-east1.
+  await glbc(sb, 'europe-west1');
+  await glbc(sb, 'asia-east1');
+  snap = standin.snapshot();
+  assert.deepEqual(frontEnd(snap), before);
+  const groups = snap.backendServices!.find((b) => b.name === be)!.backends.map((b: { group: string }) => b.group.split('/zones/')[1]!.split('/')[0]).sort();
+  assert.deepEqual(groups, ['asia-east1-a', 'europe-west1-c']);
+  assert.equal(snap.forwardingRules!.find((r) => r.name === `k8s-fw-${tls.ns}-web--${UID}`)!.IPAddress, tls.address);
 });

@@ -8,7 +8,7 @@ import {
   BackendServicesClient, FirewallsClient, GlobalAddressesClient, GlobalForwardingRulesClient, GlobalOperationsClient,
   HealthChecksClient, InstanceGroupsClient, TargetHttpProxiesClient, UrlMapsClient, ZoneOperationsClient,
 } from '@google-cloud/compute';
-import { glbcNames, glbcTruncate } from '../../operator/core/glbc-names.js';
+import { glbcLoadBalancerForUrlMap, glbcNameBelongsTo, glbcNames, glbcTruncate } from '../../operator/core/glbc-names.js';
 import { backendServiceHealth } from '../../operator/gce/backend-health.js';
 import { computeClientOptions, gceClients } from '../../operator/gce/gce-clients.js';
 import { ensureGlobalAddress } from '../../operator/gce/static-ip.js';
@@ -151,4 +151,14 @@ test('GLBC names: as ingress-gce namer.go builds them, cut at 62 characters plus
   assert.equal(long.urlMap, 'k8s-um-a-very-long-namespace-name-and-a-long-ingress-name--5f10');
   assert.equal(long.urlMap.length, 63);
   assert.equal(glbcTruncate('x'.repeat(62)), 'x'.repeat(62));
+  // Which names GLBC counts as its own (and collects): its exact uid, or a 5+ character prefix of it (a cut name's trailing 0 aside).
+  assert.equal(glbcNameBelongsTo(n.urlMap, '5f1c0a2b3c4d5e6f'), true);
+  assert.equal(glbcNameBelongsTo(n.urlMap, 'legacy0000000001'), false);
+  assert.equal(glbcNameBelongsTo('k8s-um-web-nginx--5f1c0', '5f1c0a2b3c4d5e6f'), true, 'namer.go counts a 5+ character uid prefix in any name');
+  assert.equal(glbcNameBelongsTo('k8s-um-web-nginx--5f1c', '5f1c0a2b3c4d5e6f'), false);
+  assert.equal(glbcNameBelongsTo(`${'k8s-fws-' + 'a'.repeat(48)}--5f1c0a`, '5f1c0a2b3c4d5e6f'), true, 'a cut name: its uid prefix counts');
+  assert.equal(glbcNameBelongsTo(`${'k8s-fws-' + 'a'.repeat(50)}--5f10`, '5f1c0a2b3c4d5e6f'), false, 'four characters are too few to count');
+  assert.equal(glbcNameBelongsTo('k8s-ssl-0123456789abcdef-fedcba9876543210--5f1c0a2b3c4d5e6f', '5f1c0a2b3c4d5e6f'), true);
+  assert.equal(glbcNameBelongsTo('other-um-web--5f1c0a2b3c4d5e6f', '5f1c0a2b3c4d5e6f'), false);
+  assert.equal(glbcLoadBalancerForUrlMap(n.urlMap, '5f1c0a2b3c4d5e6f'), 'web-nginx--5f1c0a2b3c4d5e6f');
 });
