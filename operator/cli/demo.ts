@@ -14,6 +14,11 @@ import { createLogger } from '../loop/logger.js';
 import { Metrics } from '../loop/metrics.js';
 import { Operator } from '../loop/operator.js';
 import { gitEnds } from '../loop/sources.js';
+import { backendServiceHealth } from '../gce/backend-health.js';
+import { gceClients } from '../gce/gce-clients.js';
+import { ensureGlobalAddress } from '../gce/static-ip.js';
+import { startComputeStandin, type ComputeStandin } from '../sandbox/compute-standin.js';
+import { describeCompute } from '../sandbox/compute-summary.js';
 import { startGlbc } from '../sandbox/glbc-standin.js';
 import { startSandbox, type Sandbox } from '../sandbox/index.js';
 import { runCommand } from './args.js';
@@ -24,7 +29,29 @@ const HELP = `usage: gitfed demo
 
 Runs gitfed end to end on local, real Kubernetes apiservers (3 clusters with
 controllers and simulated nodes) and a local git server, then stops them.
-Google's load balancer is not reachable here: a stand-in plays GLBC.`;
+Google's load balancer is not reachable here: a stand-in plays GLBC and
+builds GLBC's resources in a local stand-in for the Compute Engine API.`;
+
+/** The sample fleet's project and the static IP its Ingress names (clusters/*.yaml, manifests/). */
+const DEMO_PROJECT = 'gitfed-demo';
+const DEMO_STATIC_IP = 'gitfed-demo-ip';
+
+/** The stand-in's load balancer, with the health Compute Engine reports per instance group. */
+async function showCompute(compute: ComputeStandin, say: (t: string) => void): Promise<void> {
+  const snap = compute.snapshot();
+  const gce = gceClients({ endpoint: compute.url });
+  const health: Record<string, Record<string, string>> = {};
+  try {
+    for (const b of snap.backendServices ?? []) {
+      for (const g of await backendServiceHealth(gce, DEMO_PROJECT, b.name).catch(() => [])) {
+        (health[b.name] ??= {})[`${g.zone}/${g.group.split('/').pop()}`] = `${g.state} ${g.healthy}/${g.total}`;
+      }
+    }
+  } finally {
+    await gce.close();
+  }
+  for (const line of describeCompute(snap, health)) say(`    ${line}`);
+}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -70,9 +97,11 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     const work = await mkdtemp(join(tmpdir(), 'gitfed-demo-'));
     let sb: Sandbox | undefined;
     let glbc: { stop(): void } | undefined;
+    let compute: ComputeStandin | undefined;
     let operator: Operator | undefined;
     const cleanup = async () => {
       glbc?.stop();
+      await compute?.close();
       operator?.close();
       await sb?.stop();
       await rm(work, { recursive: true, force: true });
@@ -87,8 +116,18 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
       step('Starting 3 local Kubernetes clusters (real kube-apiservers, controllers, scheduler, hollow nodes) and a git server');
       sb = await startSandbox({ clusters: 3, log: (l) => say(`    ${l.replace(/^==> /, '')}`) });
       say(`    Kubernetes ${sb.version}; clusters: ${sb.clusters.map((c) => c.name).join(', ')}; git: ${sb.git.url}`);
-      glbc = startGlbc(sb, 1000);
-      say('    (a stand-in plays Google\'s GLBC: it names load balancer backends k8s-be-<nodePort>--<uid> as GLBC does)');
+      compute = await startComputeStandin();
+      // The static IP must exist before the Ingress, or GLBC gives it no forwarding rule.
+      const gce = gceClients({ endpoint: compute.url });
+      try {
+        const ip = await ensureGlobalAddress(gce, DEMO_PROJECT, DEMO_STATIC_IP);
+        say(`    Compute Engine stand-in (not Google): ${compute.url}; static IP ${DEMO_STATIC_IP} reserved: ${ip.address}`);
+      } finally {
+        await gce.close();
+      }
+      glbc = startGlbc(sb, 1000, { compute: { endpoint: compute.url, project: DEMO_PROJECT } });
+      say('    (a stand-in plays Google\'s GLBC in every cluster: it builds the load balancer in the Compute Engine stand-in,');
+      say('     naming it with the cluster\'s ingress-uid as GLBC does: k8s-ig--<uid>, k8s-be-<nodePort>--<uid>, k8s-um-...)');
 
       step('The platform team pushes the sample fleet (clusters/, manifests/, policies/) to the fleet repo');
       say('    (manifests/tls-secret.yaml, the Ingress\'s certificate, is encrypted with sops to the sandbox\'s PUBLIC demo age key;');
@@ -133,6 +172,8 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
         const crt = execFileSync(sb.kubectl, ['--kubeconfig', sb.kubeconfig, '--context', c.context, '-n', 'web', 'get', 'secret', 'tls-secret', '-o', 'jsonpath={.type} {.data.tls\\.crt}'], { encoding: 'utf8' }).trim().split(' ');
         say(`    [${c.name}] type ${crt[0]}, tls.crt ${valueHash(crt[1] ?? '')}`);
       }
+      say(`$ the load balancer in the Compute Engine stand-in (${compute.url}/compute/v1/projects/${DEMO_PROJECT}/...): ONE for all three clusters`);
+      await showCompute(compute, say);
 
       step('A pull request changes the replica count 50 -> 60 and rolls it out canary first (branch scale-nginx)');
       const file = join(repo, 'manifests', 'nginx.yaml');
@@ -183,7 +224,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     } finally {
       process.off('SIGINT', onSignal);
       await cleanup();
-      say('    done: no cluster, node or git server is left running.');
+      say('    done: no cluster, node, git server or Compute Engine stand-in is left running.');
     }
   });
 }

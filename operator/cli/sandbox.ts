@@ -8,7 +8,7 @@ import { COMMANDS } from './command-table.js';
 import type { CliIO } from './main.js';
 
 const HELP = `usage:
-  gitfed sandbox up --clusters N [--dir D] [--nodes M] [--no-controllers]
+  gitfed sandbox up --clusters N [--dir D] [--nodes M] [--no-controllers] [--gce]
   gitfed sandbox down [--dir D]
   gitfed sandbox install
 
@@ -17,6 +17,11 @@ up       starts one etcd, N kube-apiservers (each with a controller-manager, a
          all on 127.0.0.1; writes D/kubeconfig (contexts = cluster names, plus
          <name>-restricted with a token that may only list namespaces) and
          returns while they keep running. D defaults to ./.gitfed-sandbox.
+         --gce also starts a stand-in for Google's Compute Engine API (REST
+         paths /compute/v1/projects/...; give its URL to --gce-endpoint) and
+         plays GLBC in every cluster: each Ingress of class gce gets the
+         instance group, backend service, URL map, forwarding rule and
+         firewall GLBC would build, named with the cluster's ingress-uid.
 down     stops every process the sandbox in D started.
 install  only makes sure the binaries exist (builds Kubernetes once per machine).`;
 
@@ -25,7 +30,7 @@ const DEFAULT_DIR = '.gitfed-sandbox';
 export async function run(argv: string[], io: CliIO): Promise<number> {
   return runCommand(io, HELP, argv, async () => {
     const [sub, ...rest] = argv;
-    const { values } = parseCommandArgs<{ clusters?: string; dir?: string; nodes?: string; 'no-controllers'?: boolean }>(`sandbox ${sub ?? ''}`.trim(), rest, COMMANDS.sandbox.flags);
+    const { values } = parseCommandArgs<{ clusters?: string; dir?: string; nodes?: string; 'no-controllers'?: boolean; gce?: boolean }>(`sandbox ${sub ?? ''}`.trim(), rest, COMMANDS.sandbox.flags);
     const dir = resolve(io.cwd, values.dir ?? DEFAULT_DIR);
     if (sub === 'install') {
       const b = await ensureBinaries((l) => io.err(l));
@@ -44,13 +49,14 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     if (!Number.isInteger(nodes) || nodes < 0 || nodes > 20) throw new UsageError('gitfed sandbox up: --nodes must be a number from 0 to 20');
     if (await readSandboxState(dir)) throw new UsageError(`gitfed sandbox up: a sandbox already runs in ${dir}; run \`gitfed sandbox down --dir ${values.dir ?? DEFAULT_DIR}\` first`);
     const started = Date.now();
-    const sb = await startSandbox({ clusters, dir, nodesPerCluster: nodes, controllers: !values['no-controllers'], detach: true, log: (l) => io.err(l) });
+    const sb = await startSandbox({ clusters, dir, nodesPerCluster: nodes, controllers: !values['no-controllers'], gce: !!values.gce, detach: true, log: (l) => io.err(l) });
     const rss = rssBytes(sb.pids());
     io.out([
       `sandbox up in ${((Date.now() - started) / 1000).toFixed(1)} s: Kubernetes ${sb.version}, ${clusters} cluster(s), ${sb.pids().length} processes, ${(rss / 1048576).toFixed(0)} MB RSS`,
       `  kubeconfig: ${sb.kubeconfig}`,
       `  contexts:   ${sb.clusters.map((c) => c.context).join(', ')} (and <name>-restricted)`,
       `  git:        ${sb.git.url}  (an empty bare repo that accepts pushes)`,
+      ...(sb.compute ? [`  compute:    ${sb.compute.url}  (a Compute Engine stand-in, not Google; for --gce-endpoint)`] : []),
       `  kubectl:    ${sb.kubectl} (or any kubectl)`,
       `  age key:    ${sb.ageKeyFile} (the sample fleet's PUBLIC demo key for manifests/tls-secret.yaml: --age-key-file, or export SOPS_AGE_KEY_FILE=${sb.ageKeyFile})`,
       `  try:        kubectl --kubeconfig ${sb.kubeconfig} --context ${sb.clusters[0]!.context} get nodes`,

@@ -30,20 +30,23 @@ function localAuth(token: string) {
   };
 }
 
-export function gceClients(opts: GceOptions = {}): GceClients {
+/** The options that point any @google-cloud/compute client at `endpoint` (or at Google with ADC). */
+export function computeClientOptions(opts: GceOptions = {}): ConstructorParameters<typeof BackendServicesClient>[0] & Record<string, unknown> {
   // The client's options type does not list the REST transport's protocol/port knobs.
-  let clientOpts: ConstructorParameters<typeof BackendServicesClient>[0] & Record<string, unknown> = { fallback: true };
-  if (opts.endpoint) {
-    const url = new URL(opts.endpoint);
-    clientOpts = {
-      fallback: true,
-      apiEndpoint: url.hostname,
-      servicePath: url.hostname,
-      port: Number(url.port || (url.protocol === 'http:' ? 80 : 443)),
-      protocol: url.protocol.replace(':', ''),
-      authClient: localAuth(opts.token ?? 'local') as never,
-    };
-  }
+  if (!opts.endpoint) return { fallback: true };
+  const url = new URL(opts.endpoint);
+  return {
+    fallback: true,
+    apiEndpoint: url.hostname,
+    servicePath: url.hostname,
+    port: Number(url.port || (url.protocol === 'http:' ? 80 : 443)),
+    protocol: url.protocol.replace(':', ''),
+    authClient: localAuth(opts.token ?? 'local') as never,
+  };
+}
+
+export function gceClients(opts: GceOptions = {}): GceClients {
+  const clientOpts = computeClientOptions(opts);
   const backendServices = new BackendServicesClient(clientOpts);
   const globalAddresses = new GlobalAddressesClient(clientOpts);
   return {

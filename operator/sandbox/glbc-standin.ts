@@ -4,10 +4,18 @@
 // GLBC does, and writes them back as GLBC's annotations plus a status IP. The
 // IP is only written, never dialed (documentation range 203.0.113.0/24).
 // Whether clusters "converge on one load balancer" is then visible as equal
-// backend names in every cluster.
+// backend names in every cluster. With `compute` (the Compute Engine
+// stand-in) it also builds what GLBC builds in the cloud (glbc-cloud.ts), and
+// the status IP is the forwarding rule's.
 import { createHash, randomBytes } from 'node:crypto';
 import { KubeHttp } from '../cluster/kube-http.js';
+import { syncCloud, type CloudIngress, type GlbcCloudOptions } from './glbc-cloud.js';
 import type { Sandbox } from './index.js';
+
+export interface GlbcOptions {
+  /** Build the load balancer in this Compute Engine stand-in too. */
+  compute?: GlbcCloudOptions;
+}
 
 export interface GlbcView {
   namespace: string;
@@ -15,9 +23,14 @@ export interface GlbcView {
   uid: string;
   backends: Record<string, string>;
   ip: string;
+  /** With `compute`: what GLBC would report as events (a failed call names the call and the resource). */
+  errors?: string[];
 }
 
-function client(sb: Sandbox, cluster: string): KubeHttp {
+/** All GLBC needs of a sandbox: each cluster's address and admin token (a separate process reads them from the state file). */
+export type GlbcSandbox = { clusters: ReadonlyArray<Pick<Sandbox['clusters'][number], 'name' | 'server' | 'ca' | 'adminToken'>> };
+
+function client(sb: GlbcSandbox, cluster: string): KubeHttp {
   const c = sb.clusters.find((x) => x.name === cluster);
   if (!c) throw new Error(`no cluster ${cluster}`);
   return new KubeHttp({ server: c.server, ca: c.ca, token: c.adminToken });
@@ -27,13 +40,21 @@ function ipFor(seed: string): string {
   return `203.0.113.${(createHash('sha256').update(seed).digest()[0]! % 250) + 1}`;
 }
 
-/** GLBC's uid: the ConfigMap's, else a random one that it saves (as GLBC does). */
-async function glbcUid(http: KubeHttp): Promise<string> {
+/** GLBC's uid and provider-uid: the ConfigMap's, else a random one that it saves (as GLBC does). */
+async function glbcUid(http: KubeHttp): Promise<{ uid: string; providerUid?: string }> {
   const r = await http.request<{ data?: Record<string, string> }>({ path: '/api/v1/namespaces/kube-system/configmaps/ingress-uid' });
-  if (r.status === 200 && r.body.data?.uid) return r.body.data.uid;
+  if (r.status === 200 && r.body.data?.uid) return { uid: r.body.data.uid, ...(r.body.data['provider-uid'] ? { providerUid: r.body.data['provider-uid'] } : {}) };
   const uid = randomBytes(8).toString('hex');
   await http.request({ method: 'POST', path: '/api/v1/namespaces/kube-system/configmaps?fieldManager=glbc', body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'ingress-uid', namespace: 'kube-system' }, data: { uid, 'provider-uid': uid } } });
-  return uid;
+  return { uid, providerUid: uid };
+}
+
+/** The cluster's nodes (GLBC's instance group members) and the zone their label names, if any. */
+async function clusterNodes(http: KubeHttp): Promise<{ nodes: string[]; zone?: string }> {
+  const r = await http.request<{ items?: Array<{ metadata: { name: string; labels?: Record<string, string> } }> }>({ path: '/api/v1/nodes' });
+  const items = r.body?.items ?? [];
+  const zone = items.map((n) => n.metadata.labels?.['topology.kubernetes.io/zone']).find(Boolean);
+  return { nodes: items.map((n) => n.metadata.name).sort(), ...(zone ? { zone } : {}) };
 }
 
 async function readyEndpoints(http: KubeHttp, ns: string, svc: string): Promise<number> {
@@ -43,29 +64,70 @@ async function readyEndpoints(http: KubeHttp, ns: string, svc: string): Promise<
   return (r.body?.items ?? []).flatMap((s) => s.endpoints ?? []).filter((e) => e.conditions?.ready !== false).length;
 }
 
-export async function runGlbcOnce(sb: Sandbox, cluster: string): Promise<GlbcView[]> {
+export async function runGlbcOnce(sb: GlbcSandbox, cluster: string, opts: GlbcOptions = {}): Promise<GlbcView[]> {
   const http = client(sb, cluster);
   try {
-    const uid = await glbcUid(http);
+    const { uid, providerUid } = await glbcUid(http);
     const list = await http.request<{ items: any[] }>({ path: '/apis/networking.k8s.io/v1/ingresses' });
-    const out: GlbcView[] = [];
+    const found: Array<{ ing: any; backends: Record<string, string>; cloud: CloudIngress }> = [];
     for (const ing of list.body?.items ?? []) {
       const ann = ing.metadata.annotations ?? {};
       const cls = ann['kubernetes.io/ingress.class'] ?? ing.spec?.ingressClassName;
       if (cls !== undefined && cls !== 'gce') continue;
       const ns = ing.metadata.namespace;
+      const nodePorts = new Map<string, number | undefined>();
+      const nodePortOf = async (b: any): Promise<number | undefined> => {
+        const key = JSON.stringify(b?.service ?? null);
+        if (nodePorts.has(key)) return nodePorts.get(key);
+        let nodePort: number | undefined;
+        if (b?.service) {
+          const svc = await http.request<any>({ path: `/api/v1/namespaces/${ns}/services/${b.service.name}` });
+          const port = svc.status === 200 ? (svc.body.spec.ports ?? []).find((p: any) => p.port === b.service.port?.number || p.name === b.service.port?.name) : undefined;
+          nodePort = port?.nodePort;
+        }
+        nodePorts.set(key, nodePort);
+        return nodePort;
+      };
       const refs = [ing.spec?.defaultBackend, ...(ing.spec?.rules ?? []).flatMap((r: any) => (r.http?.paths ?? []).map((p: any) => p.backend))].filter(Boolean);
       const backends: Record<string, string> = {};
+      const cloud: CloudIngress = { namespace: ns, name: ing.metadata.name, ...(ann['kubernetes.io/ingress.global-static-ip-name'] ? { staticIpName: ann['kubernetes.io/ingress.global-static-ip-name'] } : {}), backends: [], rules: [] };
       for (const b of refs) {
-        const svc = await http.request<any>({ path: `/api/v1/namespaces/${ns}/services/${b.service.name}` });
-        if (svc.status !== 200) continue;
-        const port = (svc.body.spec.ports ?? []).find((p: any) => p.port === b.service.port?.number || p.name === b.service.port?.name);
-        if (!port?.nodePort) continue;
-        backends[`k8s-be-${port.nodePort}--${uid}`] = (await readyEndpoints(http, ns, b.service.name)) > 0 ? 'HEALTHY' : 'UNHEALTHY';
+        const nodePort = await nodePortOf(b);
+        if (!nodePort) continue;
+        const healthy = (await readyEndpoints(http, ns, b.service.name)) > 0;
+        backends[`k8s-be-${nodePort}--${uid}`] = healthy ? 'HEALTHY' : 'UNHEALTHY';
+        if (!cloud.backends.some((x) => x.nodePort === nodePort)) cloud.backends.push({ nodePort, healthy });
       }
+      for (const r of ing.spec?.rules ?? []) {
+        const paths: CloudIngress['rules'][number]['paths'] = [];
+        for (const p of r.http?.paths ?? []) {
+          const nodePort = await nodePortOf(p.backend);
+          if (nodePort) paths.push({ ...(p.path ? { path: p.path } : {}), nodePort });
+        }
+        if (paths.length) cloud.rules.push({ ...(r.host ? { host: r.host } : {}), paths });
+      }
+      for (const t of ing.spec?.tls ?? []) {
+        if (!t.secretName || !opts.compute) continue;
+        const secret = await http.request<any>({ path: `/api/v1/namespaces/${ns}/secrets/${t.secretName}` });
+        const data = secret.status === 200 ? secret.body.data ?? {} : {};
+        const decode = (k: string) => Buffer.from(String(data[k] ?? ''), 'base64').toString('utf8');
+        if (data['tls.crt'] && data['tls.key']) (cloud.tls ??= []).push({ certificate: decode('tls.crt'), privateKey: decode('tls.key') });
+      }
+      found.push({ ing, backends, cloud });
+    }
+    let cloud: Awaited<ReturnType<typeof syncCloud>> | undefined;
+    if (opts.compute) {
+      const { nodes, zone } = await clusterNodes(http);
+      cloud = await syncCloud(opts.compute, { cluster, uid, ...(providerUid ? { providerUid } : {}), nodes, ...(zone ? { nodeZone: zone } : {}) }, found.map((f) => f.cloud));
+    }
+    const out: GlbcView[] = [];
+    for (const { ing, backends } of found) {
+      const ns = ing.metadata.namespace;
+      const ann = ing.metadata.annotations ?? {};
       const lb = `${ns}-${ing.metadata.name}--${uid}`;
       const staticIp = ann['kubernetes.io/ingress.global-static-ip-name'];
-      const ip = ipFor(staticIp ? `static/${staticIp}` : lb);
+      // With the cloud stand-in the IP is the forwarding rule's (none yet: no status IP, as with GLBC).
+      const ip = cloud ? cloud.ips[`${ns}/${ing.metadata.name}`] : ipFor(staticIp ? `static/${staticIp}` : lb);
       const annotations: Record<string, string> = {
         'ingress.kubernetes.io/backends': JSON.stringify(backends),
         'ingress.kubernetes.io/url-map': `k8s-um-${lb}`,
@@ -75,8 +137,8 @@ export async function runGlbcOnce(sb: Sandbox, cluster: string): Promise<GlbcVie
       };
       const base = `/apis/networking.k8s.io/v1/namespaces/${ns}/ingresses/${ing.metadata.name}`;
       await http.request({ method: 'PATCH', path: `${base}?fieldManager=glbc`, contentType: 'application/merge-patch+json', body: { metadata: { annotations } } });
-      await http.request({ method: 'PATCH', path: `${base}/status?fieldManager=glbc`, contentType: 'application/merge-patch+json', body: { status: { loadBalancer: { ingress: [{ ip }] } } } });
-      out.push({ namespace: ns, name: ing.metadata.name, uid, backends, ip });
+      if (ip) await http.request({ method: 'PATCH', path: `${base}/status?fieldManager=glbc`, contentType: 'application/merge-patch+json', body: { status: { loadBalancer: { ingress: [{ ip }] } } } });
+      out.push({ namespace: ns, name: ing.metadata.name, uid, backends, ip: ip ?? '', ...(cloud ? { errors: cloud.errors } : {}) });
     }
     return out;
   } finally {
@@ -85,11 +147,11 @@ export async function runGlbcOnce(sb: Sandbox, cluster: string): Promise<GlbcVie
 }
 
 /** Keep playing GLBC in every cluster until stopped (for the demo and long tests). */
-export function startGlbc(sb: Sandbox, intervalMs = 2000): { stop(): void } {
+export function startGlbc(sb: GlbcSandbox, intervalMs = 2000, opts: GlbcOptions = {}): { stop(): void } {
   let stopped = false;
   const loop = async () => {
     while (!stopped) {
-      await Promise.all(sb.clusters.map((c) => runGlbcOnce(sb, c.name).catch(() => undefined)));
+      await Promise.all(sb.clusters.map((c) => runGlbcOnce(sb, c.name, opts).catch(() => undefined)));
       await new Promise((r) => setTimeout(r, intervalMs));
     }
   };

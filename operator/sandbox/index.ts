@@ -26,6 +26,8 @@ export interface SandboxOptions {
   log?: (line: string) => void;
   /** Leave the processes running when this process exits (`sandbox up`). */
   detach?: boolean;
+  /** Also run the Compute Engine stand-in with GLBC's stand-in building into it for every cluster (`sandbox up --gce`). */
+  gce?: boolean;
 }
 
 export interface SandboxCluster {
@@ -72,6 +74,8 @@ export interface Sandbox {
   clusters: SandboxCluster[];
   version: string;
   git: SandboxGit;
+  /** With `gce`: the Compute Engine stand-in, the value for --gce-endpoint. */
+  compute?: { url: string };
   faults: SandboxFaults;
   /** Every process the sandbox runs now. */
   pids(): number[];
@@ -82,6 +86,7 @@ interface SandboxState {
   version: string;
   etcd: ProcessRecord;
   git: ProcessRecord & { port: number; root: string };
+  compute?: ProcessRecord & { port: number };
   clusters: ClusterState[];
   kubeconfig: string;
   tmpDir: string;
@@ -94,6 +99,15 @@ const STATE_FILE = 'sandbox.json';
 
 function gitServerScript(): string {
   return join(dirname(fileURLToPath(import.meta.url)), 'git-server-main.js');
+}
+
+/** The Compute Engine stand-in and GLBC's, in a process of their own that reads the state file for the clusters. */
+async function startCompute(dir: string, st: SandboxState): Promise<ProcessRecord & { port: number }> {
+  const [port] = await freePorts(1);
+  const rec = startProcess(dir, 'compute', process.execPath, [join(dirname(fileURLToPath(import.meta.url)), 'compute-main.js'), '--dir', dir, '--port', String(port)]);
+  st.started.push(rec);
+  await waitHttp(`http://127.0.0.1:${port}/_standin/state`, 15_000, 'compute stand-in');
+  return { ...rec, port: port! };
 }
 
 async function waitHttp(url: string, timeoutMs: number, what: string): Promise<void> {
@@ -189,6 +203,18 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
   await writeFile(state.kubeconfig, kubeconfig(entries), { mode: 0o600 });
   await writeFile(join(dir, AGE_KEY_FILE), demoAgeKeyFile(), { mode: 0o600 });
   await writeFile(join(dir, STATE_FILE), JSON.stringify(state, null, 2), { mode: 0o600 });
+  if (opts.gce) {
+    try {
+      state.compute = await startCompute(dir, state);
+      await writeFile(join(dir, STATE_FILE), JSON.stringify(state, null, 2), { mode: 0o600 });
+    } catch (e) {
+      await stopState(state);
+      forget();
+      await rm(join(dir, STATE_FILE), { force: true });
+      if (ownsDir) await rm(dir, { recursive: true, force: true });
+      throw e;
+    }
+  }
   if (opts.detach) forget();
   return handle(dir, state, bins, opts, forget);
 }
@@ -238,6 +264,7 @@ function handle(dir: string, state: SandboxState, bins: Binaries, opts: SandboxO
         await save();
       },
     },
+    ...(state.compute ? { compute: { url: `http://127.0.0.1:${state.compute.port}` } } : {}),
     faults: {
       stopApiserver: async (c) => { await stopProcess(cluster(c).processes.apiserver!.pid); },
       killApiserver: async (c) => { await stopProcess(cluster(c).processes.apiserver!.pid, 0); },
@@ -278,11 +305,11 @@ export async function stopSandboxDir(dir: string): Promise<boolean> {
 }
 
 /** Re-attach to a sandbox started by another process (e.g. `sandbox up`). */
-export async function readSandboxState(dir: string): Promise<{ kubeconfig: string; gitUrl: string; version: string; clusters: string[]; pids: number[] } | undefined> {
+export async function readSandboxState(dir: string): Promise<{ kubeconfig: string; gitUrl: string; computeUrl?: string; version: string; clusters: string[]; pids: number[] } | undefined> {
   const file = join(resolve(dir), STATE_FILE);
   if (!existsSync(file)) return undefined;
   const st = JSON.parse(await readFile(file, 'utf8')) as SandboxState;
-  return { kubeconfig: st.kubeconfig, gitUrl: `http://127.0.0.1:${st.git.port}/fleet.git`, version: st.version, clusters: st.clusters.map((c) => c.name), pids: allPids(st) };
+  return { kubeconfig: st.kubeconfig, gitUrl: `http://127.0.0.1:${st.git.port}/fleet.git`, ...(st.compute ? { computeUrl: `http://127.0.0.1:${st.compute.port}` } : {}), version: st.version, clusters: st.clusters.map((c) => c.name), pids: allPids(st) };
 }
 
 export { apiserverArgs };

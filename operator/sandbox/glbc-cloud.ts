@@ -1,0 +1,227 @@
+// The cloud half of GLBC's stand-in: what GLBC builds in Compute Engine for
+// one cluster's Ingresses, built in the Compute Engine stand-in over its REST
+// paths, with GLBC's names (operator/core/glbc-names.ts) and GLBC's habits:
+// it adds its own instance group to a backend service and keeps the other
+// clusters' groups; it only ever adds named ports; it rewrites its firewall's
+// target tags to its own nodes; it recreates a forwarding rule whose IP is
+// wrong. Each cluster runs this with its own uid, so clusters that share a uid
+// meet in one set of resources and a cluster with another uid builds a second.
+import { glbcLoadBalancerName, glbcNames, type GlbcNames } from '../core/glbc-names.js';
+import { gcCloud } from './glbc-gc.js';
+
+export interface GlbcCloudOptions {
+  /** The Compute Engine stand-in, "http://127.0.0.1:PORT". */
+  endpoint: string;
+  /** Default gitfed-demo, the sample fleet's project. */
+  project?: string;
+  /** cluster -> zone; default: the node's topology.kubernetes.io/zone, else the sample fleet's zones. */
+  zones?: Record<string, string>;
+}
+
+/** The sample fleet's zones (clusters/*.yaml), so `sandbox up --gce` matches `--gce-endpoint` status. */
+const SAMPLE_ZONES: Record<string, string> = { 'us-east1': 'us-east1-b', 'europe-west1': 'europe-west1-c', 'asia-east1': 'asia-east1-a' };
+/** Google's health-check probers; GLBC's firewall admits them to every node port. */
+const HEALTH_CHECK_RANGES = ['130.211.0.0/22', '35.191.0.0/16'];
+
+export interface CloudBackend { nodePort: number; healthy: boolean }
+export interface CloudIngress {
+  namespace: string;
+  name: string;
+  staticIpName?: string;
+  /** The Ingress's default backend first, then one per rule path. */
+  backends: CloudBackend[];
+  rules: Array<{ host?: string; paths: Array<{ path?: string; nodePort: number }> }>;
+  /** From the Secrets spec.tls names: GLBC uploads each as an SSL certificate and adds the HTTPS front end. */
+  tls?: Array<{ certificate: string; privateKey: string }>;
+}
+export interface CloudCluster {
+  cluster: string;
+  uid: string;
+  providerUid?: string;
+  nodes: string[];
+  nodeZone?: string;
+}
+
+/** What one sync left: the forwarding rule's IP per Ingress ("ns/name"), what GLBC's GC deleted, and every error, naming call and resource. */
+export interface CloudResult { ips: Record<string, string>; deleted: string[]; errors: string[] }
+
+export class ComputeRest {
+  constructor(private readonly base: string, readonly project: string) {}
+
+  link(rel: string): string {
+    return `https://www.googleapis.com/compute/v1/projects/${this.project}/${rel}`;
+  }
+
+  private async call(method: string, rel: string, body?: unknown): Promise<{ status: number; json: any }> {
+    const r = await fetch(`${this.base}/compute/v1/projects/${this.project}/${rel}`, {
+      method, ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
+      signal: AbortSignal.timeout(10_000),
+    });
+    return { status: r.status, json: await r.json().catch(() => ({})) };
+  }
+
+  async get(rel: string): Promise<any | undefined> {
+    const r = await this.call('GET', rel);
+    if (r.status === 404) return undefined;
+    if (r.status !== 200) throw new Error(`GET ${rel}: ${r.json?.error?.message ?? r.status}`);
+    return r.json;
+  }
+
+  /** A mutation; an Operation that ends DONE with an error is a failure too (the client would not throw for it). */
+  async mutate(method: string, rel: string, body?: unknown): Promise<any> {
+    const r = await this.call(method, rel, body);
+    if (r.status !== 200) throw new Error(`${method} ${rel}: ${r.json?.error?.message ?? r.status}`);
+    if (r.json?.error) throw new Error(`${method} ${rel}: operation ${r.json.name} failed: ${(r.json.error.errors ?? []).map((e: { message?: string }) => e.message).join('; ')}`);
+    return r.json;
+  }
+
+  async setHealth(backendService: string, group: string, healthy: boolean): Promise<void> {
+    await fetch(`${this.base}/_standin/health`, {
+      method: 'POST', headers: { 'content-type': 'application/json' }, signal: AbortSignal.timeout(10_000),
+      body: JSON.stringify({ project: this.project, backendService, group, state: healthy ? 'HEALTHY' : 'UNHEALTHY' }),
+    });
+  }
+}
+
+async function step(errors: string[], fn: () => Promise<void>): Promise<void> {
+  try { await fn(); } catch (e) { errors.push((e as Error).message); }
+}
+
+async function ensureInstanceGroup(gce: ComputeRest, zone: string, c: CloudCluster, names: GlbcNames, ports: number[]): Promise<string> {
+  const rel = `zones/${zone}/instanceGroups/${names.instanceGroup}`;
+  if (!(await gce.get(rel))) await gce.mutate('POST', `zones/${zone}/instanceGroups`, { name: names.instanceGroup, network: gce.link('global/networks/default') });
+  const listed = await gce.mutate('POST', `${rel}/listInstances`, {});
+  const have = new Set<string>((listed.items ?? []).map((i: { instance: string }) => i.instance));
+  const want = new Set(c.nodes.map((n) => gce.link(`zones/${zone}/instances/${n}`)));
+  const add = [...want].filter((i) => !have.has(i));
+  const remove = [...have].filter((i) => !want.has(i));
+  if (add.length) await gce.mutate('POST', `${rel}/addInstances`, { instances: add.map((instance) => ({ instance })) });
+  if (remove.length) await gce.mutate('POST', `${rel}/removeInstances`, { instances: remove.map((instance) => ({ instance })) });
+  const ig = await gce.get(rel);
+  const named: Array<{ name: string; port: number }> = ig.namedPorts ?? [];
+  const missing = ports.filter((p) => !named.some((n) => n.port === p));
+  if (missing.length) await gce.mutate('POST', `${rel}/setNamedPorts`, { namedPorts: [...named, ...missing.map((p) => ({ name: names.namedPort(p), port: p }))] });
+  return ig.selfLink as string;
+}
+
+async function ensureBackend(gce: ComputeRest, names: GlbcNames, group: string, b: CloudBackend): Promise<void> {
+  const name = names.backend(b.nodePort);
+  if (!(await gce.get(`global/healthChecks/${name}`))) {
+    await gce.mutate('POST', 'global/healthChecks', { name, type: 'HTTP', checkIntervalSec: 60, timeoutSec: 60, httpHealthCheck: { port: b.nodePort, requestPath: '/' } });
+  }
+  let bs = await gce.get(`global/backendServices/${name}`);
+  if (!bs) {
+    await gce.mutate('POST', 'global/backendServices', { name, protocol: 'HTTP', port: b.nodePort, portName: names.namedPort(b.nodePort), timeoutSec: 30, healthChecks: [gce.link(`global/healthChecks/${name}`)] });
+    bs = await gce.get(`global/backendServices/${name}`);
+  }
+  if (!(bs.backends ?? []).some((x: { group?: string }) => x.group === group)) {
+    // GLBC adds its group and never removes another cluster's: this is how one backend service gets every cluster.
+    await gce.mutate('PUT', `global/backendServices/${name}`, { ...bs, backends: [...(bs.backends ?? []), { group, balancingMode: 'RATE', maxRatePerInstance: 1, capacityScaler: 1 }] });
+  }
+  await gce.setHealth(name, group, b.healthy);
+}
+
+async function ensureFrontend(gce: ComputeRest, names: GlbcNames, ing: CloudIngress): Promise<string | undefined> {
+  const service = (port: number) => gce.link(`global/backendServices/${names.backend(port)}`);
+  const urlMap = {
+    name: names.urlMap,
+    defaultService: service(ing.backends[0]!.nodePort),
+    hostRules: ing.rules.map((r, i) => ({ hosts: [r.host || '*'], pathMatcher: `host${i}` })),
+    pathMatchers: ing.rules.map((r, i) => ({ name: `host${i}`, defaultService: service(ing.backends[0]!.nodePort), pathRules: r.paths.map((p) => ({ paths: [p.path || '/*'], service: service(p.nodePort) })) })),
+  };
+  const old = await gce.get(`global/urlMaps/${names.urlMap}`);
+  if (!old) await gce.mutate('POST', 'global/urlMaps', urlMap);
+  else if (JSON.stringify([old.defaultService, old.hostRules ?? [], old.pathMatchers ?? []]) !== JSON.stringify([urlMap.defaultService, urlMap.hostRules, urlMap.pathMatchers])) {
+    await gce.mutate('PUT', `global/urlMaps/${names.urlMap}`, { ...old, ...urlMap });
+  }
+  if (!(await gce.get(`global/targetHttpProxies/${names.targetHttpProxy}`))) {
+    await gce.mutate('POST', 'global/targetHttpProxies', { name: names.targetHttpProxy, urlMap: gce.link(`global/urlMaps/${names.urlMap}`) });
+  }
+  if (ing.tls?.length) await ensureHttpsProxy(gce, names, ing.tls);
+  let ip: string | undefined;
+  if (ing.staticIpName) {
+    const address = await gce.get(`global/addresses/${ing.staticIpName}`);
+    // GLBC's own words for this: the Ingress gets no forwarding rule until the address exists.
+    if (!address) throw new Error(`the given static IP name ${ing.staticIpName} doesn't translate to an existing static IP (Ingress ${ing.namespace}/${ing.name})`);
+    ip = address.address;
+  }
+  await ensureForwardingRule(gce, names.forwardingRule, ip, '80-80', `global/targetHttpProxies/${names.targetHttpProxy}`);
+  const httpIp: string | undefined = (await gce.get(`global/forwardingRules/${names.forwardingRule}`))?.IPAddress;
+  // Without a static IP, HTTPS takes the IP HTTP got, so the Ingress keeps one address.
+  if (ing.tls?.length) await ensureForwardingRule(gce, names.httpsForwardingRule, ip ?? httpIp, '443-443', `global/targetHttpsProxies/${names.targetHttpsProxy}`);
+  return httpIp;
+}
+
+/** One SSL certificate per TLS Secret (named after its content, so a new certificate is a new name) and the HTTPS proxy. */
+async function ensureHttpsProxy(gce: ComputeRest, names: GlbcNames, tls: NonNullable<CloudIngress['tls']>): Promise<void> {
+  const certs: string[] = [];
+  for (const t of tls) {
+    const name = names.sslCertificate(t.certificate);
+    if (!(await gce.get(`global/sslCertificates/${name}`))) await gce.mutate('POST', 'global/sslCertificates', { name, certificate: t.certificate, privateKey: t.privateKey });
+    certs.push(gce.link(`global/sslCertificates/${name}`));
+  }
+  const proxy = await gce.get(`global/targetHttpsProxies/${names.targetHttpsProxy}`);
+  if (!proxy) {
+    await gce.mutate('POST', 'global/targetHttpsProxies', { name: names.targetHttpsProxy, urlMap: gce.link(`global/urlMaps/${names.urlMap}`), sslCertificates: certs });
+  } else if (JSON.stringify(proxy.sslCertificates ?? []) !== JSON.stringify(certs)) {
+    await gce.mutate('PATCH', `global/targetHttpsProxies/${names.targetHttpsProxy}`, { sslCertificates: certs });
+  }
+}
+
+/** GLBC recreates a forwarding rule whose IP is not the static IP's (a forwarding rule's IP cannot change). */
+async function ensureForwardingRule(gce: ComputeRest, name: string, ip: string | undefined, portRange: string, target: string): Promise<void> {
+  const rule = await gce.get(`global/forwardingRules/${name}`);
+  if (rule && (!ip || rule.IPAddress === ip)) return;
+  if (rule) await gce.mutate('DELETE', `global/forwardingRules/${name}`);
+  await gce.mutate('POST', 'global/forwardingRules', {
+    name, ...(ip ? { IPAddress: ip } : {}), IPProtocol: 'TCP', portRange, loadBalancingScheme: 'EXTERNAL', target: gce.link(target),
+  });
+}
+
+async function ensureFirewall(gce: ComputeRest, c: CloudCluster, names: GlbcNames): Promise<void> {
+  const body = {
+    name: names.firewall, network: gce.link('global/networks/default'), direction: 'INGRESS', sourceRanges: HEALTH_CHECK_RANGES,
+    allowed: [{ IPProtocol: 'tcp', ports: ['30000-32767'] }], targetTags: [`${c.cluster}-node`],
+    description: `{"kubernetes.io/cluster-id":"${c.uid}"}`,
+  };
+  const old = await gce.get(`global/firewalls/${names.firewall}`);
+  if (!old) await gce.mutate('POST', 'global/firewalls', body);
+  // A shared provider-uid makes clusters take this rule from each other, as GLBC does.
+  else if (JSON.stringify(old.targetTags ?? []) !== JSON.stringify(body.targetTags)) await gce.mutate('PUT', `global/firewalls/${names.firewall}`, { ...old, ...body });
+}
+
+export function zoneFor(cluster: string, opts: GlbcCloudOptions, nodeZone?: string): string {
+  return opts.zones?.[cluster] ?? nodeZone ?? SAMPLE_ZONES[cluster] ?? `${cluster}-a`;
+}
+
+/** One GLBC sync of a cluster's Ingresses into the Compute Engine stand-in. */
+export async function syncCloud(opts: GlbcCloudOptions, c: CloudCluster, ingresses: CloudIngress[]): Promise<CloudResult> {
+  const gce = new ComputeRest(opts.endpoint.replace(/\/$/, ''), opts.project ?? 'gitfed-demo');
+  const zone = zoneFor(c.cluster, opts, c.nodeZone);
+  const result: CloudResult = { ips: {}, deleted: [], errors: [] };
+  const withBackends = ingresses.filter((i) => i.backends.length > 0);
+  const clusterNames = glbcNames(c.uid, c.providerUid);
+  const gc = () => gcCloud(gce, {
+    uid: c.uid, zone, instanceGroup: clusterNames.instanceGroup,
+    liveLoadBalancers: new Set(ingresses.map((i) => glbcLoadBalancerName(i.namespace, i.name, c.uid))),
+    livePorts: new Set(ingresses.flatMap((i) => i.backends.map((b) => b.nodePort))),
+    anyIngress: ingresses.length > 0,
+  }, result.errors).then((d) => { result.deleted.push(...d); }).catch((e) => { result.errors.push((e as Error).message); });
+  if (withBackends.length === 0) { await gc(); return result; }
+  const ports = [...new Set(withBackends.flatMap((i) => i.backends.map((b) => b.nodePort)))].sort((a, b) => a - b);
+  let group: string | undefined;
+  await step(result.errors, async () => { group = await ensureInstanceGroup(gce, zone, c, clusterNames, ports); });
+  if (!group) return result;
+  const healthy = new Map<number, boolean>();
+  for (const b of withBackends.flatMap((i) => i.backends)) healthy.set(b.nodePort, (healthy.get(b.nodePort) ?? false) || b.healthy);
+  for (const port of ports) await step(result.errors, () => ensureBackend(gce, clusterNames, group!, { nodePort: port, healthy: healthy.get(port)! }));
+  for (const ing of withBackends) {
+    await step(result.errors, async () => {
+      const ip = await ensureFrontend(gce, glbcNames(c.uid, c.providerUid, ing), ing);
+      if (ip) result.ips[`${ing.namespace}/${ing.name}`] = ip;
+    });
+  }
+  await step(result.errors, () => ensureFirewall(gce, c, clusterNames));
+  await gc();
+  return result;
+}
