@@ -1,5 +1,7 @@
 // The GitOps loop. Each tick has three stages:
-//  1. git: fetch; read and load a new revision.
+//  1. git: fetch; read and load a new revision (git-stage.ts; a slow or
+//     silent git server holds a tick at most a few seconds once a revision
+//     has been applied).
 //  2. clusters: a new revision that loaded is rendered and applied (+ prune);
 //     otherwise the last good revision is observed, drift healed or reported,
 //     replicas moved when health changed.
@@ -15,12 +17,11 @@ import { closeAll, connect, type Connection, type KubeconfigError } from '../clu
 import { podEnvironment } from '../cluster/in-cluster.js';
 import { reconcileFleet } from '../cluster/reconcile.js';
 import type { ReconcileResult } from '../cluster/reconcile-types.js';
-import { emptyAllocations, hasErrors, type Allocations, type Finding, type Fleet, type LoadResult } from '../core/model.js';
+import { emptyAllocations, hasErrors, type Allocations, type Finding, type Fleet } from '../core/model.js';
 import type { FleetFile, LoadLimits } from '../load/index.js';
-import { formatFinding, loadFleet, type AgeKeySource } from '../load/index.js';
-import { filesRevision } from '../load/revision.js';
+import { formatFinding, type AgeKeySource } from '../load/index.js';
 import { commitMessage, short, statusFiles, type StatusInput } from '../report/status-tree.js';
-import { readAllocations } from './allocations-state.js';
+import { GitStage, type Revision } from './git-stage.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
 import { RolloutDriver, ROLLOUT_INDEX_FILE } from './rollout-driver.js';
@@ -83,43 +84,15 @@ export interface TickResult {
   aborted?: boolean;
 }
 
-interface Revision {
-  revision: string;
-  fleet: Fleet;
-  findings: Finding[];
-}
-
-/** What the git stage fetched: nothing in it has touched the operator's state yet. */
-interface GitFetched {
-  head: string;
-  allocations?: Awaited<ReturnType<typeof readAllocations>>;
-  read?: { files: FleetFile[]; findings: Finding[] };
-  /** The files loaded (SOPS files opened, which is async), when they differ from the last ones. */
-  loaded?: LoadResult;
-}
-
-/** How long a tick with something to heal waits for git before it goes on to the clusters. */
-export const DEFAULT_GIT_WAIT_MS = 5000;
 
 class Aborted extends Error {}
 
-function filesHash(files: readonly FleetFile[], findings: readonly Finding[]): string {
-  return filesRevision([...files].sort((a, b) => (a.path < b.path ? -1 : 1)), findings.map(formatFinding));
-}
-
 export class Operator {
-  /** The head revision last examined (what the status reports). */
-  private lastSeen?: string;
-  /** The raw head last fetched, and the hash of its fleet files: a commit that changes no fleet file (e.g. gitfed's own status commit) is not a new revision. */
-  private lastHead?: string;
-  private lastFilesHash?: string;
+  /** Stage 1: what git brought (the head last examined, a revision pending, its findings). */
+  private readonly git: GitStage;
   /** Loaded, rendered and applied: what is healed while the head is broken. */
   private lastGood?: Revision;
-  /** Loaded, not yet rendered and applied. */
-  private pending?: Revision;
-  private headFindings: Finding[] = [];
   private allocations: Allocations = emptyAllocations();
-  private allocationsLoaded = false;
   private stateFindings: Finding[] = [];
   /** The revision whose git note was written. */
   private noted?: string;
@@ -128,8 +101,6 @@ export class Operator {
   private connections?: Map<string, Connection | KubeconfigError>;
   private connectionsFor?: string;
   private running?: Promise<TickResult>;
-  /** The git fetch in flight; it may outlive the tick that started it. */
-  private gitInFlight?: Promise<{ got: GitFetched } | { error: string }>;
   private again?: { reason: string; signal: AbortSignal | undefined };
   ticks = 0;
   firstTickDone = false;
@@ -141,6 +112,14 @@ export class Operator {
   private rolloutEvents: string[] = [];
 
   constructor(readonly opts: OperatorOptions) {
+    this.git = new GitStage({
+      source: opts.source, sink: opts.sink, log: opts.log, ...(opts.limits ? { limits: opts.limits } : {}), ...(opts.age ? { age: opts.age } : {}),
+      ...(opts.gitWaitMs !== undefined ? { waitMs: opts.gitWaitMs } : {}),
+      onAllocations: (read) => {
+        this.allocations = read.allocations;
+        if (read.finding) this.stateFindings = [read.finding];
+      },
+    });
     this.rollouts = new RolloutDriver({
       readIndex: () => opts.sink.read(ROLLOUT_INDEX_FILE), files: async (rev) => (await opts.source.files(rev)).files, log: opts.log, ...(opts.age ? { age: opts.age } : {}),
       ...(opts.sink.control ? { readControl: () => opts.sink.control!() } : {}),
@@ -190,87 +169,6 @@ export class Operator {
     return this.connections && this.connectionsFor === JSON.stringify(fleet.clusters.map((c) => [c.name, c.context])) ? this.connections : undefined;
   }
 
-  /**
-   * Stage 1, the IO half: allocations (once), the head, and the files of a
-   * head not seen before. It mutates nothing, so a fetch that outlives its
-   * tick (a stalled git server) can finish in the background and be taken
-   * up by a later tick (see `takeGit`).
-   */
-  private async fetchGit(): Promise<GitFetched> {
-    const { source, sink } = this.opts;
-    const allocations = this.allocationsLoaded ? undefined : await readAllocations(sink);
-    const head = await source.head();
-    const read = head === this.lastHead ? undefined : await source.files(head);
-    const loaded = read && filesHash(read.files, read.findings) !== this.lastFilesHash
-      ? await loadFleet(read.files, { ...(this.opts.limits ? { limits: this.opts.limits } : {}), ...(this.opts.age ? { age: this.opts.age } : {}) })
-      : undefined;
-    return { head, ...(allocations ? { allocations } : {}), ...(read ? { read } : {}), ...(loaded ? { loaded } : {}) };
-  }
-
-  /**
-   * Stage 1, the state half. Sets `pending` to a new revision that loaded;
-   * it stays pending until a tick has rendered (and applied) it, so an
-   * aborted or failed tick does not lose it.
-   */
-  private takeGit(got: GitFetched): void {
-    const { log } = this.opts;
-    if (got.allocations && !this.allocationsLoaded) {
-      this.allocations = got.allocations.allocations;
-      if (got.allocations.finding) {
-        this.stateFindings = [got.allocations.finding];
-        log.error('allocations.yaml on the status branch is invalid: rebuilding allocations from what the clusters hold', { error: got.allocations.finding.message });
-      }
-      this.allocationsLoaded = true;
-    }
-    const { head, read } = got;
-    if (head === this.lastHead || !read) return;
-    const hash = filesHash(read.files, read.findings);
-    // Loaded in fetchGit only if the files differed then; if they differ only now, a later fetch loads them.
-    if (hash !== this.lastFilesHash && !got.loaded) return;
-    this.lastHead = head;
-    if (hash === this.lastFilesHash) return;
-    this.lastFilesHash = hash;
-    this.lastSeen = head;
-    const loaded = got.loaded!;
-    const findings = [...read.findings, ...loaded.findings];
-    this.headFindings = findings;
-    this.pending = undefined;
-    if (hasErrors(findings)) {
-      // A missing or wrong age key is fixed outside Git (the key's Secret): load this revision again next tick.
-      if (findings.some((f) => f.code === 'SopsNoKey' || f.code === 'SopsWrongKey')) { this.lastHead = undefined; this.lastFilesHash = undefined; }
-      log.error('revision has errors: not applied', { revision: short(head), first: findings.find((f) => f.severity === 'error')?.message });
-      return;
-    }
-    this.pending = { revision: head, fleet: loaded.fleet, findings };
-  }
-
-  /**
-   * The git stage of one tick. The fetch in flight is kept across ticks: with
-   * a last good revision to heal, a tick waits for it at most `gitWaitMs`,
-   * then goes on to the clusters (a silent git server must not stop healing);
-   * the fetch is taken up by the first tick after it settles. Without one
-   * there is nothing to heal, so the tick waits for git (bounded by
-   * --git-timeout and the idle limit).
-   */
-  private async gitStage(signal?: AbortSignal): Promise<{ error?: string; settled: boolean }> {
-    this.gitInFlight ??= this.fetchGit().then((got) => ({ got }), (e: unknown) => ({ error: (e as Error).message }));
-    const inFlight = this.gitInFlight;
-    let timer: NodeJS.Timeout | undefined;
-    const waited = this.lastGood
-      ? await Promise.race([inFlight, new Promise<undefined>((r) => { timer = setTimeout(() => r(undefined), this.opts.gitWaitMs ?? DEFAULT_GIT_WAIT_MS); })])
-      : await inFlight;
-    clearTimeout(timer);
-    if (!waited) {
-      // What it brings once it settles is taken up right after the tick that heals without it, not an interval later.
-      void inFlight.then((r) => { if ('got' in r && this.running) this.again ??= { reason: 'git', signal }; });
-      return { settled: false, error: `git has not answered within ${Math.round((this.opts.gitWaitMs ?? DEFAULT_GIT_WAIT_MS) / 1000)}s (still waiting in the background)` };
-    }
-    this.gitInFlight = undefined;
-    if ('error' in waited) return { settled: true, error: waited.error };
-    this.takeGit(waited.got);
-    return { settled: true };
-  }
-
   private async reconcile(rev: Revision, writes: 'all' | 'heal', signal?: AbortSignal): Promise<ReconcileResult> {
     if (!this.conns(rev.fleet)) {
       if (this.connections) closeAll(this.connections);
@@ -317,7 +215,7 @@ export class Operator {
     this.rolloutEvents = [];
     try {
       checkpoint();
-      const git = await this.gitStage(signal);
+      const git = await this.git.run(!!this.lastGood, () => { if (this.running) this.again ??= { reason: 'git', signal }; });
       if (git.error) {
         gitError = git.error;
         if (git.settled) metrics.gitErrors.inc({ op: 'fetch' });
@@ -327,13 +225,13 @@ export class Operator {
       let result: ReconcileResult | undefined;
       let applied = false;
       let notApplied: string | undefined;
-      const candidate = this.pending;
+      const candidate = this.git.pending;
       if (candidate) {
         result = await this.reconcile(candidate, 'all', signal);
-        if (this.pending === candidate) this.pending = undefined;
+        this.git.taken(candidate);
         if (result.renderFailed) {
           // Invalid inside render: never recorded as applied or as the last good revision.
-          this.headFindings = result.findings;
+          this.git.headFindings = result.findings;
           notApplied = formatFinding(result.findings.find((f) => f.severity === 'error')!);
           log.error('revision fails validation: not applied', { revision: short(candidate.revision), first: notApplied });
           result = undefined;
@@ -342,20 +240,20 @@ export class Operator {
           applied = true;
           log.info('new revision', { revision: short(candidate.revision), applied: true });
         }
-      } else if (this.lastSeen && this.lastSeen !== this.lastGood?.revision && hasErrors(this.headFindings)) {
-        notApplied = formatFinding(this.headFindings.find((f) => f.severity === 'error')!);
+      } else if (this.git.lastSeen && this.git.lastSeen !== this.lastGood?.revision && hasErrors(this.git.headFindings)) {
+        notApplied = formatFinding(this.git.headFindings.find((f) => f.severity === 'error')!);
       }
       if (!result && this.lastGood) {
         checkpoint();
         result = await this.reconcile(this.lastGood, 'heal', signal);
       }
       const good = this.lastGood;
-      const revision = this.lastSeen;
+      const revision = this.git.lastSeen;
       const base = { ...(revision ? { revision } : {}), applied, ...(result ? { result } : {}), ...(gitError ? { gitError, error: gitError } : {}), ...(notApplied ? { notApplied } : {}) };
       if (!revision) return { ...base, statusCommitted: false };
       const input: StatusInput = {
         revision, ...(good ? { appliedRevision: good.revision } : {}), repo: this.opts.source.describe, branch: this.opts.source.branch,
-        findings: revision === good?.revision ? (result?.findings ?? []) : this.headFindings, ...(result ? { result } : {}), allocations: this.allocations,
+        findings: revision === good?.revision ? (result?.findings ?? []) : this.git.headFindings, ...(result ? { result } : {}), allocations: this.allocations,
         ...(this.stateFindings.length ? { stateFindings: this.stateFindings } : {}),
         ...(this.rollouts.state && good?.fleet.rolloutPolicy ? { rollout: this.rollouts.state } : {}),
       };
