@@ -7,7 +7,7 @@ import { fleetCommand, table } from './fleet-context.js';
 import { printFindings } from './print-findings.js';
 import { blockedLines, ingressLines, replicaLines, summaryRows } from './result-views.js';
 import type { CliIO } from './main.js';
-import { gceClients } from '../gce/gce-clients.js';
+import { gceFromFlags } from './gce-flags.js';
 import { gceIngressHealth, type GceBackendHealth } from '../gce/ingress-health.js';
 
 const HELP = `usage: gitfed status DIR --kubeconfig F [--context NAME]... [--age-key-file FILE] [--allocations FILE] [--gce | --gce-endpoint URL] [--output text|json|yaml]
@@ -16,18 +16,23 @@ Per cluster: Ready / NotReady / Offline, objects in sync, drifted, missing;
 per federated Ingress: address(es), GLBC backends and their health, ready
 endpoints per cluster; drifted fields with the manager that changed them.
 --gce asks Compute Engine (Application Default Credentials) for the health of
-each GLBC backend service per cluster instance group; --gce-endpoint sends
+each GLBC backend service per cluster instance group (with the reason when one
+is not HEALTHY) and for the reserved static IPs; --gce-endpoint sends
 those calls to another endpoint (a local one in tests).
 Writes nothing. Exit codes: 0 all in sync and Ready, 3 something is not, 1 errors.`;
 
 export async function run(argv: string[], io: CliIO): Promise<number> {
   return runCommand(io, HELP, argv, async () => {
     const cmd = await fleetCommand('status', argv, io);
-    const result = await reconcileFleet({ fleet: cmd.fleet, loadFindings: cmd.loadFindings, kubeconfigPath: cmd.kubeconfig, allocations: cmd.allocations, dryRun: true, prune: false, writes: 'none' });
+    const edge = gceFromFlags(cmd.values);
     let gce: GceBackendHealth[] | undefined;
-    if (cmd.values.gce || cmd.values['gce-endpoint']) {
-      const clients = gceClients(cmd.values['gce-endpoint'] ? { endpoint: cmd.values['gce-endpoint'] as string } : {});
-      try { gce = await gceIngressHealth(clients, result.ingresses, cmd.fleet.clusters); } finally { await clients.close(); }
+    let result;
+    try {
+      // With a GCE edge the shards carry their instance group's health and the static IPs are looked up (never reserved: status writes nothing).
+      result = await reconcileFleet({ fleet: cmd.fleet, loadFindings: cmd.loadFindings, kubeconfigPath: cmd.kubeconfig, allocations: cmd.allocations, dryRun: true, prune: false, writes: 'none', ...(edge ? { gce: edge.edge } : {}) });
+      if (edge) gce = await gceIngressHealth(edge.clients, result.ingresses, cmd.fleet.clusters);
+    } finally {
+      await edge?.close();
     }
     const degraded = result.clusters.some((c) => !c.skipped && (c.health !== 'Ready' || c.counts.drifted + c.counts.missing + c.counts.failed > 0 || c.objects.some((o) => o.action === 'skipped'))) || result.clusters.some((c) => c.skipped === 'unreachable');
     const code = result.renderFailed ? 1 : degraded ? 3 : 0;

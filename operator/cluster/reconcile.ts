@@ -12,7 +12,9 @@ import { closeAll, connect, type Connection, type KubeconfigError } from './conn
 import { detectDrift } from './drift.js';
 import { observeCluster, PRUNE_KINDS, type LiveCluster } from './observe.js';
 import { pruneCluster, PruneAllRefused, type PruneResult } from './prune.js';
-import type { ClusterResult, IngressStatus, ReconcileResult, SyncCounts, WorkloadStatus } from './reconcile-types.js';
+import type { ClusterResult, GceEdge, IngressStatus, ReconcileResult, SyncCounts, WorkloadStatus } from './reconcile-types.js';
+import { blockUnreserved, reserveStaticIps, type StaticIpResults } from './static-ips.js';
+import { addGceHealth } from './gce-health.js';
 
 export interface ReconcileOptions {
   fleet: Fleet;
@@ -48,6 +50,12 @@ export interface ReconcileOptions {
   unschedulableAfterMs?: number;
   probeTimeoutMs?: number;
   now?: number;
+  /**
+   * Compute Engine (--gce/--gce-endpoint): static IPs are reserved before
+   * Ingresses are applied (only looked up when nothing is written) and each
+   * shard gets its instance group's backend health.
+   */
+  gce?: GceEdge;
 }
 
 function counts(objects: ObjectResult[], drift: number, blocked: number): SyncCounts {
@@ -175,6 +183,14 @@ export async function reconcileFleet(opts: ReconcileOptions): Promise<ReconcileR
     const held = (cluster: string) => !!opts.rollout && !opts.rollout.targetClusters.has(cluster);
     const stableRender = stable && rendered.clusters.length ? render({ fleet: stable.fleet, observations, allocations: rendered.allocations, ...(stable.loadFindings ? { loadFindings: stable.loadFindings } : {}) }) : undefined;
     const stableByCluster = new Map(stableRender?.clusters.map((c) => [c.cluster, c]) ?? []);
+    // Status lists every rendered Ingress, also one blocked below for its static IP.
+    const objects = new Map(rendered.clusters.map((c) => [c.cluster, c.objects]));
+    let staticIps: StaticIpResults | undefined;
+    if (opts.gce) {
+      staticIps = await reserveStaticIps(opts.gce, rendered.clusters, fleet.clusters, opts.dryRun || opts.writes === 'none');
+      for (const [name, r] of byCluster) byCluster.set(name, blockUnreserved(r, staticIps));
+      for (const [name, r] of stableByCluster) stableByCluster.set(name, blockUnreserved(r, staticIps));
+    }
     const clusters = await Promise.all(lives.map(async (live) => {
       const conn = conns.get(live.cluster);
       const r = byCluster.get(live.cluster);
@@ -186,9 +202,13 @@ export async function reconcileFleet(opts: ReconcileOptions): Promise<ReconcileR
       const skipped = held(live.cluster) && !own ? 'held' : r.skipped ?? (live.probe.health !== 'Ready' ? 'unreachable' : undefined);
       return reconcileCluster(conn, live, (own ?? r).objects, (own ?? r).blocked, skipped, opts);
     }));
-    const objects = new Map(rendered.clusters.map((c) => [c.cluster, c.objects]));
+    const ingresses = ingressStatus(objects, lives);
+    if (opts.gce) {
+      for (const i of ingresses) { const s = staticIps?.get(describeRef(i.ref)); if (s) i.staticIps = s; }
+      await addGceHealth(opts.gce, ingresses, fleet.clusters);
+    }
     return {
-      clusters, ingresses: ingressStatus(objects, lives), replicas: rendered.replicas,
+      clusters, ingresses, replicas: rendered.replicas,
       allocations: rendered.clusters.length ? rendered.allocations : opts.allocations,
       findings: rendered.findings, renderFailed: rendered.clusters.length === 0 && hasErrors(rendered.findings),
     };
