@@ -89,6 +89,11 @@ export const COMMANDS = {
     summary: 'check a fleet for the known ways federated ingress breaks',
     flags: { ...FLEET_FLAGS, ...GCE_FLAGS }, values: { ...fleetValues, 'gce-endpoint': 'none' }, positional: 'dir', load: () => import('./doctor.js'),
   },
+  gce: {
+    summary: 'Compute Engine: gc (list, and with --yes delete, GLBC resources no member cluster owns)',
+    flags: { ...FLEET_FLAGS, ...GCE_FLAGS, yes: { type: 'boolean' } },
+    values: { ...fleetValues, 'gce-endpoint': 'none' }, positional: ['gc'], load: () => import('./gce.js'),
+  },
   run: {
     summary: 'the GitOps operator: poll a fleet repo and reconcile',
     flags: {

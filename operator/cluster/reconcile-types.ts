@@ -34,6 +34,8 @@ export interface ClusterResult {
   endpoints: Record<string, EndpointCount>;
   /** The rendered workloads' rollout status as the cluster reports it. */
   workloads?: WorkloadStatus[];
+  /** kube-system/ingress-uid as the cluster has it (GLBC names its cloud resources after it). */
+  ingressUid?: { uid?: string; providerUid?: string };
 }
 
 export interface WorkloadStatus {

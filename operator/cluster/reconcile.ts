@@ -202,6 +202,8 @@ export async function reconcileFleet(opts: ReconcileOptions): Promise<ReconcileR
       const skipped = held(live.cluster) && !own ? 'held' : r.skipped ?? (live.probe.health !== 'Ready' ? 'unreachable' : undefined);
       return reconcileCluster(conn, live, (own ?? r).objects, (own ?? r).blocked, skipped, opts);
     }));
+    // Same order as lives: each cluster's live uid, for the GCE checks (orphans, firewall names).
+    clusters.forEach((c, i) => { const u = lives[i]?.observation.ingressUid; if (u) (c as ClusterResult).ingressUid = u; });
     const ingresses = ingressStatus(objects, lives);
     if (opts.gce) {
       for (const i of ingresses) { const s = staticIps?.get(describeRef(i.ref)); if (s) i.staticIps = s; }
