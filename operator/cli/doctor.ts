@@ -2,6 +2,7 @@
 import { closeAll, connect } from '../cluster/connect.js';
 import { fleetChecks, permissionChecks, type Check } from '../cluster/doctor-checks.js';
 import { reconcileFleet } from '../cluster/reconcile.js';
+import { namingChecks } from '../cluster/glbc-hazards.js';
 import { printStructured, runCommand } from './args.js';
 import { fleetCommand } from './fleet-context.js';
 import { printFindings } from './print-findings.js';
@@ -33,7 +34,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
       const result = await reconcileFleet({ fleet: cmd.fleet, loadFindings: cmd.loadFindings, kubeconfigPath: cmd.kubeconfig, allocations: cmd.allocations, dryRun: true, prune: false, writes: 'none', connections: conns, ...(gce ? { gce: gce.edge } : {}) });
       const checks: Check[] = [];
       if (result.renderFailed) checks.push({ verdict: 'FAIL', check: 'fleet', message: 'the fleet repo has errors (listed above)', fix: 'run gitfed validate DIR and fix each file:line' });
-      checks.push(...fleetChecks(cmd.fleet, result));
+      checks.push(...fleetChecks(cmd.fleet, result), ...namingChecks(result));
       for (const c of result.clusters) {
         const conn = conns.get(c.cluster);
         if (conn && !(conn instanceof Error) && c.health === 'Ready') checks.push(...(await permissionChecks(conn)));

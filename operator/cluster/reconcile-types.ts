@@ -59,6 +59,12 @@ export interface IngressShard {
   backends: Record<string, string>;
   readyEndpoints: number;
   totalEndpoints: number;
+  /**
+   * v2: this cluster's GLBC names the Ingress's front end from its kube-system
+   * namespace UID (finalizer networking.gke.io/ingress-finalizer-V2, k8s2-
+   * names), so it cannot share one front end with another cluster.
+   */
+  frontEndNaming?: 'v1' | 'v2';
   /** What Compute Engine's backendServices.getHealth says of this cluster's instance group (only with a GCE edge). */
   gce?: ShardGceHealth;
 }

@@ -132,6 +132,13 @@ function workloadStatus(objects: KubeObject[], owned: Map<string, KubeObject>): 
   });
 }
 
+/** GLBC's naming scheme for a live Ingress: its finalizer says, else the url-map annotation's prefix. */
+function frontEndNaming(li: KubeObject | undefined): 'v1' | 'v2' | undefined {
+  const fin = (li?.metadata.finalizers as string[] | undefined) ?? [];
+  if (fin.includes('networking.gke.io/ingress-finalizer-V2') || li?.metadata.annotations?.['ingress.kubernetes.io/url-map']?.startsWith('k8s2-')) return 'v2';
+  return fin.includes('networking.gke.io/ingress-finalizer') ? 'v1' : undefined;
+}
+
 function ingressStatus(objects: Map<string, KubeObject[]>, lives: LiveCluster[]): IngressStatus[] {
   const out = new Map<string, IngressStatus>();
   for (const [cluster, list] of objects) {
@@ -152,7 +159,8 @@ function ingressStatus(objects: Map<string, KubeObject[]>, lives: LiveCluster[])
         ready += e?.ready ?? 0;
         total += e?.total ?? 0;
       }
-      st.shards.push({ cluster, ips, backends, readyEndpoints: ready, totalEndpoints: total });
+      const naming = frontEndNaming(li);
+      st.shards.push({ cluster, ips, backends, readyEndpoints: ready, totalEndpoints: total, ...(naming ? { frontEndNaming: naming } : {}) });
       for (const ip of ips) if (!st.addresses.includes(ip)) st.addresses.push(ip);
       out.set(k, st);
     }

@@ -125,6 +125,25 @@ test('a uid migration: the old set is listed as orphans by status and doctor (th
   }
 });
 
+test('doctor: an Ingress GLBC names with v2 front-end names (finalizer ingress-finalizer-V2) in one cluster is a FAIL with the way out', async () => {
+  const sb = await sandbox();
+  assert.ok(dir, 'runs after the doctor test');
+  const h = admin(sb, 'asia-east1');
+  const path = `/apis/networking.k8s.io/v1/namespaces/${ns}/ingresses/web`;
+  const patch = (finalizers: string[] | null) => h.request({ method: 'PATCH', path: `${path}?fieldManager=glbc`, contentType: 'application/merge-patch+json', body: { metadata: { finalizers } } });
+  try {
+    await patch(['networking.gke.io/ingress-finalizer-V2']);
+    const d = await cli(['doctor', dir, '--kubeconfig', sb.kubeconfig]);
+    assert.equal(d.code, 1, d.out);
+    assert.match(d.out, new RegExp(`FAIL glbc-naming Ingress ${ns}/web: GLBC in asia-east1 uses v2 front-end names .*cannot share one load balancer`));
+    assert.match(d.out, /fix: GLBC keeps v1 names only when its v2 namer is off \(ingress-gce --enable-v2-frontend-namer=false/);
+  } finally {
+    await patch(null);
+    h.close();
+  }
+  assert.doesNotMatch((await cli(['doctor', dir, '--kubeconfig', sb.kubeconfig])).out, /glbc-naming/);
+});
+
 test('gce gc refuses without --gce/--gce-endpoint', async () => {
   const r = await cli(['gce', 'gc', dir, '--kubeconfig', (globalThis as any).__kubeconfig]);
   assert.equal(r.code, 2, r.out);
