@@ -9,6 +9,8 @@ import { gceText } from '../report/gce-text.js';
 
 export function gceChecks(result: ReconcileResult, reports: readonly ProjectReport[], gcCommand: string): Check[] {
   const checks: Check[] = [];
+  // A cluster whose health-check firewall fails: its UNHEALTHY backends with ready endpoints are explained by that.
+  const noFirewall = new Set(reports.flatMap((r) => r.firewall.filter((f) => f.verdict === 'FAIL').map((f) => f.message.split(':')[0]!)));
   for (const i of result.ingresses) {
     const name = `${i.ref.namespace}/${i.ref.name}`;
     for (const s of i.staticIps ?? []) {
@@ -20,7 +22,10 @@ export function gceChecks(result: ReconcileResult, reports: readonly ProjectRepo
       if (!x.gce) continue;
       const where = `Ingress ${name} in ${x.cluster}: backend ${x.gce.backendService} ${gceText(x.gce)}, endpoints ${x.readyEndpoints}/${x.totalEndpoints} ready`;
       if (x.gce.state === 'HEALTHY') checks.push({ verdict: 'OK', check: 'gce-backend', message: where });
-      else checks.push({ verdict: x.gce.state === 'UNKNOWN' || x.gce.state === 'ERROR' ? 'WARN' : 'FAIL', check: 'gce-backend', message: `${where}: Google sends this cluster no traffic` });
+      else {
+        const why = x.gce.state === 'UNHEALTHY' && x.readyEndpoints > 0 && noFirewall.has(x.cluster) ? ': firewall missing (see the firewall check)' : '';
+        checks.push({ verdict: x.gce.state === 'UNKNOWN' || x.gce.state === 'ERROR' ? 'WARN' : 'FAIL', check: 'gce-backend', message: `${where}: Google sends this cluster no traffic${why}` });
+      }
     }
   }
   for (const r of reports) {

@@ -115,3 +115,16 @@ test('orphans: an old uid\'s set and a firewall of no provider-uid; never a memb
   assert.deepEqual(mixed.orphans.map((o) => o.resource.name), ['k8s-ig--old']);
   assert.deepEqual(findOrphans(rs, [{ cluster: 'a', uid: 'new', zone: 'za' }, { cluster: 'b', zone: 'zb' }]), { orphans: [], unknown: ['b'] });
 });
+
+test('doctor: an UNHEALTHY backend with ready endpoints in a cluster whose firewall check fails says "firewall missing"; orphans point to gce gc', async () => {
+  const { gceChecks } = await import('../../operator/cli/gce-checks.js');
+  const i = ing([['a', { 'k8s-be-30080--u1': 'UNHEALTHY' }, 1]]);
+  i.shards[0]!.gce = { backendService: 'k8s-be-30080--u1', state: 'UNHEALTHY', healthy: 0, total: 2, reason: 'endpoints are ready but ...' };
+  const result = { clusters: [], ingresses: [i], replicas: [], allocations: { nodePorts: {}, glbc: { providerUids: {} } }, findings: [], renderFailed: false };
+  const firewall = firewallChecks([], [30080], [{ cluster: 'a', project: 'p', firewall: 'k8s-fw-l7--pa' }]);
+  const orphans = findOrphans([{ collection: 'urlMaps', name: 'k8s-um-n-web--old' }], [{ cluster: 'a', uid: 'u1', zone: 'za' }]);
+  const checks = gceChecks(result, [{ project: 'p', resources: [], orphans, firewall }], 'gitfed gce gc DIR --yes');
+  assert.match(checks.find((c) => c.check === 'gce-backend')!.message, /: firewall missing \(see the firewall check\)$/);
+  assert.equal(checks.find((c) => c.check === 'firewall')!.verdict, 'FAIL');
+  assert.deepEqual(checks.filter((c) => c.check === 'orphans').map((c) => [c.verdict, c.fix]), [['WARN', 'gitfed gce gc DIR --yes']]);
+});
