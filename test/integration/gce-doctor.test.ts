@@ -85,6 +85,27 @@ test('doctor --gce-endpoint: backend health per cluster next to ready endpoints,
   assert.match((await cli(['doctor', dir, ...flags()])).out, /OK   firewall    europe-west1:/);
 });
 
+test('doctor: a cluster without ready endpoints: its backend UNHEALTHY, which and why', async () => {
+  const sb = await sandbox();
+  assert.ok(standin && dir, 'runs after the doctor test');
+  const h = admin(sb, 'europe-west1');
+  const scale = (replicas: number) => h.request({ method: 'PATCH', path: `/apis/apps/v1/namespaces/${ns}/deployments/web?fieldManager=test`, contentType: 'application/merge-patch+json', body: { spec: { replicas } } });
+  try {
+    await scale(0);
+    const d = await waitUntil('doctor: europe-west1 UNHEALTHY', 180_000, async () => {
+      await glbcAll(sb);
+      const r = await cli(['doctor', dir, ...flags()]);
+      return /FAIL gce-backend Ingress \S+ in europe-west1/.test(r.out) && r;
+    }, 1000);
+    assert.match(d.out, new RegExp(`FAIL gce-backend Ingress ${ns}/web in europe-west1: backend k8s-be-\\d+--\\w+ UNHEALTHY 0/\\d+ \\(no ready endpoints in this cluster\\), endpoints 0/0 ready: Google sends this cluster no traffic`));
+    assert.match(d.out, new RegExp(`OK   gce-backend Ingress ${ns}/web in us-east1: `));
+  } finally {
+    await scale(1);
+    h.close();
+  }
+  await waitUntil('europe-west1 HEALTHY again', 180_000, async () => { await glbcAll(sb); return /OK   gce-backend Ingress \S+ in europe-west1/.test((await cli(['doctor', dir, ...flags()])).out); }, 1000);
+});
+
 test('a uid migration: the old set is listed as orphans by status and doctor (the old instance groups block the new ones); gce gc prints them, and with --yes deletes exactly those', async () => {
   const sb = await sandbox();
   assert.ok(standin && dir, 'runs after the doctor test');
