@@ -53,6 +53,8 @@ export async function addGceHealth(edge: GceEdge, ingresses: IngressStatus[], cl
     if (!cache.has(id)) cache.set(id, edge.backendHealth(project, bs).catch((e: unknown) => e instanceof Error ? e : new Error(String(e))));
     return cache.get(id)!;
   };
+  // Every getHealth starts at once: a slow Compute Engine costs one timeout, not one per backend service.
+  for (const i of ingresses) for (const s of i.shards) for (const b of Object.keys(s.backends)) { const p = spec.get(s.cluster)?.gce?.project; if (p) void health(p, b); }
   for (const i of ingresses) {
     // The backend services the clusters' GLBCs report; a cluster that reports another one (uid, node port) is MISSING from the shared one.
     const counts = new Map<string, number>();

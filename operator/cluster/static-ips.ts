@@ -29,11 +29,11 @@ function wanted(renders: readonly ClusterRender[], clusters: readonly ClusterSpe
 
 /** Reserves (or, with lookupOnly, looks up) every named static IP; never throws. */
 export async function reserveStaticIps(edge: GceEdge, renders: readonly ClusterRender[], clusters: readonly ClusterSpec[], lookupOnly = false): Promise<StaticIpResults> {
-  const results: StaticIpResults = new Map();
-  // One call per project and address, however many Ingresses or clusters name it.
+  // One call per project and address, however many Ingresses or clusters name it; all at once, so a slow Compute Engine costs one timeout, not one per address.
   const calls = new Map<string, Promise<StaticIpState>>();
+  const pending: Array<[string, Array<StaticIpState | Promise<StaticIpState>>]> = [];
   for (const [key, w] of wanted(renders, clusters)) {
-    const states: StaticIpState[] = [];
+    const states: Array<StaticIpState | Promise<StaticIpState>> = [];
     for (const project of w.projects) {
       if (!project) { states.push({ name: w.name, error: 'a Cluster this Ingress goes to has no spec.gce.project, so there is no project to reserve the address in' }); continue; }
       const id = `${project}/${w.name}`;
@@ -41,10 +41,12 @@ export async function reserveStaticIps(edge: GceEdge, renders: readonly ClusterR
         (a): StaticIpState => (a ? { name: w.name, project, address: a.address, ...(a.created ? { created: true } : {}) } : { name: w.name, project }),
         (e): StaticIpState => ({ name: w.name, project, error: (e as Error).message }),
       ));
-      states.push(await calls.get(id)!);
+      states.push(calls.get(id)!);
     }
-    results.set(key, states);
+    pending.push([key, states]);
   }
+  const results: StaticIpResults = new Map();
+  for (const [key, states] of pending) results.set(key, await Promise.all(states));
   return results;
 }
 
