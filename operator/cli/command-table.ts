@@ -77,7 +77,7 @@ export const COMMANDS = {
   },
   apply: {
     summary: 'apply a fleet repo to every cluster',
-    flags: { ...FLEET_FLAGS, ...GCE_FLAGS, prune: { type: 'boolean' }, 'prune-all': { type: 'boolean' }, 'dry-run': { type: 'boolean' }, 'allow-in-cluster': { type: 'boolean' } },
+    flags: { ...FLEET_FLAGS, ...GCE_FLAGS, prune: { type: 'boolean' }, 'prune-all': { type: 'boolean' }, 'dry-run': { type: 'boolean' }, 'allow-in-cluster': { type: 'boolean' }, 'allow-shared-ingress-removal': { type: 'boolean' } },
     values: { ...fleetValues, 'gce-endpoint': 'none' }, positional: 'dir', load: () => import('./apply.js'),
   },
   status: {
@@ -104,7 +104,7 @@ export const COMMANDS = {
       prune: { type: 'boolean' }, 'prune-all': { type: 'boolean' }, 'author-name': { type: 'string' }, 'author-email': { type: 'string' },
       'work-dir': { type: 'string' }, 'log-format': { type: 'string' }, once: { type: 'boolean' }, identity: { type: 'string' },
       'allow-in-cluster': { type: 'boolean' }, 'watch-idle-timeout': { type: 'string' }, 'lease-renew-deadline': { type: 'string' }, 'git-timeout': { type: 'string' },
-      ...AGE_FLAGS, ...GCE_FLAGS,
+      ...AGE_FLAGS, ...GCE_FLAGS, 'allow-shared-ingress-removal': { type: 'boolean' },
     },
     values: {
       repo: 'none', branch: 'none', path: 'none', dir: 'dir', interval: 'none', schedule: 'none', 'status-branch': 'none', 'status-dir': 'none', listen: 'none',

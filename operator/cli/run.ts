@@ -40,6 +40,8 @@ options:
   --leader-elect           only the holder of a Lease applies (--lease-context, --lease-namespace, --lease-name,
                            --lease-duration 15s, --lease-renew-deadline: default 2/3 of the duration)
   --prune / --prune-all    delete what left Git (refuses to delete everything unless --prune-all)
+  --allow-shared-ingress-removal  let prune delete a federated GCE Ingress in one cluster while others
+                           keep it (that cluster's GLBC then deletes the shared front end: an outage)
   --allow-in-cluster       let a Cluster's context be gitfed's own in-cluster identity (refused by default)
   --author-name, --author-email   author of status commits
   --work-dir D             where the clone lives (default ~/.cache/gitfed/repos/<hash>)
@@ -86,7 +88,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     }
     const gce = gceFromFlags(v);
     const operator = new Operator({
-      ...(gce ? { gce: gce.edge } : {}),
+      ...(gce ? { gce: gce.edge } : {}), ...(v['allow-shared-ingress-removal'] ? { allowSharedIngressRemoval: true } : {}),
       ...ends, kubeconfig, prune: !!v.prune || !!v['prune-all'], pruneAll: !!v['prune-all'], log, metrics, allowInCluster: !!v['allow-in-cluster'],
       age: ageKeySource(v, io),
       ...(v['watch-idle-timeout'] ? { watchIdleTimeoutMs: parseDuration('--watch-idle-timeout', v['watch-idle-timeout'] as string) } : {}),

@@ -15,6 +15,7 @@ import { pruneCluster, PruneAllRefused, type PruneResult } from './prune.js';
 import type { ClusterResult, GceEdge, IngressStatus, ReconcileResult, SyncCounts, WorkloadStatus } from './reconcile-types.js';
 import { blockUnreserved, reserveStaticIps, type StaticIpResults } from './static-ips.js';
 import { addGceHealth } from './gce-health.js';
+import { sharedIngressRemovals } from './shared-ingress.js';
 
 export interface ReconcileOptions {
   fleet: Fleet;
@@ -56,6 +57,8 @@ export interface ReconcileOptions {
    * shard gets its instance group's backend health.
    */
   gce?: GceEdge;
+  /** Prune may delete a federated GCE Ingress in a cluster while others keep it (an outage of the shared load balancer). */
+  allowSharedIngressRemoval?: boolean;
 }
 
 function counts(objects: ObjectResult[], drift: number, blocked: number): SyncCounts {
@@ -198,6 +201,10 @@ export async function reconcileFleet(opts: ReconcileOptions): Promise<ReconcileR
       staticIps = await reserveStaticIps(opts.gce, rendered.clusters, fleet.clusters, opts.dryRun || opts.writes === 'none');
       for (const [name, r] of byCluster) byCluster.set(name, blockUnreserved(r, staticIps));
       for (const [name, r] of stableByCluster) stableByCluster.set(name, blockUnreserved(r, staticIps));
+    }
+    if (opts.prune && !opts.allowSharedIngressRemoval) {
+      const removals = sharedIngressRemovals(byCluster, new Map(lives.map((l) => [l.cluster, l.owned])));
+      for (const [name, extra] of removals) { const r = byCluster.get(name)!; byCluster.set(name, { ...r, blocked: [...r.blocked, ...extra] }); }
     }
     const clusters = await Promise.all(lives.map(async (live) => {
       const conn = conns.get(live.cluster);

@@ -65,6 +65,8 @@ export interface OperatorOptions {
   allowInCluster?: boolean;
   /** Compute Engine (--gce/--gce-endpoint): static IPs reserved before Ingresses are applied, backend health in status. */
   gce?: GceEdge;
+  /** Prune may delete a federated GCE Ingress in one cluster while others keep it. */
+  allowSharedIngressRemoval?: boolean;
   /** A watch with no event and no bookmark for this long reconnects (default 5 min). */
   watchIdleTimeoutMs?: number;
   /** A tick with a last good revision waits this long for git, then heals without it (default 5 s). */
@@ -296,6 +298,7 @@ export class Operator {
       dryRun: false, prune: this.opts.prune && (writes === 'all' || !!rollout), pruneAll: this.opts.pruneAll ?? false, writes,
       lastApplied: this.lastApplied, everOwned: this.everOwned, connections: this.connections!,
       ...(this.opts.probeTimeoutMs ? { probeTimeoutMs: this.opts.probeTimeoutMs } : {}), ...(rollout ? { rollout } : {}), ...(this.opts.gce ? { gce: this.opts.gce } : {}),
+      ...(this.opts.allowSharedIngressRemoval ? { allowSharedIngressRemoval: true } : {}),
     });
     if (!result.renderFailed) {
       this.allocations = result.allocations;

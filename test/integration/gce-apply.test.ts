@@ -146,3 +146,22 @@ test('a Compute Engine that never answers costs a timeout: the clusters are stil
     await clients.close();
   }
 });
+
+test('prune does not delete a federated Ingress in one cluster while others keep it (its GLBC would delete the shared front end) unless --allow-shared-ingress-removal', async () => {
+  const sb = await sandbox();
+  assert.ok(dir, 'runs after the apply test');
+  const placement = { apiVersion: 'gitfed.io/v1alpha1', kind: 'Placement', metadata: { name: 'web-ingress' }, spec: { resources: [{ kind: 'Ingress', name: 'web', namespace: ns }], clusters: { names: ['us-east1', 'europe-west1'] } } };
+  await writeFleet({ name: 'gceapply', clusters: CLUSTERS, files: { 'manifests/app.yaml': web(ns, { replicas: 3 }), 'policies/placement.yaml': [placement] } }, dir);
+  const ingressIn = async (c: string) => (await get(sb, c, `/apis/networking.k8s.io/v1/namespaces/${ns}/ingresses/web`)).status;
+  const refused = cliIO();
+  assert.equal(await main(['apply', dir, '--kubeconfig', sb.kubeconfig, '--prune'], refused), 1, refused.stdout + refused.stderr);
+  assert.match(refused.stdout, new RegExp(`blocked asia-east1 Ingress ${ns}/web: not deleted: us-east1, europe-west1 keep this Ingress, and deleting it here makes asia-east1's GLBC delete the SHARED URL map, target proxy and forwarding rule .*--allow-shared-ingress-removal`));
+  assert.equal(await ingressIn('asia-east1'), 200, 'still there');
+  const plan = cliIO();
+  await main(['plan', dir, '--kubeconfig', sb.kubeconfig, '--prune'], plan);
+  assert.match(plan.stdout + plan.stderr, /SharedIngressRemoval|not deleted: us-east1, europe-west1 keep this Ingress/, 'plan shows it');
+  const allowed = cliIO();
+  assert.equal(await main(['apply', dir, '--kubeconfig', sb.kubeconfig, '--prune', '--allow-shared-ingress-removal'], allowed), 0, allowed.stdout + allowed.stderr);
+  assert.equal(await ingressIn('asia-east1'), 404, 'taken out when allowed');
+  assert.equal(await ingressIn('us-east1'), 200);
+});
