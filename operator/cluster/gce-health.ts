@@ -64,6 +64,7 @@ export async function addGceHealth(edge: GceEdge, ingresses: IngressStatus[], cl
     if (shared.length === 0) continue;
     for (const s of i.shards) {
       const c = spec.get(s.cluster);
+      if (c?.provider !== 'gce') continue; // no GLBC there, no instance group
       const project = c?.gce?.project;
       let worst: ShardGceHealth | undefined;
       for (const bs of shared) {

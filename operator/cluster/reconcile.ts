@@ -199,8 +199,9 @@ export async function reconcileFleet(opts: ReconcileOptions): Promise<ReconcileR
     let staticIps: StaticIpResults | undefined;
     if (opts.gce) {
       staticIps = await reserveStaticIps(opts.gce, rendered.clusters, fleet.clusters, opts.dryRun || opts.writes === 'none');
-      for (const [name, r] of byCluster) byCluster.set(name, blockUnreserved(r, staticIps));
-      for (const [name, r] of stableByCluster) stableByCluster.set(name, blockUnreserved(r, staticIps));
+      const gceClusters = new Set(fleet.clusters.filter((c) => c.provider === 'gce').map((c) => c.name));
+      for (const [name, r] of byCluster) byCluster.set(name, blockUnreserved(r, staticIps, gceClusters));
+      for (const [name, r] of stableByCluster) stableByCluster.set(name, blockUnreserved(r, staticIps, gceClusters));
     }
     if (opts.prune && !opts.allowSharedIngressRemoval) {
       const removals = sharedIngressRemovals(byCluster, new Map(lives.map((l) => [l.cluster, l.owned])));

@@ -4,6 +4,7 @@
 // instead). The Compute Engine calls sit behind `GceEdge` (operator/gce/ makes
 // one); this file only decides what to ask and which Ingresses to hold back.
 // A failed reservation blocks that Ingress in every cluster, nothing else.
+import { ingressClassOf, isGceClass } from '../core/ingress.js';
 import { STATIC_IP_ANNOTATION } from '../core/labels.js';
 import type { BlockedObject, ClusterRender, ClusterSpec, KubeObject } from '../core/model.js';
 import { describeRef, refOf } from '../core/object-keys.js';
@@ -15,12 +16,15 @@ export type StaticIpResults = Map<string, StaticIpState[]>;
 function wanted(renders: readonly ClusterRender[], clusters: readonly ClusterSpec[]): Map<string, { ingress: KubeObject; name: string; projects: Set<string | undefined> }> {
   const out = new Map<string, { ingress: KubeObject; name: string; projects: Set<string | undefined> }>();
   for (const r of renders) {
+    // Only GCE clusters' GLBCs use the address; a cluster of another provider neither needs it nor has a project.
+    const spec = clusters.find((c) => c.name === r.cluster);
+    if (spec?.provider !== 'gce') continue;
     for (const o of r.objects) {
-      const name = o.kind === 'Ingress' ? o.metadata.annotations?.[STATIC_IP_ANNOTATION] : undefined;
+      const name = o.kind === 'Ingress' && isGceClass(ingressClassOf(o)) ? o.metadata.annotations?.[STATIC_IP_ANNOTATION] : undefined;
       if (!name) continue;
       const key = describeRef(refOf(o));
       const w = out.get(key) ?? { ingress: o, name, projects: new Set() };
-      w.projects.add(clusters.find((c) => c.name === r.cluster)?.gce?.project);
+      w.projects.add(spec.gce?.project);
       out.set(key, w);
     }
   }
@@ -50,8 +54,9 @@ export async function reserveStaticIps(edge: GceEdge, renders: readonly ClusterR
   return results;
 }
 
-/** The render with every Ingress whose static IP failed moved to `blocked`. */
-export function blockUnreserved(r: ClusterRender, results: StaticIpResults): ClusterRender {
+/** The render with every Ingress whose static IP failed moved to `blocked` (in GCE clusters; others do not use it). */
+export function blockUnreserved(r: ClusterRender, results: StaticIpResults, gceClusters: ReadonlySet<string>): ClusterRender {
+  if (!gceClusters.has(r.cluster)) return r;
   const blocked: BlockedObject[] = [];
   const objects = r.objects.filter((o) => {
     if (o.kind !== 'Ingress') return true;

@@ -25,11 +25,12 @@ export function federatedPorts(result: ReconcileResult): number[] {
 }
 
 export async function gceProjectReports(inv: GceInventory, fleet: Fleet, result: ReconcileResult): Promise<ProjectReport[]> {
-  const projects = [...new Set(fleet.clusters.map((c) => c.gce?.project).filter((p): p is string => !!p))].sort();
+  const gceClusters = fleet.clusters.filter((c) => c.provider === 'gce');
+  const projects = [...new Set(gceClusters.map((c) => c.gce?.project).filter((p): p is string => !!p))].sort();
   const ports = federatedPorts(result);
   const out: ProjectReport[] = [];
   for (const project of projects) {
-    const specs = fleet.clusters.filter((c) => c.gce?.project === project);
+    const specs = gceClusters.filter((c) => c.gce?.project === project);
     const members: MemberUid[] = specs.map((c) => {
       const u = result.clusters.find((r) => r.cluster === c.name)?.ingressUid;
       return { cluster: c.name, ...(u?.uid ? { uid: u.uid } : {}), ...(u?.providerUid ? { providerUid: u.providerUid } : {}), ...(c.gce?.zone ? { zone: c.gce.zone } : {}) };

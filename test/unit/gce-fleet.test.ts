@@ -12,9 +12,12 @@ import type { ClusterRender, ClusterSpec, KubeObject } from '../../operator/core
 import { operationError } from '../../operator/gce/operation.js';
 
 const clusters = [
-  { name: 'a', gce: { project: 'p', zone: 'za' } },
-  { name: 'b', gce: { project: 'p', zone: 'zb' } },
+  { name: 'a', provider: 'gce', gce: { project: 'p', zone: 'za' } },
+  { name: 'b', provider: 'gce', gce: { project: 'p', zone: 'zb' } },
+  { name: 'x', provider: 'gce' },
+  { name: 'o', provider: 'other' },
 ] as unknown as ClusterSpec[];
+const gceSet = new Set(['a', 'b', 'x']);
 
 const ingress = (ip?: string): KubeObject => ({ apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: { name: 'web', namespace: 'n', ...(ip ? { annotations: { 'kubernetes.io/ingress.global-static-ip-name': ip } } : {}) } });
 const svc: KubeObject = { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: 'n' } };
@@ -30,15 +33,16 @@ function edge(over: Partial<GceEdge> = {}): GceEdge & { calls: string[] } {
 }
 
 test('static IPs: one call per project and name; a failure blocks only that Ingress, in every cluster', async () => {
-  const renders: ClusterRender[] = clusters.map((c) => ({ cluster: c.name, objects: [svc, ingress('ip1')], blocked: [] }));
+  const renders: ClusterRender[] = clusters.slice(0, 2).map((c) => ({ cluster: c.name, objects: [svc, ingress('ip1')], blocked: [] }));
   const ok = edge();
   const good = await reserveStaticIps(ok, renders, clusters);
   assert.deepEqual(ok.calls, ['ensure p/ip1']);
   assert.deepEqual(good.get('Ingress n/web') ?? [...good.values()][0], [{ name: 'ip1', project: 'p', address: '203.0.113.7', created: true }]);
-  assert.equal(blockUnreserved(renders[0]!, good), renders[0]);
+  assert.equal(blockUnreserved(renders[0]!, good, gceSet), renders[0]);
 
   const bad = await reserveStaticIps(edge({ address: async () => { throw new Error('GCE globalAddresses.insert projects/p/global/addresses/ip1: QUOTA_EXCEEDED'); } }), renders, clusters);
-  const held = blockUnreserved(renders[1]!, bad);
+  const held = blockUnreserved(renders[1]!, bad, gceSet);
+  assert.equal(blockUnreserved({ cluster: 'o', objects: [ingress('ip1')], blocked: [] }, bad, gceSet).objects.length, 1, 'a cluster of another provider does not use the address');
   assert.deepEqual(held.objects, [svc]);
   assert.equal(held.blocked[0]!.finding.code, 'StaticIpNotReserved');
   assert.match(held.blocked[0]!.finding.message, /static IP ip1 \(project p\) is not reserved, so the Ingress is not applied: GCE globalAddresses\.insert .*QUOTA_EXCEEDED/);
@@ -46,6 +50,7 @@ test('static IPs: one call per project and name; a failure blocks only that Ingr
   const noProject = await reserveStaticIps(edge(), [{ cluster: 'x', objects: [ingress('ip1')], blocked: [] }], clusters);
   assert.match([...noProject.values()][0]![0]!.error!, /no spec\.gce\.project/);
   assert.equal((await reserveStaticIps(edge(), [{ cluster: 'a', objects: [ingress()], blocked: [] }], clusters)).size, 0, 'no annotation, no call');
+  assert.equal((await reserveStaticIps(edge(), [{ cluster: 'o', objects: [ingress('ip1')], blocked: [] }], clusters)).size, 0, 'another provider, no call');
 });
 
 test('an Operation DONE with an error is a failure; one without is not', () => {
@@ -58,7 +63,7 @@ function ing(shards: Array<[string, Record<string, string>, number]>): IngressSt
 }
 
 test('backend health: per cluster by zone, with the reason: no ready endpoints, firewall, different uid, different node port', async () => {
-  const three = [...clusters, { name: 'c', gce: { project: 'p', zone: 'zc' } }] as unknown as ClusterSpec[];
+  const three = [...clusters, { name: 'c', provider: 'gce', gce: { project: 'p', zone: 'zc' } }] as unknown as ClusterSpec[];
   const e = edge({
     backendHealth: async (_p, bs) => bs === 'k8s-be-30080--u1' ? [
       { zone: 'za', group: 'za/ig', state: 'HEALTHY', healthy: 2, total: 2 },
