@@ -165,3 +165,25 @@ test('prune does not delete a federated Ingress in one cluster while others keep
   assert.equal(await ingressIn('asia-east1'), 404, 'taken out when allowed');
   assert.equal(await ingressIn('us-east1'), 200);
 });
+
+test('run --once with a Compute Engine that never answers: the tick completes, applies, and its status commit says which call timed out', async () => {
+  const sb = await sandbox();
+  assert.ok(dir, 'runs after the apply test');
+  const sockets = new Set<import('node:net').Socket>();
+  const hang: Server = createServer((s) => { sockets.add(s); });
+  await new Promise<void>((r) => hang.listen(0, '127.0.0.1', r));
+  const port = (hang.address() as import('node:net').AddressInfo).port;
+  try {
+    const io = cliIO();
+    const started = Date.now();
+    const code = await main(['run', '--dir', dir, '--kubeconfig', sb.kubeconfig, '--once', '--gce-endpoint', `http://127.0.0.1:${port}`, '--log-format', 'json', '--listen', '127.0.0.1:0'], io);
+    assert.equal(code, 0, io.stderr);
+    assert.ok(Date.now() - started < 120_000, 'at most one timeout per phase (addresses, then backend health), not one per call');
+    const readme = (await readFile(join(dir, '.gitfed-status', 'README.md'), 'utf8')).replaceAll('\\', '');
+    assert.match(readme, new RegExp(`us-east1 Ingress ${ns}/web: static IP ${ns}-ip \\(project ${PROJECT}\\) is not reserved, so the Ingress is not applied: GCE projects/${PROJECT}/global/addresses/${ns}-ip: no answer within 20000ms`));
+    assert.match(readme, /\| us-east1 \| Ready \|/);
+  } finally {
+    for (const s of sockets) s.destroy();
+    hang.close();
+  }
+});
