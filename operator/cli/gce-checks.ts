@@ -31,7 +31,7 @@ export function gceChecks(result: ReconcileResult, reports: readonly ProjectRepo
   for (const r of reports) {
     if (r.error) { checks.push({ verdict: 'FAIL', check: 'gce', message: `project ${r.project}: ${r.error}` }); continue; }
     checks.push(...r.firewall);
-    if (r.orphans.unknown.length) checks.push({ verdict: 'WARN', check: 'orphans', message: `project ${r.project}: not checked: the GLBC uid of ${r.orphans.unknown.join(', ')} could not be read, and a resource could be theirs` });
+    if (r.orphans.unknown.length) checks.push({ verdict: 'WARN', check: 'orphans', message: `project ${r.project}: not checked: the GLBC uid of ${r.orphans.unknown.join(', ')} is not known (cluster unreachable, or no kube-system/ingress-uid yet), and a resource could be theirs` });
     for (const o of r.orphans.orphans) {
       checks.push({ verdict: o.blocks ? 'FAIL' : 'WARN', check: 'orphans', message: `project ${r.project}: ${describeCloudResource(o.resource)}: ${o.reason}${o.blocks ? `; ${o.blocks}` : ''}`, fix: gcCommand });
     }

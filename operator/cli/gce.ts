@@ -40,7 +40,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
       const errors: string[] = [];
       for (const r of reports) {
         if (r.error) { errors.push(`project ${r.project}: ${r.error}`); continue; }
-        if (r.orphans.unknown.length) { errors.push(`project ${r.project}: nothing deleted: the GLBC uid of ${r.orphans.unknown.join(', ')} could not be read, and a resource could be theirs`); continue; }
+        if (r.orphans.unknown.length) { errors.push(`project ${r.project}: nothing deleted: the GLBC uid of ${r.orphans.unknown.join(', ')} is not known (cluster unreachable, or no kube-system/ingress-uid yet), and a resource could be theirs`); continue; }
         for (const o of [...r.orphans.orphans].sort((a, b) => rank(a) - rank(b))) {
           const entry = { project: r.project, resource: describeCloudResource(o.resource), reason: o.reason + (o.blocks ? `; ${o.blocks}` : '') };
           if (!yes) { done.push({ ...entry, action: 'would delete' }); continue; }
