@@ -36,13 +36,15 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     try {
       const reports = await gceProjectReports(inv, cmd.fleet, result);
       const yes = !!cmd.values.yes;
-      const done: Array<{ project: string; resource: string; reason: string; action: 'would delete' | 'deleted' | 'failed'; error?: string }> = [];
+      const done: Array<{ project: string; resource: string; reason: string; action: 'would delete' | 'deleted' | 'failed' | 'kept'; error?: string }> = [];
       const errors: string[] = [];
       for (const r of reports) {
         if (r.error) { errors.push(`project ${r.project}: ${r.error}`); continue; }
         if (r.orphans.unknown.length) { errors.push(`project ${r.project}: nothing deleted: the GLBC uid of ${r.orphans.unknown.join(', ')} is not known (cluster unreachable, or no kube-system/ingress-uid yet), and a resource could be theirs`); continue; }
         for (const o of [...r.orphans.orphans].sort((a, b) => rank(a) - rank(b))) {
           const entry = { project: r.project, resource: describeCloudResource(o.resource), reason: o.reason + (o.blocks ? `; ${o.blocks}` : '') };
+          // Its uid is still in use elsewhere (the shared backend service may still list it): shown, never deleted.
+          if (o.uidInUseBy) { done.push({ ...entry, action: 'kept', reason: `${entry.reason}; not deleted: uid still used by ${o.uidInUseBy.join(', ')} (take this group out of that uid's backend services first)` }); continue; }
           if (!yes) { done.push({ ...entry, action: 'would delete' }); continue; }
           try {
             await inv.remove(r.project, o.resource);
@@ -57,7 +59,8 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
       if (printStructured(io, cmd.format, { orphans: done, errors })) return code;
       for (const d of done) io.out(`${d.action} ${d.project} ${d.resource}: ${d.reason}${d.error ? ` (${d.error})` : ''}`);
       if (done.length === 0 && errors.length === 0) io.out('no orphaned GLBC resources');
-      if (!yes && done.length) io.out(`(nothing deleted: run again with --yes to delete these ${done.length})`);
+      const deletable = done.filter((d) => d.action === 'would delete').length;
+      if (!yes && deletable) io.out(`(nothing deleted: run again with --yes to delete these ${deletable})`);
       for (const e of errors) io.err(`error: ${e}`);
       return code;
     } finally {

@@ -28,6 +28,8 @@ export interface Orphan {
   reason: string;
   /** Set when it does harm beyond cost: the error it causes. */
   blocks?: string;
+  /** Member clusters (in other zones) that still use its uid: listed, but `gce gc` never deletes it. */
+  uidInUseBy?: string[];
 }
 
 export interface OrphanReport {
@@ -64,6 +66,8 @@ export function findOrphans(resources: readonly CloudResource[], members: readon
     const zoned = r.collection === 'instanceGroups' && r.zone && allZoned ? members.filter((m) => m.zone === r.zone).map((m) => m.uid!) : uids;
     if (zoned.some((u) => glbcNameBelongsTo(r.name, u))) continue;
     const o: Orphan = { resource: r, reason: zoned === uids ? `uid ${uid} is no member cluster's (members use ${uids.join(', ')})` : `uid ${uid} is not the uid of ${r.zone}'s cluster (${zoned.join(', ') || 'none there any more'})` };
+    const users = members.filter((m) => glbcNameBelongsTo(r.name, m.uid!)).map((m) => m.cluster);
+    if (users.length) o.uidInUseBy = users;
     if (r.collection === 'instanceGroups' && r.zone && zones.has(r.zone) && Number(r.data?.size ?? 0) > 0) {
       o.blocks = `it still holds ${String(r.data?.size)} instance(s) in ${r.zone}: cluster ${zones.get(r.zone)}'s nodes cannot join their new instance group (instanceInMultipleLoadBalancedIgs)`;
     }

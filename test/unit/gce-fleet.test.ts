@@ -118,6 +118,8 @@ test('orphans: an old uid\'s set and a firewall of no provider-uid; never a memb
   // A cluster in another zone still on the old uid keeps the global set; the old group in za is still a leftover.
   const mixed = findOrphans(rs, [{ cluster: 'a', uid: 'new', providerUid: 'pa', zone: 'za' }, { cluster: 'b', uid: 'old', providerUid: 'gone', zone: 'zb' }]);
   assert.deepEqual(mixed.orphans.map((o) => o.resource.name), ['k8s-ig--old']);
+  assert.deepEqual(mixed.orphans[0]!.uidInUseBy, ['b'], 'listed, but gce gc keeps it: its uid is still in use');
+  assert.equal(r.orphans.some((o) => o.uidInUseBy), false);
   assert.deepEqual(findOrphans(rs, [{ cluster: 'a', uid: 'new', zone: 'za' }, { cluster: 'b', zone: 'zb' }]), { orphans: [], unknown: ['b'] });
 });
 
