@@ -8,15 +8,23 @@ import { printStructured, runCommand } from './args.js';
 import { fleetCommand, saveAllocations, table } from './fleet-context.js';
 import { printFindings } from './print-findings.js';
 import type { CliIO } from './main.js';
-import { blockedLines, summaryRows, replicaLines } from './result-views.js';
+import { blockedLines, summaryRows, replicaLines, staticIpLines } from './result-views.js';
+import { gceFromFlags } from './gce-flags.js';
 
-const HELP = `usage: gitfed apply DIR --kubeconfig F [--context NAME]... [--age-key-file FILE] [--prune] [--prune-all] [--dry-run] [--allow-in-cluster] [--allocations FILE] [--output text|json|yaml]
+const HELP = `usage: gitfed apply DIR --kubeconfig F [--context NAME]... [--age-key-file FILE] [--prune] [--prune-all] [--dry-run] [--allow-in-cluster] [--allow-shared-ingress-removal] [--allocations FILE] [--gce | --gce-endpoint URL] [--output text|json|yaml]
 
 Renders the fleet and server-side applies it (field manager "gitfed") to every
 member cluster; adopts same-name objects; with --prune deletes what this fleet
-owns but no longer renders (refusing to delete everything unless --prune-all).
+owns but no longer renders (refusing to delete everything unless --prune-all,
+and refusing to delete a federated GCE Ingress in a cluster while other
+clusters keep it, which would take the shared load balancer down, unless
+--allow-shared-ingress-removal).
 Nothing is applied anywhere when the fleet has load or render errors, or when
 a Cluster's context is gitfed's own in-cluster identity (unless --allow-in-cluster).
+--gce (Application Default Credentials) or --gce-endpoint URL: before an
+Ingress is applied, the global address its kubernetes.io/ingress.global-static-ip-name
+names is reserved in its Clusters' spec.gce.project if missing; when that
+fails the Ingress is blocked (the rest is applied) and the error says why.
 Exit codes: 0 applied, 1 errors (some cluster or object failed), 2 bad usage.`;
 
 export async function run(argv: string[], io: CliIO): Promise<number> {
@@ -35,22 +43,29 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
       io.err('nothing applied');
       return 1;
     }
+    const gce = cmd.values['dry-run'] ? undefined : gceFromFlags(cmd.values);
     let result;
     try {
       result = await reconcileFleet({
+        ...(gce ? { gce: gce.edge } : {}),
         fleet: cmd.fleet, loadFindings: cmd.loadFindings, kubeconfigPath: cmd.kubeconfig, allocations: cmd.allocations, connections: conns,
+        ...(cmd.values['allow-shared-ingress-removal'] ? { allowSharedIngressRemoval: true } : {}),
         dryRun: !!cmd.values['dry-run'], prune: !!cmd.values.prune || !!cmd.values['prune-all'], pruneAll: !!cmd.values['prune-all'], writes: 'all',
       });
     } finally {
       closeAll(conns);
+      await gce?.close();
     }
     if (!result.renderFailed && !cmd.values['dry-run']) await saveAllocations(cmd, result.allocations);
-    const failed = result.renderFailed || result.clusters.some((c) => c.errors.length > 0 || c.counts.failed > 0) || hasErrors(result.findings);
+    // An Ingress held back because its static IP could not be reserved, or not pruned because others share it, is a failure of this apply (the rest was applied).
+    const unreserved = result.clusters.some((c) => c.blocked.some((b) => b.finding.code === 'StaticIpNotReserved' || b.finding.code === 'SharedIngressRemoval'));
+    const failed = unreserved || result.renderFailed || result.clusters.some((c) => c.errors.length > 0 || c.counts.failed > 0) || hasErrors(result.findings);
     if (printStructured(io, cmd.format, maskResult(result))) return failed ? 1 : 0;
     printFindings(io, result.findings.filter((f) => f.severity !== 'info'));
     if (result.renderFailed) { io.err('nothing applied: the fleet has errors'); return 1; }
     io.out(table(summaryRows(result)));
     for (const l of replicaLines(result)) io.out(l);
+    for (const l of staticIpLines(result)) io.out(l);
     for (const l of blockedLines(result)) io.out(l);
     for (const c of result.clusters) {
       for (const o of c.objects.filter((x) => x.action === 'adopted')) io.out(`adopted ${c.cluster} ${o.ref.kind} ${o.ref.namespace ? `${o.ref.namespace}/` : ''}${o.ref.name} (it existed; now managed by gitfed)`);

@@ -46,6 +46,9 @@ export const GIT_FLAGS = {
   'author-name': { type: 'string' }, 'author-email': { type: 'string' },
 } as const satisfies Flags;
 
+/** Compute Engine: --gce (Application Default Credentials) or --gce-endpoint URL (another endpoint). */
+export const GCE_FLAGS = { gce: { type: 'boolean' }, 'gce-endpoint': { type: 'string' } } as const satisfies Flags;
+
 const gitValues = { 'work-dir': 'dir', 'author-name': 'none', 'author-email': 'none' } as const;
 
 export const COMMANDS = {
@@ -74,17 +77,22 @@ export const COMMANDS = {
   },
   apply: {
     summary: 'apply a fleet repo to every cluster',
-    flags: { ...FLEET_FLAGS, prune: { type: 'boolean' }, 'prune-all': { type: 'boolean' }, 'dry-run': { type: 'boolean' }, 'allow-in-cluster': { type: 'boolean' } },
-    values: fleetValues, positional: 'dir', load: () => import('./apply.js'),
+    flags: { ...FLEET_FLAGS, ...GCE_FLAGS, prune: { type: 'boolean' }, 'prune-all': { type: 'boolean' }, 'dry-run': { type: 'boolean' }, 'allow-in-cluster': { type: 'boolean' }, 'allow-shared-ingress-removal': { type: 'boolean' } },
+    values: { ...fleetValues, 'gce-endpoint': 'none' }, positional: 'dir', load: () => import('./apply.js'),
   },
   status: {
     summary: 'health, sync and ingress state of every cluster',
-    flags: { ...FLEET_FLAGS, gce: { type: 'boolean' }, 'gce-endpoint': { type: 'string' } },
+    flags: { ...FLEET_FLAGS, ...GCE_FLAGS },
     values: { ...fleetValues, 'gce-endpoint': 'none' }, positional: 'dir', load: () => import('./status.js'),
   },
   doctor: {
     summary: 'check a fleet for the known ways federated ingress breaks',
-    flags: { ...FLEET_FLAGS }, values: fleetValues, positional: 'dir', load: () => import('./doctor.js'),
+    flags: { ...FLEET_FLAGS, ...GCE_FLAGS }, values: { ...fleetValues, 'gce-endpoint': 'none' }, positional: 'dir', load: () => import('./doctor.js'),
+  },
+  gce: {
+    summary: 'Compute Engine: gc (list, and with --yes delete, GLBC resources no member cluster owns)',
+    flags: { ...FLEET_FLAGS, ...GCE_FLAGS, yes: { type: 'boolean' } },
+    values: { ...fleetValues, 'gce-endpoint': 'none' }, positional: ['gc'], load: () => import('./gce.js'),
   },
   run: {
     summary: 'the GitOps operator: poll a fleet repo and reconcile',
@@ -96,12 +104,12 @@ export const COMMANDS = {
       prune: { type: 'boolean' }, 'prune-all': { type: 'boolean' }, 'author-name': { type: 'string' }, 'author-email': { type: 'string' },
       'work-dir': { type: 'string' }, 'log-format': { type: 'string' }, once: { type: 'boolean' }, identity: { type: 'string' },
       'allow-in-cluster': { type: 'boolean' }, 'watch-idle-timeout': { type: 'string' }, 'lease-renew-deadline': { type: 'string' }, 'git-timeout': { type: 'string' },
-      ...AGE_FLAGS,
+      ...AGE_FLAGS, ...GCE_FLAGS, 'allow-shared-ingress-removal': { type: 'boolean' },
     },
     values: {
       repo: 'none', branch: 'none', path: 'none', dir: 'dir', interval: 'none', schedule: 'none', 'status-branch': 'none', 'status-dir': 'none', listen: 'none',
       'lease-context': 'none', 'lease-namespace': 'none', 'lease-name': 'none', 'lease-duration': 'none', 'author-name': 'none', 'author-email': 'none',
-      'work-dir': 'dir', 'log-format': ['json', 'text'], identity: 'none', 'watch-idle-timeout': 'none', 'lease-renew-deadline': 'none', 'git-timeout': 'none',
+      'work-dir': 'dir', 'log-format': ['json', 'text'], identity: 'none', 'watch-idle-timeout': 'none', 'lease-renew-deadline': 'none', 'git-timeout': 'none', 'gce-endpoint': 'none',
     },
     positional: 'none', load: () => import('./run.js'),
   },

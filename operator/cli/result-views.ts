@@ -1,5 +1,6 @@
 // Text views of a reconcile result shared by apply, status and the operator's report.
 import type { ReconcileResult } from '../cluster/reconcile-types.js';
+import { gceText, staticIpText } from '../report/gce-text.js';
 
 export function summaryRows(r: ReconcileResult): string[][] {
   const rows = [['CLUSTER', 'STATUS', 'IN-SYNC', 'CHANGED', 'DRIFTED', 'MISSING', 'PRUNED', 'FAILED', 'BLOCKED']];
@@ -18,6 +19,11 @@ export function blockedLines(r: ReconcileResult): string[] {
   return r.clusters.flatMap((c) => c.blocked.map((b) => `blocked ${c.cluster} ${b.ref.kind} ${b.ref.namespace ? `${b.ref.namespace}/` : ''}${b.ref.name}: ${b.finding.message}`));
 }
 
+/** One line per static IP gitfed reserved or looked up (with --gce / --gce-endpoint). */
+export function staticIpLines(r: ReconcileResult): string[] {
+  return r.ingresses.flatMap((i) => (i.staticIps ?? []).map((s) => `static IP ${s.name}${s.project ? ` (project ${s.project})` : ''} for Ingress ${i.ref.namespace}/${i.ref.name}: ${staticIpText(s)}`));
+}
+
 export function replicaLines(r: ReconcileResult): string[] {
   return r.replicas.map((d) => {
     const parts = Object.entries(d.plan).map(([c, n]) => `${c}=${n}${d.overflow[c] ? ` (full: ${d.overflow[c]} moved)` : ''}`);
@@ -30,14 +36,15 @@ export function ingressLines(r: ReconcileResult): string[] {
   for (const i of r.ingresses) {
     out.push(`Ingress ${i.ref.namespace}/${i.ref.name}`);
     out.push(`  Address:    ${i.addresses.join(', ') || '(none yet)'}${i.addresses.length > 1 ? '  (WARNING: clusters report different addresses)' : ''}`);
-    if (i.staticIp) out.push(`  Static IP:  ${i.staticIp}`);
+    if (i.staticIp) out.push(`  Static IP:  ${i.staticIp}${i.staticIps?.length ? ` ${i.staticIps.map((s) => staticIpText(s)).join(', ')}` : ''}`);
     const backends = new Set(i.shards.flatMap((s) => Object.keys(s.backends)));
     out.push(`  Backends:   ${[...backends].join(', ') || '(none reported by GLBC yet)'}${backends.size > 1 ? '  (WARNING: clusters do not share one backend)' : ''}`);
     out.push('  Shards:');
     for (const s of i.shards) {
       const health = Object.values(s.backends).join(',') || 'Unknown';
-      out.push(`    ${s.cluster.padEnd(16)} ip=${s.ips.join(',') || '-'}  backend=${health}  endpoints=${s.readyEndpoints}/${s.totalEndpoints} ready`);
+      out.push(`    ${s.cluster.padEnd(16)} ip=${s.ips.join(',') || '-'}  backend=${health}  endpoints=${s.readyEndpoints}/${s.totalEndpoints} ready${s.gce ? `  gce=${gceText(s.gce)}` : ''}`);
     }
   }
   return out;
 }
+

@@ -20,6 +20,7 @@ import { COMMANDS } from './command-table.js';
 import { ageKeySource } from './fleet-context.js';
 import { cloneDir } from './git-flags.js';
 import type { CliIO } from './main.js';
+import { gceFromFlags } from './gce-flags.js';
 
 const HELP = `usage:
   gitfed run --repo URL [--branch main] [--path SUBDIR] --kubeconfig F [--interval 30s | --schedule "*/1 * * * *"]
@@ -39,11 +40,16 @@ options:
   --leader-elect           only the holder of a Lease applies (--lease-context, --lease-namespace, --lease-name,
                            --lease-duration 15s, --lease-renew-deadline: default 2/3 of the duration)
   --prune / --prune-all    delete what left Git (refuses to delete everything unless --prune-all)
+  --allow-shared-ingress-removal  let prune delete a federated GCE Ingress in one cluster while others
+                           keep it (that cluster's GLBC then deletes the shared front end: an outage)
   --allow-in-cluster       let a Cluster's context be gitfed's own in-cluster identity (refused by default)
   --author-name, --author-email   author of status commits
   --work-dir D             where the clone lives (default ~/.cache/gitfed/repos/<hash>)
   --log-format json|text   (default: text on a terminal, json otherwise)
   --age-key-file F         the age key for SOPS-encrypted Secrets (else SOPS_AGE_KEY_FILE or SOPS_AGE_KEY); read on every load
+  --gce | --gce-endpoint URL  Compute Engine (Application Default Credentials, or another endpoint):
+                           reserve each Ingress's static IP before applying it (a failure blocks
+                           only that Ingress); backend health per cluster in the status commit
   --watch-idle-timeout 5m  a member-cluster watch with no event and no bookmark for this long reconnects
   --once                   one tick, then exit (0: the head loaded, rendered and was applied to every
                            cluster; 1 otherwise, e.g. a revision that fails validation)`;
@@ -80,7 +86,9 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
       ends = dirEnds(dir, statusDir);
       dirWatch = { dir, statusDir };
     }
+    const gce = gceFromFlags(v);
     const operator = new Operator({
+      ...(gce ? { gce: gce.edge } : {}), ...(v['allow-shared-ingress-removal'] ? { allowSharedIngressRemoval: true } : {}),
       ...ends, kubeconfig, prune: !!v.prune || !!v['prune-all'], pruneAll: !!v['prune-all'], log, metrics, allowInCluster: !!v['allow-in-cluster'],
       age: ageKeySource(v, io),
       ...(v['watch-idle-timeout'] ? { watchIdleTimeoutMs: parseDuration('--watch-idle-timeout', v['watch-idle-timeout'] as string) } : {}),
@@ -88,6 +96,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     if (v.once) {
       const r = await operator.tick('once');
       operator.close();
+      await gce?.close();
       // 0 only when this revision loaded, rendered and was applied everywhere.
       const ok = !r.error && r.applied && !!r.result && r.result.clusters.every((c) => c.errors.length === 0 && (c.health === 'Ready' || c.skipped === 'paused'));
       return ok ? 0 : 1;
@@ -141,6 +150,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
         await operator.idle();
         await elector?.stop();
         operator.close();
+        await gce?.close();
         await server.close();
         resolveExit(0);
       };

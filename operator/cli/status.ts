@@ -7,7 +7,10 @@ import { fleetCommand, table } from './fleet-context.js';
 import { printFindings } from './print-findings.js';
 import { blockedLines, ingressLines, replicaLines, summaryRows } from './result-views.js';
 import type { CliIO } from './main.js';
-import { gceClients } from '../gce/gce-clients.js';
+import { gceFromFlags } from './gce-flags.js';
+import { gceReportLines } from './gce-checks.js';
+import { gceInventory } from '../gce/inventory.js';
+import { gceProjectReports, type ProjectReport } from '../gce/gce-report.js';
 import { gceIngressHealth, type GceBackendHealth } from '../gce/ingress-health.js';
 
 const HELP = `usage: gitfed status DIR --kubeconfig F [--context NAME]... [--age-key-file FILE] [--allocations FILE] [--gce | --gce-endpoint URL] [--output text|json|yaml]
@@ -16,22 +19,33 @@ Per cluster: Ready / NotReady / Offline, objects in sync, drifted, missing;
 per federated Ingress: address(es), GLBC backends and their health, ready
 endpoints per cluster; drifted fields with the manager that changed them.
 --gce asks Compute Engine (Application Default Credentials) for the health of
-each GLBC backend service per cluster instance group; --gce-endpoint sends
+each GLBC backend service per cluster instance group (with the reason when one
+is not HEALTHY), the reserved static IPs, the health-check firewall and the
+orphaned GLBC resources no member cluster's uid owns (see gitfed gce gc); --gce-endpoint sends
 those calls to another endpoint (a local one in tests).
 Writes nothing. Exit codes: 0 all in sync and Ready, 3 something is not, 1 errors.`;
 
 export async function run(argv: string[], io: CliIO): Promise<number> {
   return runCommand(io, HELP, argv, async () => {
     const cmd = await fleetCommand('status', argv, io);
-    const result = await reconcileFleet({ fleet: cmd.fleet, loadFindings: cmd.loadFindings, kubeconfigPath: cmd.kubeconfig, allocations: cmd.allocations, dryRun: true, prune: false, writes: 'none' });
+    const edge = gceFromFlags(cmd.values);
     let gce: GceBackendHealth[] | undefined;
-    if (cmd.values.gce || cmd.values['gce-endpoint']) {
-      const clients = gceClients(cmd.values['gce-endpoint'] ? { endpoint: cmd.values['gce-endpoint'] as string } : {});
-      try { gce = await gceIngressHealth(clients, result.ingresses, cmd.fleet.clusters); } finally { await clients.close(); }
+    let projects: ProjectReport[] | undefined;
+    let result;
+    try {
+      // With a GCE edge the shards carry their instance group's health and the static IPs are looked up (never reserved: status writes nothing).
+      result = await reconcileFleet({ fleet: cmd.fleet, loadFindings: cmd.loadFindings, kubeconfigPath: cmd.kubeconfig, allocations: cmd.allocations, dryRun: true, prune: false, writes: 'none', ...(edge ? { gce: edge.edge } : {}) });
+      if (edge) {
+        gce = await gceIngressHealth(edge.clients, result.ingresses, cmd.fleet.clusters);
+        const inv = gceInventory(cmd.values['gce-endpoint'] ? { endpoint: cmd.values['gce-endpoint'] as string } : {});
+        try { projects = await gceProjectReports(inv, cmd.fleet, result); } finally { await inv.close(); }
+      }
+    } finally {
+      await edge?.close();
     }
     const degraded = result.clusters.some((c) => !c.skipped && (c.health !== 'Ready' || c.counts.drifted + c.counts.missing + c.counts.failed > 0 || c.objects.some((o) => o.action === 'skipped'))) || result.clusters.some((c) => c.skipped === 'unreachable');
     const code = result.renderFailed ? 1 : degraded ? 3 : 0;
-    if (printStructured(io, cmd.format, gce ? { ...maskResult(result), gce } : maskResult(result))) return code;
+    if (printStructured(io, cmd.format, gce ? { ...maskResult(result), gce, gceProjects: (projects ?? []).map(({ resources: _r, ...p }) => p) } : maskResult(result))) return code;
     printFindings(io, result.findings.filter((f) => f.severity !== 'info'));
     io.out(table(summaryRows(result)));
     for (const l of replicaLines(result)) io.out(l);
@@ -39,6 +53,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     for (const g of gce ?? []) {
       io.out(`GCE backend service ${g.backendService} (Ingress ${g.ingress}): ${g.error ? `error: ${g.error}` : g.shards.map((s) => `${s.cluster} ${s.state} ${s.healthy}/${s.total}`).join(', ') || 'no instance groups yet'}`);
     }
+    for (const l of gceReportLines(projects ?? [])) io.out(l);
     for (const c of result.clusters) {
       if (c.health !== 'Ready') io.out(`cluster ${c.cluster}: ${c.health} (${c.reason}): ${c.message}`);
       for (const d of c.drift) {

@@ -34,6 +34,8 @@ export interface ClusterResult {
   endpoints: Record<string, EndpointCount>;
   /** The rendered workloads' rollout status as the cluster reports it. */
   workloads?: WorkloadStatus[];
+  /** kube-system/ingress-uid as the cluster has it (GLBC names its cloud resources after it). */
+  ingressUid?: { uid?: string; providerUid?: string };
 }
 
 export interface WorkloadStatus {
@@ -57,11 +59,54 @@ export interface IngressShard {
   backends: Record<string, string>;
   readyEndpoints: number;
   totalEndpoints: number;
+  /**
+   * v2: this cluster's GLBC names the Ingress's front end from its kube-system
+   * namespace UID (finalizer networking.gke.io/ingress-finalizer-V2, k8s2-
+   * names), so it cannot share one front end with another cluster.
+   */
+  frontEndNaming?: 'v1' | 'v2';
+  /** What Compute Engine's backendServices.getHealth says of this cluster's instance group (only with a GCE edge). */
+  gce?: ShardGceHealth;
+}
+
+export interface ShardGceHealth {
+  backendService: string;
+  state: 'HEALTHY' | 'UNHEALTHY' | 'UNKNOWN' | 'MISSING' | 'ERROR';
+  healthy: number;
+  total: number;
+  /** Why it is not HEALTHY, when that can be told (no ready endpoints, firewall missing, ...). */
+  reason?: string;
+}
+
+/** The global address an Ingress's static-IP annotation names, in one project. */
+export interface StaticIpState {
+  name: string;
+  project?: string;
+  /** The reserved IP; absent when not reserved (or not looked up). */
+  address?: string;
+  /** gitfed reserved it in this pass. */
+  created?: boolean;
+  /** Why it could not be reserved or looked up: the call and the resource. */
+  error?: string;
+}
+
+/**
+ * The Compute Engine calls reconcile makes when given --gce/--gce-endpoint
+ * (operator/gce/gce-edge.ts makes the real one). Each call is bounded by a
+ * timeout there: a hanging GCE must not hold up a tick.
+ */
+export interface GceEdge {
+  /** Reserve the global address if missing (lookupOnly: only look); undefined = not reserved. */
+  address(project: string, name: string, lookupOnly: boolean): Promise<{ address: string; created: boolean } | undefined>;
+  /** backendServices.getHealth for every instance group of one backend service. */
+  backendHealth(project: string, backendService: string): Promise<Array<{ zone?: string; group: string; state: 'HEALTHY' | 'UNHEALTHY' | 'UNKNOWN'; healthy: number; total: number }> | undefined>;
 }
 
 export interface IngressStatus {
   ref: ObjectRef;
   staticIp?: string;
+  /** With a GCE edge: the static IP per project (reserved address or why not). */
+  staticIps?: StaticIpState[];
   addresses: string[];
   shards: IngressShard[];
 }

@@ -12,7 +12,10 @@ import { closeAll, connect, type Connection, type KubeconfigError } from './conn
 import { detectDrift } from './drift.js';
 import { observeCluster, PRUNE_KINDS, type LiveCluster } from './observe.js';
 import { pruneCluster, PruneAllRefused, type PruneResult } from './prune.js';
-import type { ClusterResult, IngressStatus, ReconcileResult, SyncCounts, WorkloadStatus } from './reconcile-types.js';
+import type { ClusterResult, GceEdge, IngressStatus, ReconcileResult, SyncCounts, WorkloadStatus } from './reconcile-types.js';
+import { blockUnreserved, reserveStaticIps, type StaticIpResults } from './static-ips.js';
+import { addGceHealth } from './gce-health.js';
+import { sharedIngressRemovals } from './shared-ingress.js';
 
 export interface ReconcileOptions {
   fleet: Fleet;
@@ -48,6 +51,14 @@ export interface ReconcileOptions {
   unschedulableAfterMs?: number;
   probeTimeoutMs?: number;
   now?: number;
+  /**
+   * Compute Engine (--gce/--gce-endpoint): static IPs are reserved before
+   * Ingresses are applied (only looked up when nothing is written) and each
+   * shard gets its instance group's backend health.
+   */
+  gce?: GceEdge;
+  /** Prune may delete a federated GCE Ingress in a cluster while others keep it (an outage of the shared load balancer). */
+  allowSharedIngressRemoval?: boolean;
 }
 
 function counts(objects: ObjectResult[], drift: number, blocked: number): SyncCounts {
@@ -124,6 +135,13 @@ function workloadStatus(objects: KubeObject[], owned: Map<string, KubeObject>): 
   });
 }
 
+/** GLBC's naming scheme for a live Ingress: its finalizer says, else the url-map annotation's prefix. */
+function frontEndNaming(li: KubeObject | undefined): 'v1' | 'v2' | undefined {
+  const fin = (li?.metadata.finalizers as string[] | undefined) ?? [];
+  if (fin.includes('networking.gke.io/ingress-finalizer-V2') || li?.metadata.annotations?.['ingress.kubernetes.io/url-map']?.startsWith('k8s2-')) return 'v2';
+  return fin.includes('networking.gke.io/ingress-finalizer') ? 'v1' : undefined;
+}
+
 function ingressStatus(objects: Map<string, KubeObject[]>, lives: LiveCluster[]): IngressStatus[] {
   const out = new Map<string, IngressStatus>();
   for (const [cluster, list] of objects) {
@@ -144,7 +162,8 @@ function ingressStatus(objects: Map<string, KubeObject[]>, lives: LiveCluster[])
         ready += e?.ready ?? 0;
         total += e?.total ?? 0;
       }
-      st.shards.push({ cluster, ips, backends, readyEndpoints: ready, totalEndpoints: total });
+      const naming = frontEndNaming(li);
+      st.shards.push({ cluster, ips, backends, readyEndpoints: ready, totalEndpoints: total, ...(naming ? { frontEndNaming: naming } : {}) });
       for (const ip of ips) if (!st.addresses.includes(ip)) st.addresses.push(ip);
       out.set(k, st);
     }
@@ -175,6 +194,19 @@ export async function reconcileFleet(opts: ReconcileOptions): Promise<ReconcileR
     const held = (cluster: string) => !!opts.rollout && !opts.rollout.targetClusters.has(cluster);
     const stableRender = stable && rendered.clusters.length ? render({ fleet: stable.fleet, observations, allocations: rendered.allocations, ...(stable.loadFindings ? { loadFindings: stable.loadFindings } : {}) }) : undefined;
     const stableByCluster = new Map(stableRender?.clusters.map((c) => [c.cluster, c]) ?? []);
+    // Status lists every rendered Ingress, also one blocked below for its static IP.
+    const objects = new Map(rendered.clusters.map((c) => [c.cluster, c.objects]));
+    let staticIps: StaticIpResults | undefined;
+    if (opts.gce) {
+      staticIps = await reserveStaticIps(opts.gce, rendered.clusters, fleet.clusters, opts.dryRun || opts.writes === 'none');
+      const gceClusters = new Set(fleet.clusters.filter((c) => c.provider === 'gce').map((c) => c.name));
+      for (const [name, r] of byCluster) byCluster.set(name, blockUnreserved(r, staticIps, gceClusters));
+      for (const [name, r] of stableByCluster) stableByCluster.set(name, blockUnreserved(r, staticIps, gceClusters));
+    }
+    if (opts.prune && !opts.allowSharedIngressRemoval) {
+      const removals = sharedIngressRemovals(byCluster, new Map(lives.map((l) => [l.cluster, l.owned])));
+      for (const [name, extra] of removals) { const r = byCluster.get(name)!; byCluster.set(name, { ...r, blocked: [...r.blocked, ...extra] }); }
+    }
     const clusters = await Promise.all(lives.map(async (live) => {
       const conn = conns.get(live.cluster);
       const r = byCluster.get(live.cluster);
@@ -186,9 +218,15 @@ export async function reconcileFleet(opts: ReconcileOptions): Promise<ReconcileR
       const skipped = held(live.cluster) && !own ? 'held' : r.skipped ?? (live.probe.health !== 'Ready' ? 'unreachable' : undefined);
       return reconcileCluster(conn, live, (own ?? r).objects, (own ?? r).blocked, skipped, opts);
     }));
-    const objects = new Map(rendered.clusters.map((c) => [c.cluster, c.objects]));
+    // Same order as lives: each cluster's live uid, for the GCE checks (orphans, firewall names).
+    clusters.forEach((c, i) => { const u = lives[i]?.observation.ingressUid; if (u) (c as ClusterResult).ingressUid = u; });
+    const ingresses = ingressStatus(objects, lives);
+    if (opts.gce) {
+      for (const i of ingresses) { const s = staticIps?.get(describeRef(i.ref)); if (s) i.staticIps = s; }
+      await addGceHealth(opts.gce, ingresses, fleet.clusters);
+    }
     return {
-      clusters, ingresses: ingressStatus(objects, lives), replicas: rendered.replicas,
+      clusters, ingresses, replicas: rendered.replicas,
       allocations: rendered.clusters.length ? rendered.allocations : opts.allocations,
       findings: rendered.findings, renderFailed: rendered.clusters.length === 0 && hasErrors(rendered.findings),
     };

@@ -7,7 +7,7 @@ import type { KubeObject } from '../core/model.js';
 
 type Obj = KubeObject & { spec?: any; status?: any; endpoints?: any[] };
 
-function meta(o: Obj, extra: Array<'labels' | 'annotations' | 'ownerReferences'> = []): KubeObject['metadata'] {
+function meta(o: Obj, extra: Array<'labels' | 'annotations' | 'ownerReferences' | 'finalizers'> = []): KubeObject['metadata'] {
   const m = o.metadata as KubeObject['metadata'] & Record<string, unknown>;
   const out: Record<string, unknown> = { name: m.name };
   for (const k of ['namespace', 'uid', 'resourceVersion', ...extra]) if (m[k] !== undefined) out[k] = m[k];
@@ -19,11 +19,11 @@ export function projectService(o: Obj): KubeObject {
   return { apiVersion: o.apiVersion, kind: o.kind, metadata: meta(o), spec: { ...(o.spec?.type ? { type: o.spec.type } : {}), ports: o.spec?.ports ?? [] } } as KubeObject;
 }
 
-/** Ingresses: class, annotations (uid safety, GLBC's backends) and the load balancer status. */
+/** Ingresses: class, annotations (uid safety, GLBC's backends), finalizers (GLBC's naming scheme) and the load balancer status. */
 export function projectIngress(o: Obj): KubeObject {
   const { ['kubectl.kubernetes.io/last-applied-configuration']: _big, ...annotations } = o.metadata.annotations ?? {};
   return {
-    apiVersion: o.apiVersion, kind: o.kind, metadata: { ...meta(o, ['labels']), annotations },
+    apiVersion: o.apiVersion, kind: o.kind, metadata: { ...meta(o, ['labels', 'finalizers']), annotations },
     spec: { ...(o.spec?.ingressClassName ? { ingressClassName: o.spec.ingressClassName } : {}) }, status: o.status ?? {},
   } as KubeObject;
 }

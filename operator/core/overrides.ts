@@ -13,6 +13,8 @@ export interface EnforcedContext {
   isIngressBackend: boolean;
   /** A Deployment/ReplicaSet whose replicas the planner decides. */
   isWorkload: boolean;
+  /** A workload whose Pods serve a federated GCE Ingress (a backend Service selects them). */
+  servesIngress?: boolean;
 }
 
 /** JSON-pointer patterns ("*" = any one token) of fields an Override may not change. */
@@ -26,6 +28,10 @@ export function enforcedPatterns(obj: KubeObject, ctx: EnforcedContext): { patte
   }
   if (obj.kind === 'Ingress') {
     out.push({ pattern: ['metadata', 'annotations', STATIC_IP_ANNOTATION], why: 'the static-IP annotation must be identical in every cluster (one global IP)' });
+  }
+  if (ctx.servesIngress) {
+    // GLBC takes the health check's path from the serving Pods' readiness probe, and the health check (k8s-be-<nodePort>--<uid>) is shared.
+    out.push({ pattern: ['spec', 'template', 'spec', 'containers', '*', 'readinessProbe'], why: 'the Pods serve a federated Ingress: GLBC builds the ONE shared health check from their readiness probe, so a probe (path, port) that differs between clusters makes their GLBCs overwrite each other\'s health check' });
   }
   if (ctx.isWorkload) {
     out.push({ pattern: ['spec', 'replicas'], why: 'replicas are split by the Placement\'s spec.replicas preferences; change weights/min/max there instead' });

@@ -3,7 +3,7 @@
 import { ingressClassOf, isGceClass, servicePorts, serviceType } from './ingress.js';
 import { type FleetIndex, WORKLOAD_KINDS } from './fleet-index.js';
 import { INGRESS_UID_NAME, INGRESS_UID_NAMESPACE, STATIC_IP_ANNOTATION } from './labels.js';
-import type { ClusterSelector, Finding, Fleet, PortRange, SourcePos, SourcedObject } from './model.js';
+import type { ClusterSelector, Finding, Fleet, KubeObject, PortRange, SourcePos, SourcedObject } from './model.js';
 import { DEFAULT_NODE_PORT_RANGE } from './node-ports.js';
 import { describeRef, effectiveNamespace, refOf } from './object-keys.js';
 import { enforcedViolation, identityViolation } from './overrides.js';
@@ -103,6 +103,18 @@ function checkIngresses(index: FleetIndex, out: Finding[]): void {
   }
 }
 
+/** A workload whose Pod labels a Service behind a federated GCE Ingress selects. */
+function servesIngress(obj: KubeObject, index: FleetIndex): boolean {
+  if (!WORKLOAD_KINDS.has(obj.kind) && obj.kind !== 'StatefulSet') return false;
+  const labels = ((obj as { spec?: { template?: { metadata?: { labels?: Record<string, string> } } } }).spec?.template?.metadata?.labels) ?? {};
+  const ns = effectiveNamespace(obj);
+  return [...index.ingressBackends.keys()].some((k) => {
+    const svc = index.services.get(k)?.source.object as { spec?: { selector?: Record<string, string> } } | undefined;
+    const sel = svc?.spec?.selector;
+    return k.startsWith(`${ns}/`) && !!sel && Object.keys(sel).length > 0 && Object.entries(sel).every(([key, v]) => labels[key] === v);
+  });
+}
+
 function checkPlacementsAndOverrides(fleet: Fleet, index: FleetIndex, out: Finding[]): void {
   for (const m of index.manifests) {
     const ref = describeRef(refOf(m.source.object));
@@ -122,7 +134,7 @@ function checkPlacementsAndOverrides(fleet: Fleet, index: FleetIndex, out: Findi
     for (const m of index.manifests) {
       const obj = m.source.object;
       if (!selectsResource(o.resources, obj)) continue;
-      const ctx = { isIngressBackend: obj.kind === 'Service' && index.ingressBackends.has(`${effectiveNamespace(obj)}/${obj.metadata.name}`), isWorkload: WORKLOAD_KINDS.has(obj.kind) };
+      const ctx = { isIngressBackend: obj.kind === 'Service' && index.ingressBackends.has(`${effectiveNamespace(obj)}/${obj.metadata.name}`), isWorkload: WORKLOAD_KINDS.has(obj.kind), servesIngress: servesIngress(obj, index) };
       for (const op of o.patches) {
         const why = enforcedViolation(op, obj, ctx);
         if (why) out.push({ severity: 'error', code: 'OverrideEnforcedField', place: op.place, message: `Override ${o.name} would ${op.op} ${op.path} of ${describeRef(refOf(obj))}, which gitfed enforces: ${why}` });

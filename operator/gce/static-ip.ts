@@ -4,6 +4,7 @@
 // the others. A reserved address lets every cluster start at once.
 import type { GceClients } from './gce-clients.js';
 import { GceError } from './backend-health.js';
+import { awaitOperation } from './operation.js';
 
 export interface StaticIp {
   name: string;
@@ -18,6 +19,7 @@ function isNotFound(e: unknown): boolean {
 
 export async function ensureGlobalAddress(gce: GceClients, project: string, name: string): Promise<StaticIp> {
   const resource = `projects/${project}/global/addresses/${name}`;
+  let call = 'globalAddresses.get';
   try {
     try {
       const [found] = await gce.globalAddresses.get({ project, address: name });
@@ -25,11 +27,26 @@ export async function ensureGlobalAddress(gce: GceClients, project: string, name
     } catch (e) {
       if (!isNotFound(e)) throw e;
     }
+    call = 'globalAddresses.insert';
     const [op] = await gce.globalAddresses.insert({ project, addressResource: { name, addressType: 'EXTERNAL', ipVersion: 'IPV4' } });
-    await op.promise?.();
+    await awaitOperation(op, call, resource);
+    call = 'globalAddresses.get';
     const [created] = await gce.globalAddresses.get({ project, address: name });
     return { name, address: created.address ?? '', created: true };
   } catch (e) {
-    throw new GceError(`GCE ${resource}: ${(e as Error).message}`, resource, e);
+    if (e instanceof GceError) throw e;
+    throw new GceError(`GCE ${call} ${resource}: ${(e as Error).message}`, resource, e);
+  }
+}
+
+/** The address if it is reserved, else undefined (for read-only commands: nothing is created). */
+export async function findGlobalAddress(gce: GceClients, project: string, name: string): Promise<StaticIp | undefined> {
+  const resource = `projects/${project}/global/addresses/${name}`;
+  try {
+    const [found] = await gce.globalAddresses.get({ project, address: name });
+    return { name, address: found.address ?? '', created: false };
+  } catch (e) {
+    if (isNotFound(e)) return undefined;
+    throw new GceError(`GCE globalAddresses.get ${resource}: ${(e as Error).message}`, resource, e);
   }
 }

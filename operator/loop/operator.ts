@@ -16,7 +16,7 @@
 import { closeAll, connect, type Connection, type KubeconfigError } from '../cluster/connect.js';
 import { podEnvironment } from '../cluster/in-cluster.js';
 import { reconcileFleet } from '../cluster/reconcile.js';
-import type { ReconcileResult } from '../cluster/reconcile-types.js';
+import type { GceEdge, ReconcileResult } from '../cluster/reconcile-types.js';
 import { emptyAllocations, hasErrors, type Allocations, type Finding, type Fleet } from '../core/model.js';
 import type { FleetFile, LoadLimits } from '../load/index.js';
 import { formatFinding, type AgeKeySource } from '../load/index.js';
@@ -63,6 +63,10 @@ export interface OperatorOptions {
   clock?: () => number;
   /** Manage the cluster the operator runs in with its own identity (--allow-in-cluster). */
   allowInCluster?: boolean;
+  /** Compute Engine (--gce/--gce-endpoint): static IPs reserved before Ingresses are applied, backend health in status. */
+  gce?: GceEdge;
+  /** Prune may delete a federated GCE Ingress in one cluster while others keep it. */
+  allowSharedIngressRemoval?: boolean;
   /** A watch with no event and no bookmark for this long reconnects (default 5 min). */
   watchIdleTimeoutMs?: number;
   /** A tick with a last good revision waits this long for git, then heals without it (default 5 s). */
@@ -190,7 +194,8 @@ export class Operator {
       fleet: rev.fleet, loadFindings: rev.findings, kubeconfigPath: this.opts.kubeconfig, allocations: this.allocations,
       dryRun: false, prune: this.opts.prune && (writes === 'all' || !!rollout), pruneAll: this.opts.pruneAll ?? false, writes,
       lastApplied: this.lastApplied, everOwned: this.everOwned, connections: this.connections!,
-      ...(this.opts.probeTimeoutMs ? { probeTimeoutMs: this.opts.probeTimeoutMs } : {}), ...(rollout ? { rollout } : {}),
+      ...(this.opts.probeTimeoutMs ? { probeTimeoutMs: this.opts.probeTimeoutMs } : {}), ...(rollout ? { rollout } : {}), ...(this.opts.gce ? { gce: this.opts.gce } : {}),
+      ...(this.opts.allowSharedIngressRemoval ? { allowSharedIngressRemoval: true } : {}),
     });
     if (!result.renderFailed) {
       this.allocations = result.allocations;

@@ -5,6 +5,7 @@ import { appliedCount, short } from './status-tree.js';
 import { formatFinding } from '../load/format-finding.js';
 import { rolloutSection } from './rollout-view.js';
 import { mdCode, mdText } from './markdown.js';
+import { gceText, staticIpText } from './gce-text.js';
 import { FLEET_SVG } from './fleet-svg.js';
 
 export function renderReadme(s: StatusInput): string {
@@ -34,11 +35,12 @@ export function renderReadme(s: StatusInput): string {
   for (const i of r?.ingresses ?? []) {
     lines.push('', `## Ingress ${mdText(`${i.ref.namespace}/${i.ref.name}`)}`, '');
     lines.push(`- Address: ${i.addresses.map((a) => mdCode(a)).join(', ') || '(none yet)'}`);
-    if (i.staticIp) lines.push(`- Static IP name: ${mdCode(i.staticIp)}`);
+    if (i.staticIp) lines.push(`- Static IP name: ${mdCode(i.staticIp)}${i.staticIps?.length ? ` ${mdText(i.staticIps.map((x) => `${x.project ? `${x.project}: ` : ''}${staticIpText(x)}`).join(', '))}` : ''}`);
     const backends = [...new Set(i.shards.flatMap((x) => Object.keys(x.backends)))];
     lines.push(`- Backends: ${backends.map((b) => mdCode(b)).join(', ') || '(none reported yet)'}`, '');
-    lines.push('| cluster | ip | backend health | ready endpoints |', '|---|---|---|---|');
-    for (const x of i.shards) lines.push(`| ${mdText(x.cluster)} | ${mdText(x.ips.join(', ')) || '-'} | ${mdText(Object.values(x.backends).join(', ')) || 'Unknown'} | ${x.readyEndpoints}/${x.totalEndpoints} |`);
+    const gce = i.shards.some((x) => x.gce);
+    lines.push(`| cluster | ip | backend health | ready endpoints |${gce ? ' GCE backend health |' : ''}`, `|---|---|---|---|${gce ? '---|' : ''}`);
+    for (const x of i.shards) lines.push(`| ${mdText(x.cluster)} | ${mdText(x.ips.join(', ')) || '-'} | ${mdText(Object.values(x.backends).join(', ')) || 'Unknown'} | ${x.readyEndpoints}/${x.totalEndpoints} |${gce ? ` ${x.gce ? mdText(gceText(x.gce)) : '-'} |` : ''}`);
   }
   lines.push(...rolloutSection(s.rollout));
   const drift = (r?.clusters ?? []).flatMap((c) => c.drift);

@@ -124,8 +124,8 @@ export function statusFiles(s: StatusInput): Map<string, string> {
   for (const i of r?.ingresses ?? []) {
     // Names come from rendered (validated) objects; a "/" or ".." would escape the status directory.
     files.set(`ingresses/${assertPathSegment(i.ref.namespace ?? 'default')}/${assertPathSegment(i.ref.name)}.yaml`, stringify({
-      name: i.ref.name, namespace: i.ref.namespace, staticIp: i.staticIp ?? null, addresses: i.addresses,
-      shards: i.shards.map((x) => ({ cluster: x.cluster, ips: x.ips, backends: x.backends, endpoints: { ready: x.readyEndpoints, total: x.totalEndpoints } })),
+      name: i.ref.name, namespace: i.ref.namespace, staticIp: i.staticIp ?? null, ...(i.staticIps ? { staticIps: i.staticIps } : {}), addresses: i.addresses,
+      shards: i.shards.map((x) => ({ cluster: x.cluster, ips: x.ips, backends: x.backends, endpoints: { ready: x.readyEndpoints, total: x.totalEndpoints }, ...(x.gce ? { gce: x.gce } : {}) })),
     }));
   }
   files.set('drift.yaml', stringify({

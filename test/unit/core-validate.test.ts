@@ -41,6 +41,9 @@ const cases: Array<{ name: string; fleet: () => Fleet; code: string; message: Re
   { name: 'Override of replicas', code: 'OverrideEnforcedField', message: /replicas are split by the Placement/,
     fleet: () => fleet({ clusters: three(), manifests: [deployment('d', 3)], overrides: [override('o', { resources: { matchLabels: {} , resources: [{ kind: 'Deployment', name: 'd' }] }, clusters: {}, patches: [{ op: 'replace', path: '/spec/replicas', value: 1 }] })] }),
     at: (f) => f.overrides[0]!.patches[0]!.place },
+  { name: 'Override of the readiness probe of Pods behind a federated Ingress (GLBC\'s shared health check)', code: 'OverrideEnforcedField', message: /would add \/spec\/template\/spec\/containers\/0\/readinessProbe of Deployment web\/s, .*ONE shared health check from their readiness probe/,
+    fleet: () => fleet({ clusters: three(), manifests: [service('s'), deployment('s', 3), ingress('i', 's')], overrides: [override('o', { resources: { resources: [{ kind: 'Deployment', name: 's' }] }, clusters: {}, patches: [{ op: 'add', path: '/spec/template/spec/containers/0/readinessProbe', value: { httpGet: { path: '/healthz', port: 80 } } }] })] }),
+    at: (f) => f.overrides[0]!.patches[0]!.place },
   { name: 'the ingress-uid ConfigMap written in Git', code: 'EnforcedObject', message: /ConfigMap kube-system\/ingress-uid is written by gitfed/,
     fleet: () => fleet({ clusters: three(), manifests: [{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'ingress-uid', namespace: 'kube-system' }, data: { uid: 'x' } }] }),
     at: (f) => f.manifests[0]!.place },
@@ -70,6 +73,14 @@ for (const c of cases) {
 
 test('validate: the sample fleet is clean', () => {
   assert.deepEqual(validate(sampleFleet()), []);
+});
+
+test('validate: a readiness probe Override is fine for Pods no federated Ingress serves, and for other fields of those it does', () => {
+  const probe = { op: 'add' as const, path: '/spec/template/spec/containers/0/readinessProbe', value: { httpGet: { path: '/healthz', port: 80 } } };
+  const alone = fleet({ clusters: three(), manifests: [service('s'), deployment('other', 3), ingress('i', 's')], overrides: [override('o', { resources: { resources: [{ kind: 'Deployment', name: 'other' }] }, clusters: {}, patches: [probe] })] });
+  assert.deepEqual(errors(alone), []);
+  const image = fleet({ clusters: three(), manifests: [service('s'), deployment('s', 3), ingress('i', 's')], overrides: [override('o', { resources: { resources: [{ kind: 'Deployment', name: 's' }] }, clusters: {}, patches: [{ op: 'replace', path: '/spec/template/spec/containers/0/image', value: 'nginx:2' }] })] });
+  assert.deepEqual(errors(image), []);
 });
 
 test('validate: a GCE Ingress without a static IP is a warning, not an error', () => {

@@ -1,0 +1,73 @@
+// What GLBC built in a project, listed through @google-cloud/compute, and the
+// deletes `gitfed gce gc` makes. Each list and delete is one bounded call; a
+// failure names the call and the resource.
+import {
+  BackendServicesClient, FirewallsClient, GlobalForwardingRulesClient, HealthChecksClient, InstanceGroupsClient,
+  SslCertificatesClient, TargetHttpProxiesClient, TargetHttpsProxiesClient, UrlMapsClient,
+} from '@google-cloud/compute';
+import { GceError } from './backend-health.js';
+import { computeClientOptions, type GceOptions } from './gce-clients.js';
+import { awaitOperation, withTimeout } from './operation.js';
+import type { CloudResource } from '../core/gce-orphans.js';
+
+export interface GceInventory {
+  /** Every resource of the GLBC collections in `project` (instance groups of the given zones). */
+  list(project: string, zones: readonly string[]): Promise<CloudResource[]>;
+  remove(project: string, r: CloudResource): Promise<void>;
+  close(): Promise<void>;
+}
+
+// Deletion order: what points at something goes first (forwarding rule -> proxy -> URL map -> backend service -> health check, instance group).
+export const GC_ORDER = ['forwardingRules', 'targetHttpsProxies', 'targetHttpProxies', 'sslCertificates', 'urlMaps', 'backendServices', 'healthChecks', 'instanceGroups', 'firewalls'] as const;
+
+type AnyClient = { list(req: object): Promise<unknown[]>; delete(req: object): Promise<unknown[]>; close(): Promise<void> };
+
+export function gceInventory(opts: GceOptions, timeoutMs = 20_000): GceInventory {
+  const o = computeClientOptions(opts);
+  // Each collection: its client and the request field that names one resource.
+  const clients: Record<(typeof GC_ORDER)[number], [AnyClient, string]> = {
+    forwardingRules: [new GlobalForwardingRulesClient(o) as unknown as AnyClient, 'forwardingRule'],
+    targetHttpsProxies: [new TargetHttpsProxiesClient(o) as unknown as AnyClient, 'targetHttpsProxy'],
+    targetHttpProxies: [new TargetHttpProxiesClient(o) as unknown as AnyClient, 'targetHttpProxy'],
+    sslCertificates: [new SslCertificatesClient(o) as unknown as AnyClient, 'sslCertificate'],
+    urlMaps: [new UrlMapsClient(o) as unknown as AnyClient, 'urlMap'],
+    backendServices: [new BackendServicesClient(o) as unknown as AnyClient, 'backendService'],
+    healthChecks: [new HealthChecksClient(o) as unknown as AnyClient, 'healthCheck'],
+    instanceGroups: [new InstanceGroupsClient(o) as unknown as AnyClient, 'instanceGroup'],
+    firewalls: [new FirewallsClient(o) as unknown as AnyClient, 'firewall'],
+  };
+  const path = (project: string, r: CloudResource) => `projects/${project}/${r.zone ? `zones/${r.zone}` : 'global'}/${r.collection}/${r.name}`;
+  return {
+    async list(project, zones) {
+      const out: CloudResource[] = [];
+      for (const collection of GC_ORDER) {
+        const [client] = clients[collection];
+        for (const zone of collection === 'instanceGroups' ? [...new Set(zones)] : [undefined]) {
+          const where = `projects/${project}/${zone ? `zones/${zone}` : 'global'}/${collection}`;
+          try {
+            const [items] = await withTimeout(client.list({ project, ...(zone ? { zone } : {}) }), timeoutMs, `GCE ${collection}.list ${where}`);
+            for (const it of (items ?? []) as Array<Record<string, unknown> & { name?: string }>) {
+              if (it.name) out.push({ collection, name: it.name, ...(zone ? { zone } : {}), data: it });
+            }
+          } catch (e) {
+            if (e instanceof GceError) throw e;
+            throw new GceError(`GCE ${collection}.list ${where}: ${(e as Error).message}`, where, e);
+          }
+        }
+      }
+      return out;
+    },
+    async remove(project, r) {
+      const [client, field] = clients[r.collection as (typeof GC_ORDER)[number]];
+      const resource = path(project, r);
+      try {
+        const [op] = await withTimeout(client.delete({ project, ...(r.zone ? { zone: r.zone } : {}), [field]: r.name }), timeoutMs, `GCE ${r.collection}.delete ${resource}`);
+        await awaitOperation(op as never, `${r.collection}.delete`, resource);
+      } catch (e) {
+        if (e instanceof GceError) throw e;
+        throw new GceError(`GCE ${r.collection}.delete ${resource}: ${(e as Error).message}`, resource, e);
+      }
+    },
+    close: async () => { await Promise.all(Object.values(clients).map(([c]) => c.close())); },
+  };
+}
