@@ -84,6 +84,12 @@ export function admin(sb: Sandbox, cluster: string): KubeHttp {
   return new KubeHttp({ server: c.server, ca: c.ca, token: c.adminToken });
 }
 
+/** The body of a GET in one cluster, as its admin (a Status object when it is missing). */
+export async function getBody(sb: Sandbox, cluster: string, path: string): Promise<any> {
+  const h = admin(sb, cluster);
+  try { return (await h.request({ path })).body; } finally { h.close(); }
+}
+
 /** spec.replicas of Deployment `web` per cluster (-1: missing). */
 export async function replicas(sb: Sandbox, ns: string, only?: string[]): Promise<number[]> {
   return Promise.all(sb.clusters.filter((c) => !only || only.includes(c.name)).map(async (c) => {

@@ -4,7 +4,6 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { test } from 'node:test';
 import { closeAll, connect, type Connection } from '../../operator/cluster/connect.js';
-import { KubeHttp } from '../../operator/cluster/kube-http.js';
 import { reconcileFleet, type ReconcileOptions } from '../../operator/cluster/reconcile.js';
 import { deterministicGlbcUid, federationProviderUid } from '../../operator/core/hashes.js';
 import { emptyAllocations, type Allocations } from '../../operator/core/model.js';
@@ -14,21 +13,14 @@ import type { Sandbox } from '../../operator/sandbox/index.js';
 import { main } from '../../operator/cli/main.js';
 import { web, writeFleet } from '../helpers/fleet-dir.js';
 import { startGceEndpoint } from '../helpers/gce-endpoint.js';
+import { admin, getBody } from '../helpers/fleet-repo.js';
 import { sandbox, uniqueNamespace, waitUntil } from '../helpers/sandbox.js';
 
 const CLUSTERS = ['us-east1', 'europe-west1', 'asia-east1'];
 // Every test fleet shares the sample fleet's GLBC uid: one uid per cluster is the point.
 const sharedUid = (): Allocations => ({ ...emptyAllocations(), glbc: { uid: deterministicGlbcUid('demo'), providerUids: {} } });
 
-function admin(sb: Sandbox, name: string): KubeHttp {
-  const c = sb.clusters.find((x) => x.name === name)!;
-  return new KubeHttp({ server: c.server, ca: c.ca, token: c.adminToken });
-}
-
-async function get(sb: Sandbox, cluster: string, path: string): Promise<any> {
-  const h = admin(sb, cluster);
-  try { return (await h.request({ path })).body; } finally { h.close(); }
-}
+const get = getBody;
 
 async function reconcile(sb: Sandbox, dir: string, extra: Partial<ReconcileOptions> = {}) {
   const loaded = await loadFleetDir(dir);

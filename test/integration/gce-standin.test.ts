@@ -7,7 +7,6 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, test } from 'node:test';
-import { KubeHttp } from '../../operator/cluster/kube-http.js';
 import { reconcileFleet } from '../../operator/cluster/reconcile.js';
 import { deterministicGlbcUid, federationProviderUid } from '../../operator/core/hashes.js';
 import { emptyAllocations } from '../../operator/core/model.js';
@@ -19,6 +18,7 @@ import { startComputeStandin, type ComputeStandin } from '../../operator/sandbox
 import { runGlbcOnce } from '../../operator/sandbox/glbc-standin.js';
 import type { Sandbox } from '../../operator/sandbox/index.js';
 import { web, writeFleet } from '../helpers/fleet-dir.js';
+import { admin, getBody } from '../helpers/fleet-repo.js';
 import { sandbox, uniqueNamespace, waitUntil } from '../helpers/sandbox.js';
 
 const CLUSTERS = ['us-east1', 'europe-west1', 'asia-east1'];
@@ -31,15 +31,7 @@ after(async () => { await standin?.close(); });
 /** Shared by both tests: the second builds on the first one's load balancer, as a cluster would. */
 const lb = { ns: uniqueNamespace('lb'), nodePort: 0, address: '' };
 
-function admin(sb: Sandbox, name: string): KubeHttp {
-  const c = sb.clusters.find((x) => x.name === name)!;
-  return new KubeHttp({ server: c.server, ca: c.ca, token: c.adminToken });
-}
-
-async function get(sb: Sandbox, cluster: string, path: string): Promise<any> {
-  const h = admin(sb, cluster);
-  try { return (await h.request({ path })).body; } finally { h.close(); }
-}
+const get = getBody;
 
 const glbc = (sb: Sandbox, cluster: string) => runGlbcOnce(sb, cluster, { compute: { endpoint: standin!.url, project: PROJECT } });
 
