@@ -43,6 +43,8 @@ interface Fetched {
   head: string;
   allocations?: AllocationsRead;
   read?: { files: FleetFile[]; findings: Finding[] };
+  /** filesHash of `read`. */
+  hash?: string;
   /** The files loaded (SOPS files opened, which is async), when they differ from the last ones. */
   loaded?: LoadResult;
 }
@@ -103,10 +105,11 @@ export class GitStage {
     const allocations = this.allocationsLoaded ? undefined : await readAllocations(sink);
     const head = await source.head();
     const read = head === this.lastHead ? undefined : await source.files(head);
-    const loaded = read && filesHash(read.files, read.findings) !== this.lastFilesHash
+    const hash = read ? filesHash(read.files, read.findings) : undefined;
+    const loaded = read && hash !== this.lastFilesHash
       ? await loadFleet(read.files, { ...(this.opts.limits ? { limits: this.opts.limits } : {}), ...(this.opts.age ? { age: this.opts.age } : {}) })
       : undefined;
-    return { head, ...(allocations ? { allocations } : {}), ...(read ? { read } : {}), ...(loaded ? { loaded } : {}) };
+    return { head, ...(allocations ? { allocations } : {}), ...(read ? { read, hash } : {}), ...(loaded ? { loaded } : {}) };
   }
 
   /** The state half: a new revision that loaded becomes pending. */
@@ -117,9 +120,8 @@ export class GitStage {
       this.opts.onAllocations(got.allocations);
       this.allocationsLoaded = true;
     }
-    const { head, read } = got;
+    const { head, read, hash } = got;
     if (head === this.lastHead || !read) return;
-    const hash = filesHash(read.files, read.findings);
     // Loaded in fetch only if the files differed then; if they differ only now, a later fetch loads them.
     if (hash !== this.lastFilesHash && !got.loaded) return;
     this.lastHead = head;
