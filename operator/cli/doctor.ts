@@ -7,7 +7,7 @@ import { printStructured, runCommand } from './args.js';
 import { fleetCommand } from './fleet-context.js';
 import { printFindings } from './print-findings.js';
 import type { CliIO } from './main.js';
-import { gceFromFlags } from './gce-flags.js';
+import { gceFromFlags, gceOptionsFromFlags } from './gce-flags.js';
 import { gceChecks } from './gce-checks.js';
 import { gceInventory } from '../gce/inventory.js';
 import { gceProjectReports } from '../gce/gce-report.js';
@@ -40,7 +40,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
         if (conn && !(conn instanceof Error) && c.health === 'Ready') checks.push(...(await permissionChecks(conn)));
       }
       if (gce) {
-        const inv = gceInventory(cmd.values['gce-endpoint'] ? { endpoint: cmd.values['gce-endpoint'] as string } : {});
+        const inv = gceInventory(gceOptionsFromFlags(cmd.values));
         try {
           checks.push(...gceChecks(result, await gceProjectReports(inv, cmd.fleet, result), `gitfed gce gc DIR --kubeconfig F ${cmd.values['gce-endpoint'] ? `--gce-endpoint ${String(cmd.values['gce-endpoint'])}` : '--gce'} --yes`));
         } finally {

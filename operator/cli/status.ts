@@ -7,7 +7,7 @@ import { fleetCommand, table } from './fleet-context.js';
 import { printFindings } from './print-findings.js';
 import { blockedLines, ingressLines, replicaLines, summaryRows } from './result-views.js';
 import type { CliIO } from './main.js';
-import { gceFromFlags } from './gce-flags.js';
+import { gceFromFlags, gceOptionsFromFlags } from './gce-flags.js';
 import { gceReportLines } from './gce-checks.js';
 import { gceInventory } from '../gce/inventory.js';
 import { gceProjectReports, type ProjectReport } from '../gce/gce-report.js';
@@ -37,7 +37,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
       result = await reconcileFleet({ fleet: cmd.fleet, loadFindings: cmd.loadFindings, kubeconfigPath: cmd.kubeconfig, allocations: cmd.allocations, dryRun: true, prune: false, writes: 'none', ...(edge ? { gce: edge.edge } : {}) });
       if (edge) {
         gce = await gceIngressHealth(edge.clients, result.ingresses, cmd.fleet.clusters);
-        const inv = gceInventory(cmd.values['gce-endpoint'] ? { endpoint: cmd.values['gce-endpoint'] as string } : {});
+        const inv = gceInventory(gceOptionsFromFlags(cmd.values));
         try { projects = await gceProjectReports(inv, cmd.fleet, result); } finally { await inv.close(); }
       }
     } finally {
