@@ -7,11 +7,17 @@
 // Google's JSON shape ({ error: { code, message, errors: [{ reason }] } }), so
 // the client maps them as it would Google's (a 404 surfaces as code 5).
 //
-// Besides Google's paths it has two of its own under /_standin/: health (GLBC's
-// stand-in says what the load balancer's probes would find, since nothing
-// here probes) and state (everything, for the demo and a test in another process).
+// Besides Google's paths it has its own under /_standin/: health (POST: GLBC's
+// stand-in says whether the cluster has ready endpoints; GET: every
+// instance's state with the reason, which Google's getHealth cannot carry),
+// probe (GLBC's stand-in names the cluster behind an instance group, so a
+// paused cluster turns UNHEALTHY with nobody left to report it) and state
+// (everything, for the demo and a test in another process).
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { listPage, MAX_PAGE } from './compute-list.js';
+import { ClusterProbes } from './compute-probe.js';
+import { normalizeRef } from './compute-rules.js';
 import { ComputeError, ComputeStore, GLOBAL_COLLECTIONS, ZONAL_COLLECTIONS, type ComputeSnapshot, type HealthState, type InjectedFailure } from './compute-store.js';
 
 export interface ComputeStandin {
@@ -21,9 +27,14 @@ export interface ComputeStandin {
   snapshot(): ComputeSnapshot;
   /** The next matching mutation's Operation ends DONE with this error (and changes nothing). */
   failNext(f: InjectedFailure): void;
-  requests: Array<{ method: string; path: string }>;
+  requests: Array<{ method: string; path: string; query: string }>;
+  probes: ClusterProbes;
+  /** Every instance of every backend service's groups: its state and, when UNHEALTHY, why. */
+  health(): Promise<HealthRow[]>;
   close(): Promise<void>;
 }
+
+export interface HealthRow { project: string; backendService: string; group: string; instance: string; state: HealthState; reason?: string }
 
 async function readBody(req: IncomingMessage): Promise<Record<string, any>> {
   const chunks: Buffer[] = [];
@@ -48,9 +59,19 @@ function sendError(res: ServerResponse, e: ComputeError): void {
 }
 
 const ROUTE = /^\/compute\/v1\/projects\/([^/]+)\/(global|zones\/[^/]+)\/([A-Za-z]+)(?:\/([^/]+))?(?:\/([A-Za-z]+))?$/;
+/** targetHttp(s)Proxies' setters live outside /global/ (projects/{p}/targetHttpProxies/{n}/setUrlMap), as in Google's API. */
+const PROXY_SETTER = /^\/compute\/v1\/projects\/([^/]+)\/(targetHttpProxies|targetHttpsProxies)\/([^/]+)\/(setUrlMap|setSslCertificates)$/;
+
+interface Ctx { store: ComputeStore; probes: ClusterProbes; pageSize: number }
 
 /** One Compute Engine REST call against the store; returns the JSON body to answer 200 with. */
-async function route(store: ComputeStore, method: string, path: string, req: IncomingMessage): Promise<unknown> {
+async function route({ store, probes, pageSize }: Ctx, method: string, path: string, query: URLSearchParams, req: IncomingMessage): Promise<unknown> {
+  const setter = PROXY_SETTER.exec(path);
+  if (setter && method === 'POST') {
+    const [, project, collection, name, verb] = setter as unknown as [string, string, 'targetHttpProxies' | 'targetHttpsProxies', string, 'setUrlMap' | 'setSslCertificates'];
+    if (verb === 'setSslCertificates' && collection !== 'targetHttpsProxies') throw new ComputeError(404, 'notFound', `The requested URL ${path} was not found on this server.`);
+    return store.setProxyField(project, collection, name, verb, await readBody(req));
+  }
   const m = ROUTE.exec(path);
   if (!m) throw new ComputeError(404, 'notFound', `The requested URL ${path} was not found on this server.`);
   const [, project, scope, collection, name, verb] = m as unknown as [string, string, string, string, string | undefined, string | undefined];
@@ -63,9 +84,9 @@ async function route(store: ComputeStore, method: string, path: string, req: Inc
   if (!known.includes(collection)) throw new ComputeError(404, 'notFound', `The requested URL ${path} was not found on this server.`);
   if (!name) {
     if (method === 'GET') {
-      const items = store.list(project, scope, collection);
+      const { items, nextPageToken } = listPage(store.list(project, scope, collection), query, pageSize);
       const kind = `compute#${collection === 'addresses' ? 'address' : collection.replace(/ies$/, 'y').replace(/s$/, '')}List`;
-      return { kind, id: `projects/${project}/${scope}/${collection}`, ...(items.length ? { items } : {}), selfLink: `https://www.googleapis.com/compute/v1/projects/${project}/${scope}/${collection}` };
+      return { kind, id: `projects/${project}/${scope}/${collection}`, ...(items.length ? { items } : {}), ...(nextPageToken ? { nextPageToken } : {}), selfLink: `https://www.googleapis.com/compute/v1/projects/${project}/${scope}/${collection}` };
     }
     if (method === 'POST') return store.insert(project, scope, collection, await readBody(req));
   } else if (!verb) {
@@ -74,26 +95,51 @@ async function route(store: ComputeStore, method: string, path: string, req: Inc
     if (method === 'PATCH') return store.change(project, scope, collection, name, await readBody(req), 'patch');
     if (method === 'PUT') return store.change(project, scope, collection, name, await readBody(req), 'update');
   } else if (method === 'POST') {
-    if (collection === 'backendServices' && verb === 'getHealth') return store.getHealth(project, name, (await readBody(req)).group);
+    if (collection === 'backendServices' && verb === 'getHealth') {
+      const group = String((await readBody(req)).group ?? '');
+      return store.getHealth(project, name, group, await probes.reachable(normalizeRef(group)));
+    }
     if (collection === 'instanceGroups' && scope.startsWith('zones/')) {
       const zone = scope.slice('zones/'.length);
       if (verb === 'addInstances' || verb === 'removeInstances' || verb === 'setNamedPorts') return store.groupMembers(project, zone, name, verb, await readBody(req));
       if (verb === 'listInstances') {
-        const items = store.listInstances(project, zone, name);
-        return { kind: 'compute#instanceGroupsListInstances', id: `projects/${project}/${scope}/instanceGroups/${name}`, ...(items.length ? { items } : {}) };
+        const { items, nextPageToken } = listPage(store.listInstances(project, zone, name) as never[], query, pageSize);
+        return { kind: 'compute#instanceGroupsListInstances', id: `projects/${project}/${scope}/instanceGroups/${name}`, ...(items.length ? { items } : {}), ...(nextPageToken ? { nextPageToken } : {}) };
       }
     }
   }
   throw new ComputeError(400, 'invalid', `${method} ${path} is not supported by this stand-in`);
 }
 
-export async function startComputeStandin(opts: { port?: number; host?: string } = {}): Promise<ComputeStandin> {
+/** Every instance's health with its reason, for /_standin/health and tests. */
+async function healthRows(store: ComputeStore, probes: ClusterProbes): Promise<HealthRow[]> {
+  const rows: HealthRow[] = [];
+  const snap = store.snapshot();
+  for (const bs of snap.backendServices ?? []) {
+    const project = /projects\/([^/]+)\//.exec(bs.selfLink)![1]!;
+    for (const b of bs.backends ?? []) {
+      const group = normalizeRef(b.group);
+      for (const h of store.healthDetails(project, bs.name, group, await probes.reachable(group))) {
+        rows.push({ project, backendService: bs.name, group, instance: h.instance, state: h.state, ...(h.reason ? { reason: h.reason } : {}) });
+      }
+    }
+  }
+  return rows;
+}
+
+/**
+ * pageSize: the most items one list page holds (Google's is 500); a test
+ * sets it small to see that callers follow nextPageToken.
+ */
+export async function startComputeStandin(opts: { port?: number; host?: string; pageSize?: number } = {}): Promise<ComputeStandin> {
   const store = new ComputeStore();
+  const probes = new ClusterProbes();
+  const ctx: Ctx = { store, probes, pageSize: opts.pageSize ?? MAX_PAGE };
   const requests: ComputeStandin['requests'] = [];
   const server = createServer((req, res) => {
     const method = req.method ?? 'GET';
     const url = new URL(req.url ?? '/', 'http://standin');
-    requests.push({ method, path: url.pathname });
+    requests.push({ method, path: url.pathname, query: url.search });
     void (async () => {
       try {
         if (url.pathname === '/_standin/state' && method === 'GET') return send(res, 200, store.snapshot());
@@ -102,7 +148,13 @@ export async function startComputeStandin(opts: { port?: number; host?: string }
           store.setHealth(String(b.project), String(b.backendService), String(b.group), b.state === 'HEALTHY' ? 'HEALTHY' : 'UNHEALTHY' as HealthState);
           return send(res, 200, {});
         }
-        send(res, 200, await route(store, method, url.pathname, req));
+        if (url.pathname === '/_standin/health' && method === 'GET') return send(res, 200, { health: await healthRows(store, probes) });
+        if (url.pathname === '/_standin/probe' && method === 'POST') {
+          const b = await readBody(req);
+          probes.register(normalizeRef(String(b.group)), { cluster: String(b.cluster), server: String(b.server), ca: String(b.ca ?? '') });
+          return send(res, 200, {});
+        }
+        send(res, 200, await route(ctx, method, url.pathname, url.searchParams, req));
       } catch (e) {
         if (e instanceof ComputeError) return sendError(res, e);
         sendError(res, new ComputeError(500, 'backendError', (e as Error).message));
@@ -120,6 +172,8 @@ export async function startComputeStandin(opts: { port?: number; host?: string }
     snapshot: () => store.snapshot(),
     failNext: (f) => store.failNext(f),
     requests,
+    probes,
+    health: () => healthRows(store, probes),
     // Keep-alive sockets of the client would hold close() open; end them all.
     close: () => new Promise((resolve) => { server.close(() => resolve()); server.closeAllConnections(); }),
   };

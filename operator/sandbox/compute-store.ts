@@ -3,6 +3,7 @@
 // instance group membership, backend health and Operations. Google keeps all
 // of this in the cloud; the sandbox has none, so GLBC's stand-in builds here
 // and gitfed and the tests read here, through the same REST shapes.
+import { instanceHealth, type InstanceHealth } from './compute-health.js';
 import { checkInUse, checkLoadBalancedIgs, checkRefs, normalizeRef } from './compute-rules.js';
 
 export const SELF_LINK_BASE = 'https://www.googleapis.com/compute/v1/';
@@ -20,10 +21,13 @@ export class ComputeError extends Error {
 const KIND: Record<string, string> = {
   addresses: 'address', healthChecks: 'healthCheck', backendServices: 'backendService', urlMaps: 'urlMap',
   targetHttpProxies: 'targetHttpProxy', targetHttpsProxies: 'targetHttpsProxy', sslCertificates: 'sslCertificate',
-  forwardingRules: 'forwardingRule', firewalls: 'firewall', instanceGroups: 'instanceGroup',
+  forwardingRules: 'forwardingRule', firewalls: 'firewall', instanceGroups: 'instanceGroup', instances: 'instance',
 };
-export const GLOBAL_COLLECTIONS = Object.keys(KIND).filter((c) => c !== 'instanceGroups');
-export const ZONAL_COLLECTIONS = ['instanceGroups'];
+export const ZONAL_COLLECTIONS = ['instanceGroups', 'instances'];
+export const GLOBAL_COLLECTIONS = Object.keys(KIND).filter((c) => !ZONAL_COLLECTIONS.includes(c));
+
+/** Whether the cluster behind an instance group answers (see compute-standin's probes). */
+export type Reachability = { ok: boolean; detail: string } | undefined;
 
 /** A failure to inject: the next mutation that matches ends DONE with this error and changes nothing. */
 export interface InjectedFailure {
@@ -118,6 +122,7 @@ export class ComputeStore {
     const key = ComputeStore.key(project, scope, collection, name);
     if (this.resources.has(key)) throw new ComputeError(409, 'alreadyExists', `The resource '${key}' already exists`);
     this.validate(project, collection, key, body);
+    if (collection === 'forwardingRules') this.checkIpPortFree(project, body);
     return this.operate(project, scope, collection, name, 'insert', () => {
       const r: Resource = { ...structuredClone(body), kind: `compute#${KIND[collection]}`, id: this.id(), name, selfLink: SELF_LINK_BASE + key, creationTimestamp: new Date().toISOString() };
       if (scope.startsWith('zones/')) r.zone = `${SELF_LINK_BASE}projects/${project}/${scope}`;
@@ -146,6 +151,17 @@ export class ComputeStore {
     });
   }
 
+  /** targetHttp(s)Proxies.setUrlMap and targetHttpsProxies.setSslCertificates: one field of a proxy, in place. */
+  setProxyField(project: string, collection: 'targetHttpProxies' | 'targetHttpsProxies', name: string, verb: 'setUrlMap' | 'setSslCertificates', body: Record<string, any>): Resource {
+    const key = ComputeStore.key(project, 'global', collection, name);
+    const old = this.get(project, 'global', collection, name);
+    const next: Resource = verb === 'setUrlMap' ? { ...old, urlMap: body.urlMap } : { ...old, sslCertificates: structuredClone(body.sslCertificates ?? []) };
+    if (verb === 'setUrlMap' && !body.urlMap) throw new ComputeError(400, 'required', "Required field 'urlMap' not specified");
+    if (verb === 'setSslCertificates' && !next.sslCertificates.length) throw new ComputeError(400, 'required', "Required field 'sslCertificates' not specified");
+    this.validate(project, collection, key, next);
+    return this.operate(project, 'global', collection, name, verb, () => { this.resources.set(key, next); return next; });
+  }
+
   remove(project: string, scope: string, collection: string, name: string): Resource {
     const key = ComputeStore.key(project, scope, collection, name);
     const r = this.get(project, scope, collection, name);
@@ -161,6 +177,26 @@ export class ComputeStore {
   private validate(project: string, collection: string, key: string, body: Record<string, any>): void {
     checkRefs(this.resources, project, collection, body);
     if (collection === 'backendServices') checkLoadBalancedIgs(this.resources, this.members, key, body);
+  }
+
+  /** The IP a forwarding rule body asks for: a literal, or the address a reference names (undefined: ephemeral). */
+  private requestedIp(project: string, ip: string | undefined): string | undefined {
+    if (!ip) return undefined;
+    if (/^\d+\.\d+\.\d+\.\d+$/.test(ip)) return ip;
+    return this.resources.get(normalizeRef(ip, project))?.address ?? ip;
+  }
+
+  /** Compute Engine refuses a second forwarding rule on an IP whose port range (same protocol) is taken. */
+  private checkIpPortFree(project: string, body: Record<string, any>): void {
+    const ip = this.requestedIp(project, body.IPAddress);
+    if (!ip) return;
+    const range = (r: string | undefined) => { const [lo, hi] = String(r ?? '1-65535').split('-').map(Number); return [lo!, hi ?? lo!] as const; };
+    const [lo, hi] = range(body.portRange);
+    const clash = this.list(project, 'global', 'forwardingRules').find((f) => {
+      const [flo, fhi] = range(f.portRange);
+      return f.IPAddress === ip && (f.IPProtocol ?? 'TCP') === (body.IPProtocol ?? 'TCP') && flo <= hi && lo <= fhi;
+    });
+    if (clash) throw new ComputeError(400, 'invalid', `Invalid value for field 'resource.IPAddress': '${ip}'. Specified IP address is in-use and would result in a conflict.`);
   }
 
   /** A forwarding rule takes the reserved address whose IP it names (the address turns IN_USE), else an ephemeral IP. */
@@ -213,17 +249,28 @@ export class ComputeStore {
     this.health.set(`${ComputeStore.key(project, 'global', 'backendServices', backendService)}|${normalizeRef(group)}`, state);
   }
 
-  getHealth(project: string, backendService: string, group: string): Record<string, any> {
+  /** Per instance of `group` behind `backendService`: its state and, when UNHEALTHY, why (compute-health.ts). */
+  healthDetails(project: string, backendService: string, group: string, reachable?: Reachability): Array<{ instance: string; ipAddress: string; port?: number } & InstanceHealth> {
     const bs = this.get(project, 'global', 'backendServices', backendService);
     const groupKey = normalizeRef(group ?? '');
     if (!(bs.backends ?? []).some((b: { group?: string }) => b.group && normalizeRef(b.group) === groupKey)) {
       throw new ComputeError(400, 'invalid', `Invalid value for field 'resource.group': '${group}'. Instance group is not a backend of backend service ${backendService}`);
     }
     const ig = this.lookup(groupKey);
-    const port = (ig?.namedPorts ?? []).find((p: { name: string }) => p.name === bs.portName)?.port ?? bs.port;
-    const state = this.health.get(`${normalizeRef(bs.selfLink)}|${groupKey}`) ?? 'UNHEALTHY';
+    const port: number | undefined = (ig?.namedPorts ?? []).find((p: { name: string }) => p.name === bs.portName)?.port ?? bs.port;
+    const endpoints = this.health.get(`${normalizeRef(bs.selfLink)}|${groupKey}`);
+    const firewalls = this.list(project, 'global', 'firewalls');
     const instances = this.members.get(groupKey) ?? [];
-    const status = instances.map((m, i) => ({ instance: SELF_LINK_BASE + m, ipAddress: `10.128.${instances.length}.${i + 2}`, ...(port ? { port } : {}), healthState: state }));
+    return instances.map((m, i) => {
+      const tags: string[] = this.resources.get(m)?.tags?.items ?? [];
+      const h = instanceHealth({ endpoints, reachable, firewalls, network: ig?.network, tags, port });
+      return { instance: SELF_LINK_BASE + m, ipAddress: `10.128.${instances.length}.${i + 2}`, ...(port ? { port } : {}), ...h };
+    });
+  }
+
+  /** backendServices.getHealth: Google's shape, healthState only. */
+  getHealth(project: string, backendService: string, group: string, reachable?: Reachability): Record<string, any> {
+    const status = this.healthDetails(project, backendService, group, reachable).map(({ reason: _reason, state, ...rest }) => ({ ...rest, healthState: state }));
     return { kind: 'compute#backendServiceGroupHealth', ...(status.length ? { healthStatus: status } : {}) };
   }
 

@@ -82,6 +82,10 @@ test('compute stand-in: instance group per zone, named ports, instances; backend
   const services = client(BackendServicesClient);
   await services.insert({ project, backendServiceResource: { name: 'k8s-be-30080--abc', port: 30080, portName: 'port30080', protocol: 'HTTP', healthChecks: [`projects/${project}/global/healthChecks/k8s-be-30080--abc`], backends: [{ group: ig.selfLink! }] } });
   standin.store.setHealth(project, 'k8s-be-30080--abc', ig.selfLink!, 'HEALTHY');
+  // Ready endpoints are not enough: Google's probers need a firewall rule to the node port.
+  const [blocked] = await services.getHealth({ project, backendService: 'k8s-be-30080--abc', resourceGroupReferenceResource: { group: ig.selfLink! } });
+  assert.deepEqual(blocked.healthStatus?.map((h) => h.healthState), ['UNHEALTHY', 'UNHEALTHY']);
+  await client(FirewallsClient).insert({ project, firewallResource: { name: 'allow-probers', network: 'global/networks/default', sourceRanges: ['130.211.0.0/22', '35.191.0.0/16'], allowed: [{ IPProtocol: 'tcp' }] } });
   const [health] = await services.getHealth({ project, backendService: 'k8s-be-30080--abc', resourceGroupReferenceResource: { group: ig.selfLink! } });
   assert.deepEqual(health.healthStatus?.map((h) => [h.instance, h.port, h.healthState]), [[instance('n1'), 30080, 'HEALTHY'], [instance('n2'), 30080, 'HEALTHY']]);
   const gce = gceClients({ endpoint: standin.url });
