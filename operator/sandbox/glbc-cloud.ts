@@ -4,9 +4,14 @@
 // it adds its own instance group to a backend service and keeps the other
 // clusters' groups; it only ever adds named ports; it rewrites its firewall's
 // target tags to its own nodes; it recreates a forwarding rule whose IP is
-// wrong. Each cluster runs this with its own uid, so clusters that share a uid
-// meet in one set of resources and a cluster with another uid builds a second.
+// wrong; it points a proxy at another URL map or certificates with setUrlMap /
+// setSslCertificates, in place. Each cluster runs this with its own uid, so
+// clusters that share a uid meet in one set of resources and a cluster with
+// another uid builds a second; an Ingress with GLBC's v2 finalizer gets v2
+// front-end names from the cluster's kube-system UID, so one per cluster.
+import { createHash } from 'node:crypto';
 import { glbcLoadBalancerName, glbcNames, type GlbcNames } from '../core/glbc-names.js';
+import { glbcV2FrontendNames } from '../core/glbc-names-v2.js';
 import { gcCloud } from './glbc-gc.js';
 
 export interface GlbcCloudOptions {
@@ -23,7 +28,8 @@ const SAMPLE_ZONES: Record<string, string> = { 'us-east1': 'us-east1-b', 'europe
 /** Google's health-check probers; GLBC's firewall admits them to every node port. */
 const HEALTH_CHECK_RANGES = ['130.211.0.0/22', '35.191.0.0/16'];
 
-export interface CloudBackend { nodePort: number; healthy: boolean }
+/** requestPath: the serving pods' HTTP readiness probe path, which GLBC copies into the health check (default "/"). */
+export interface CloudBackend { nodePort: number; healthy: boolean; requestPath?: string }
 export interface CloudIngress {
   namespace: string;
   name: string;
@@ -33,6 +39,8 @@ export interface CloudIngress {
   rules: Array<{ host?: string; paths: Array<{ path?: string; nodePort: number }> }>;
   /** From the Secrets spec.tls names: GLBC uploads each as an SSL certificate and adds the HTTPS front end. */
   tls?: Array<{ certificate: string; privateKey: string }>;
+  /** The Ingress carries GLBC's v2 finalizer: its front end gets v2 names. */
+  v2?: boolean;
 }
 export interface CloudCluster {
   cluster: string;
@@ -40,6 +48,10 @@ export interface CloudCluster {
   providerUid?: string;
   nodes: string[];
   nodeZone?: string;
+  /** UID of the cluster's kube-system namespace (v2 front-end names). */
+  kubeSystemUid?: string;
+  /** The cluster's apiserver, which the compute stand-in probes for this cluster's instance group. */
+  probe?: { server: string; ca: string };
 }
 
 /** What one sync left: the forwarding rule's IP per Ingress ("ns/name"), what GLBC's GC deleted, and every error, naming call and resource. */
@@ -75,10 +87,32 @@ export class ComputeRest {
     return r.json;
   }
 
+  /** Every item of a list call, page after page (a GET list, or a POST like listInstances); `filter` in Compute Engine's syntax. */
+  async list(rel: string, opts: { filter?: string; method?: 'GET' | 'POST' } = {}): Promise<any[]> {
+    const items: any[] = [];
+    let pageToken: string | undefined;
+    do {
+      const q = new URLSearchParams({ ...(opts.filter ? { filter: opts.filter } : {}), ...(pageToken ? { pageToken } : {}) }).toString();
+      const path = `${rel}${q ? `?${q}` : ''}`;
+      const page = opts.method === 'POST' ? await this.mutate('POST', path, {}) : await this.get(path);
+      items.push(...(page?.items ?? []));
+      pageToken = page?.nextPageToken;
+    } while (pageToken);
+    return items;
+  }
+
   async setHealth(backendService: string, group: string, healthy: boolean): Promise<void> {
-    await fetch(`${this.base}/_standin/health`, {
-      method: 'POST', headers: { 'content-type': 'application/json' }, signal: AbortSignal.timeout(10_000),
-      body: JSON.stringify({ project: this.project, backendService, group, state: healthy ? 'HEALTHY' : 'UNHEALTHY' }),
+    await this.standin('health', { project: this.project, backendService, group, state: healthy ? 'HEALTHY' : 'UNHEALTHY' });
+  }
+
+  /** Names the cluster behind an instance group, so the stand-in finds a paused cluster's group UNHEALTHY. */
+  async registerProbe(group: string, cluster: string, probe: { server: string; ca: string }): Promise<void> {
+    await this.standin('probe', { project: this.project, group, cluster, ...probe });
+  }
+
+  private async standin(what: string, body: unknown): Promise<void> {
+    await fetch(`${this.base}/_standin/${what}`, {
+      method: 'POST', headers: { 'content-type': 'application/json' }, signal: AbortSignal.timeout(10_000), body: JSON.stringify(body),
     });
   }
 }
@@ -87,11 +121,25 @@ async function step(errors: string[], fn: () => Promise<void>): Promise<void> {
   try { await fn(); } catch (e) { errors.push((e as Error).message); }
 }
 
+/** The network tag of a cluster's nodes: GLBC's firewall targets it. */
+export const nodeTag = (cluster: string) => `${cluster}-node`;
+
+/**
+ * The nodes' VMs, which GKE (not GLBC) creates; here GLBC's stand-in plays
+ * that part too, so the firewall's target tags have instances to match.
+ */
+async function ensureInstances(gce: ComputeRest, zone: string, c: CloudCluster): Promise<void> {
+  const have = new Set((await gce.list(`zones/${zone}/instances`)).map((i: { name: string }) => i.name));
+  for (const n of c.nodes.filter((x) => !have.has(x))) {
+    await gce.mutate('POST', `zones/${zone}/instances`, { name: n, tags: { items: [nodeTag(c.cluster)] }, networkInterfaces: [{ network: gce.link('global/networks/default') }] });
+  }
+}
+
 async function ensureInstanceGroup(gce: ComputeRest, zone: string, c: CloudCluster, names: GlbcNames, ports: number[]): Promise<string> {
   const rel = `zones/${zone}/instanceGroups/${names.instanceGroup}`;
   if (!(await gce.get(rel))) await gce.mutate('POST', `zones/${zone}/instanceGroups`, { name: names.instanceGroup, network: gce.link('global/networks/default') });
-  const listed = await gce.mutate('POST', `${rel}/listInstances`, {});
-  const have = new Set<string>((listed.items ?? []).map((i: { instance: string }) => i.instance));
+  await ensureInstances(gce, zone, c);
+  const have = new Set<string>((await gce.list(`${rel}/listInstances`, { method: 'POST' })).map((i: { instance: string }) => i.instance));
   const want = new Set(c.nodes.map((n) => gce.link(`zones/${zone}/instances/${n}`)));
   const add = [...want].filter((i) => !have.has(i));
   const remove = [...have].filter((i) => !want.has(i));
@@ -106,8 +154,13 @@ async function ensureInstanceGroup(gce: ComputeRest, zone: string, c: CloudClust
 
 async function ensureBackend(gce: ComputeRest, names: GlbcNames, group: string, b: CloudBackend): Promise<void> {
   const name = names.backend(b.nodePort);
-  if (!(await gce.get(`global/healthChecks/${name}`))) {
-    await gce.mutate('POST', 'global/healthChecks', { name, type: 'HTTP', checkIntervalSec: 60, timeoutSec: 60, httpHealthCheck: { port: b.nodePort, requestPath: '/' } });
+  const requestPath = b.requestPath || '/';
+  const hc = await gce.get(`global/healthChecks/${name}`);
+  if (!hc) {
+    await gce.mutate('POST', 'global/healthChecks', { name, type: 'HTTP', checkIntervalSec: 60, timeoutSec: 60, httpHealthCheck: { port: b.nodePort, requestPath } });
+  } else if (hc.httpHealthCheck?.requestPath !== requestPath) {
+    // GLBC syncs the path from the readiness probe (healthchecks.go): each cluster's GLBC writes its own.
+    await gce.mutate('PUT', `global/healthChecks/${name}`, { ...hc, httpHealthCheck: { ...hc.httpHealthCheck, port: b.nodePort, requestPath } });
   }
   let bs = await gce.get(`global/backendServices/${name}`);
   if (!bs) {
@@ -134,8 +187,12 @@ async function ensureFrontend(gce: ComputeRest, names: GlbcNames, ing: CloudIngr
   else if (JSON.stringify([old.defaultService, old.hostRules ?? [], old.pathMatchers ?? []]) !== JSON.stringify([urlMap.defaultService, urlMap.hostRules, urlMap.pathMatchers])) {
     await gce.mutate('PUT', `global/urlMaps/${names.urlMap}`, { ...old, ...urlMap });
   }
-  if (!(await gce.get(`global/targetHttpProxies/${names.targetHttpProxy}`))) {
+  const proxy = await gce.get(`global/targetHttpProxies/${names.targetHttpProxy}`);
+  if (!proxy) {
     await gce.mutate('POST', 'global/targetHttpProxies', { name: names.targetHttpProxy, urlMap: gce.link(`global/urlMaps/${names.urlMap}`) });
+  } else if (proxy.urlMap !== gce.link(`global/urlMaps/${names.urlMap}`)) {
+    // ensureTargetHttpProxy: repoint the proxy, never delete and recreate what a forwarding rule points at.
+    await gce.mutate('POST', `targetHttpProxies/${names.targetHttpProxy}/setUrlMap`, { urlMap: gce.link(`global/urlMaps/${names.urlMap}`) });
   }
   if (ing.tls?.length) await ensureHttpsProxy(gce, names, ing.tls);
   let ip: string | undefined;
@@ -163,8 +220,10 @@ async function ensureHttpsProxy(gce: ComputeRest, names: GlbcNames, tls: NonNull
   const proxy = await gce.get(`global/targetHttpsProxies/${names.targetHttpsProxy}`);
   if (!proxy) {
     await gce.mutate('POST', 'global/targetHttpsProxies', { name: names.targetHttpsProxy, urlMap: gce.link(`global/urlMaps/${names.urlMap}`), sslCertificates: certs });
-  } else if (JSON.stringify(proxy.sslCertificates ?? []) !== JSON.stringify(certs)) {
-    await gce.mutate('PATCH', `global/targetHttpsProxies/${names.targetHttpsProxy}`, { sslCertificates: certs });
+  } else {
+    // The certificate setter and the URL map setter, as GLBC calls them (outside /global/ in Google's paths).
+    if (JSON.stringify(proxy.sslCertificates ?? []) !== JSON.stringify(certs)) await gce.mutate('POST', `targetHttpsProxies/${names.targetHttpsProxy}/setSslCertificates`, { sslCertificates: certs });
+    if (proxy.urlMap !== gce.link(`global/urlMaps/${names.urlMap}`)) await gce.mutate('POST', `targetHttpsProxies/${names.targetHttpsProxy}/setUrlMap`, { urlMap: gce.link(`global/urlMaps/${names.urlMap}`) });
   }
 }
 
@@ -190,6 +249,18 @@ async function ensureFirewall(gce: ComputeRest, c: CloudCluster, names: GlbcName
   else if (JSON.stringify(old.targetTags ?? []) !== JSON.stringify(body.targetTags)) await gce.mutate('PUT', `global/firewalls/${names.firewall}`, { ...old, ...body });
 }
 
+/** v1 names (from the uid, shared by clusters with one uid), or v2 front-end names (from this cluster's kube-system UID). */
+export function frontendNames(c: CloudCluster, ing: CloudIngress): GlbcNames {
+  const v1 = glbcNames(c.uid, c.providerUid, ing);
+  if (!ing.v2) return v1;
+  if (!c.kubeSystemUid) throw new Error(`Ingress ${ing.namespace}/${ing.name} has GLBC's v2 finalizer but the kube-system namespace's UID is unknown`);
+  const v2 = glbcV2FrontendNames(c.kubeSystemUid, ing.namespace, ing.name);
+  return {
+    ...v1, urlMap: v2.urlMap, targetHttpProxy: v2.targetHttpProxy, targetHttpsProxy: v2.targetHttpsProxy, forwardingRule: v2.forwardingRule, httpsForwardingRule: v2.httpsForwardingRule,
+    sslCertificate: (pem) => v2.sslCertificate(createHash('sha256').update(pem).digest('hex').slice(0, 16)),
+  };
+}
+
 export function zoneFor(cluster: string, opts: GlbcCloudOptions, nodeZone?: string): string {
   return opts.zones?.[cluster] ?? nodeZone ?? SAMPLE_ZONES[cluster] ?? `${cluster}-a`;
 }
@@ -212,12 +283,17 @@ export async function syncCloud(opts: GlbcCloudOptions, c: CloudCluster, ingress
   let group: string | undefined;
   await step(result.errors, async () => { group = await ensureInstanceGroup(gce, zone, c, clusterNames, ports); });
   if (!group) return result;
+  if (c.probe) await step(result.errors, () => gce.registerProbe(group!, c.cluster, c.probe!));
   const healthy = new Map<number, boolean>();
-  for (const b of withBackends.flatMap((i) => i.backends)) healthy.set(b.nodePort, (healthy.get(b.nodePort) ?? false) || b.healthy);
-  for (const port of ports) await step(result.errors, () => ensureBackend(gce, clusterNames, group!, { nodePort: port, healthy: healthy.get(port)! }));
+  const paths = new Map<number, string>();
+  for (const b of withBackends.flatMap((i) => i.backends)) {
+    healthy.set(b.nodePort, (healthy.get(b.nodePort) ?? false) || b.healthy);
+    if (b.requestPath && !paths.has(b.nodePort)) paths.set(b.nodePort, b.requestPath);
+  }
+  for (const port of ports) await step(result.errors, () => ensureBackend(gce, clusterNames, group!, { nodePort: port, healthy: healthy.get(port)!, ...(paths.has(port) ? { requestPath: paths.get(port)! } : {}) }));
   for (const ing of withBackends) {
     await step(result.errors, async () => {
-      const ip = await ensureFrontend(gce, glbcNames(c.uid, c.providerUid, ing), ing);
+      const ip = await ensureFrontend(gce, frontendNames(c, ing), ing);
       if (ip) result.ips[`${ing.namespace}/${ing.name}`] = ip;
     });
   }

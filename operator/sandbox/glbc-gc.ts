@@ -31,8 +31,9 @@ export async function gcCloud(gce: ComputeRest, s: GcScope, errors: string[]): P
   const step = async (rel: string) => {
     try { if (await remove(gce, rel)) deleted.push(rel); } catch (e) { errors.push((e as Error).message); }
   };
-  const listed = async (collection: string) => ((await gce.get(`global/${collection}`))?.items ?? []) as Array<{ name: string }>;
-  for (const um of await listed('urlMaps')) {
+  // Every page, narrowed by Compute Engine's own filter to GLBC's names.
+  const listed = async (collection: string, prefix: string) => (await gce.list(`global/${collection}`, { filter: `name = "${prefix}*"` })) as Array<{ name: string }>;
+  for (const um of await listed('urlMaps', 'k8s-um-')) {
     if (!um.name.startsWith('k8s-um-') || !glbcNameBelongsTo(um.name, s.uid)) continue;
     const lb = glbcLoadBalancerForUrlMap(um.name, s.uid);
     if (s.liveLoadBalancers.has(lb)) continue;
@@ -42,10 +43,10 @@ export async function gcCloud(gce: ComputeRest, s: GcScope, errors: string[]): P
     await step(`global/forwardingRules/${f.httpsForwardingRule}`);
     await step(`global/targetHttpProxies/${f.targetHttpProxy}`);
     await step(`global/targetHttpsProxies/${f.targetHttpsProxy}`);
-    for (const cert of await listed('sslCertificates')) if (cert.name.startsWith(f.sslCertificatePrefix) && glbcNameBelongsTo(cert.name, s.uid)) await step(`global/sslCertificates/${cert.name}`);
+    for (const cert of await listed('sslCertificates', f.sslCertificatePrefix)) if (cert.name.startsWith(f.sslCertificatePrefix) && glbcNameBelongsTo(cert.name, s.uid)) await step(`global/sslCertificates/${cert.name}`);
     await step(`global/urlMaps/${um.name}`);
   }
-  for (const bs of await listed('backendServices')) {
+  for (const bs of await listed('backendServices', 'k8s-be-')) {
     const port = /^k8s-be-(\d+)--/.exec(bs.name)?.[1];
     if (!port || !glbcNameBelongsTo(bs.name, s.uid) || s.livePorts.has(Number(port))) continue;
     await step(`global/backendServices/${bs.name}`);

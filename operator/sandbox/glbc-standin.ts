@@ -9,7 +9,9 @@
 // the status IP is the forwarding rule's.
 import { createHash, randomBytes } from 'node:crypto';
 import { KubeHttp } from '../cluster/kube-http.js';
-import { syncCloud, type CloudIngress, type GlbcCloudOptions } from './glbc-cloud.js';
+import { FINALIZER_V2 } from '../core/glbc-names-v2.js';
+import { frontendNames, syncCloud, type CloudIngress, type GlbcCloudOptions } from './glbc-cloud.js';
+import { readinessPath } from './glbc-probe-path.js';
 import type { Sandbox } from './index.js';
 
 export interface GlbcOptions {
@@ -64,6 +66,11 @@ async function readyEndpoints(http: KubeHttp, ns: string, svc: string): Promise<
   return (r.body?.items ?? []).flatMap((s) => s.endpoints ?? []).filter((e) => e.conditions?.ready !== false).length;
 }
 
+async function kubeSystemUid(http: KubeHttp): Promise<string | undefined> {
+  const r = await http.request<{ metadata?: { uid?: string } }>({ path: '/api/v1/namespaces/kube-system' });
+  return r.status === 200 ? r.body.metadata?.uid : undefined;
+}
+
 export async function runGlbcOnce(sb: GlbcSandbox, cluster: string, opts: GlbcOptions = {}): Promise<GlbcView[]> {
   const http = client(sb, cluster);
   try {
@@ -90,13 +97,17 @@ export async function runGlbcOnce(sb: GlbcSandbox, cluster: string, opts: GlbcOp
       };
       const refs = [ing.spec?.defaultBackend, ...(ing.spec?.rules ?? []).flatMap((r: any) => (r.http?.paths ?? []).map((p: any) => p.backend))].filter(Boolean);
       const backends: Record<string, string> = {};
-      const cloud: CloudIngress = { namespace: ns, name: ing.metadata.name, ...(ann['kubernetes.io/ingress.global-static-ip-name'] ? { staticIpName: ann['kubernetes.io/ingress.global-static-ip-name'] } : {}), backends: [], rules: [] };
+      const v2 = (ing.metadata.finalizers ?? []).includes(FINALIZER_V2);
+      const cloud: CloudIngress = { namespace: ns, name: ing.metadata.name, ...(v2 ? { v2 } : {}), ...(ann['kubernetes.io/ingress.global-static-ip-name'] ? { staticIpName: ann['kubernetes.io/ingress.global-static-ip-name'] } : {}), backends: [], rules: [] };
       for (const b of refs) {
         const nodePort = await nodePortOf(b);
         if (!nodePort) continue;
         const healthy = (await readyEndpoints(http, ns, b.service.name)) > 0;
         backends[`k8s-be-${nodePort}--${uid}`] = healthy ? 'HEALTHY' : 'UNHEALTHY';
-        if (!cloud.backends.some((x) => x.nodePort === nodePort)) cloud.backends.push({ nodePort, healthy });
+        if (!cloud.backends.some((x) => x.nodePort === nodePort)) {
+          const requestPath = opts.compute ? await readinessPath(http, ns, b.service) : undefined;
+          cloud.backends.push({ nodePort, healthy, ...(requestPath ? { requestPath } : {}) });
+        }
       }
       for (const r of ing.spec?.rules ?? []) {
         const paths: CloudIngress['rules'][number]['paths'] = [];
@@ -116,23 +127,27 @@ export async function runGlbcOnce(sb: GlbcSandbox, cluster: string, opts: GlbcOp
       found.push({ ing, backends, cloud });
     }
     let cloud: Awaited<ReturnType<typeof syncCloud>> | undefined;
+    const sysUid = found.some((f) => f.cloud.v2) ? await kubeSystemUid(http) : undefined;
+    const me = sb.clusters.find((x) => x.name === cluster)!;
+    const cloudCluster = { cluster, uid, ...(providerUid ? { providerUid } : {}), ...(sysUid ? { kubeSystemUid: sysUid } : {}), probe: { server: me.server, ca: me.ca } };
     if (opts.compute) {
       const { nodes, zone } = await clusterNodes(http);
-      cloud = await syncCloud(opts.compute, { cluster, uid, ...(providerUid ? { providerUid } : {}), nodes, ...(zone ? { nodeZone: zone } : {}) }, found.map((f) => f.cloud));
+      cloud = await syncCloud(opts.compute, { ...cloudCluster, nodes, ...(zone ? { nodeZone: zone } : {}) }, found.map((f) => f.cloud));
     }
     const out: GlbcView[] = [];
-    for (const { ing, backends } of found) {
+    for (const { ing, backends, cloud: ci } of found) {
       const ns = ing.metadata.namespace;
       const ann = ing.metadata.annotations ?? {};
       const lb = `${ns}-${ing.metadata.name}--${uid}`;
+      const front = ci.v2 && sysUid ? frontendNames({ ...cloudCluster, nodes: [] }, ci) : undefined;
       const staticIp = ann['kubernetes.io/ingress.global-static-ip-name'];
       // With the cloud stand-in the IP is the forwarding rule's (none yet: no status IP, as with GLBC).
       const ip = cloud ? cloud.ips[`${ns}/${ing.metadata.name}`] : ipFor(staticIp ? `static/${staticIp}` : lb);
       const annotations: Record<string, string> = {
         'ingress.kubernetes.io/backends': JSON.stringify(backends),
-        'ingress.kubernetes.io/url-map': `k8s-um-${lb}`,
-        'ingress.kubernetes.io/forwarding-rule': `k8s-fw-${lb}`,
-        'ingress.kubernetes.io/target-proxy': `k8s-tp-${lb}`,
+        'ingress.kubernetes.io/url-map': front?.urlMap ?? `k8s-um-${lb}`,
+        'ingress.kubernetes.io/forwarding-rule': front?.forwardingRule ?? `k8s-fw-${lb}`,
+        'ingress.kubernetes.io/target-proxy': front?.targetHttpProxy ?? `k8s-tp-${lb}`,
         ...(staticIp ? { 'ingress.kubernetes.io/static-ip': staticIp } : {}),
       };
       const base = `/apis/networking.k8s.io/v1/namespaces/${ns}/ingresses/${ing.metadata.name}`;
@@ -149,12 +164,13 @@ export async function runGlbcOnce(sb: GlbcSandbox, cluster: string, opts: GlbcOp
 /** Keep playing GLBC in every cluster until stopped (for the demo and long tests). */
 export function startGlbc(sb: GlbcSandbox, intervalMs = 2000, opts: GlbcOptions = {}): { stop(): void } {
   let stopped = false;
-  const loop = async () => {
+  // One loop per cluster, as each cluster has its own GLBC: a paused cluster stalls only its own.
+  const loop = async (name: string) => {
     while (!stopped) {
-      await Promise.all(sb.clusters.map((c) => runGlbcOnce(sb, c.name, opts).catch(() => undefined)));
+      await runGlbcOnce(sb, name, opts).catch(() => undefined);
       await new Promise((r) => setTimeout(r, intervalMs));
     }
   };
-  void loop();
+  for (const c of sb.clusters) void loop(c.name);
   return { stop: () => { stopped = true; } };
 }

@@ -57,6 +57,10 @@ export interface SandboxFaults {
   startApiserver(c: string): Promise<void>;
   pauseApiserver(c: string): void;
   resumeApiserver(c: string): void;
+  /** SIGSTOP every process of one cluster (apiserver, controllers, hollow nodes): a cluster that is there but answers nothing. */
+  pauseCluster(c: string): void;
+  /** SIGCONT them again, apiserver and nodes before the controllers (so no node looks stale to them). */
+  resumeCluster(c: string): void;
   stopNode(c: string, node: string): Promise<void>;
   startNode(c: string, node: string): Promise<void>;
 }
@@ -276,6 +280,13 @@ function handle(dir: string, state: SandboxState, bins: Binaries, opts: SandboxO
       },
       pauseApiserver: (c) => signal(cluster(c).processes.apiserver!.pid, 'SIGSTOP'),
       resumeApiserver: (c) => signal(cluster(c).processes.apiserver!.pid, 'SIGCONT'),
+      pauseCluster: (c) => { for (const p of Object.values(cluster(c).processes)) signal(p.pid, 'SIGSTOP'); },
+      resumeCluster: (c) => {
+        const procs = Object.entries(cluster(c).processes);
+        const controllers = new Set(['controller-manager', 'scheduler']);
+        for (const [n, p] of procs) if (!controllers.has(n)) signal(p.pid, 'SIGCONT');
+        for (const [n, p] of procs) if (controllers.has(n)) signal(p.pid, 'SIGCONT');
+      },
       stopNode: async (c, node) => { await stopProcess(cluster(c).processes[`node/${node}`]!.pid, 0); },
       startNode: async (c, node) => {
         const st = cluster(c);

@@ -136,7 +136,9 @@ test('GCE stand-in: a cluster whose ingress-uid has another uid builds a second 
     const snap = standin.snapshot();
     assert.deepEqual(snap.backendServices!.map((b) => b.name).sort(), [`k8s-be-${lb.nodePort}--${UID}`, `k8s-be-${lb.nodePort}--legacy0000000001`].sort(), 'a second backend service');
     assert.deepEqual(snap.urlMaps!.map((u) => u.name).sort(), [`k8s-um-${lb.ns}-web--${UID}`, `k8s-um-${lb.ns}-web--legacy0000000001`].sort(), 'a second URL map');
-    assert.equal(snap.forwardingRules!.length, 2, 'a second forwarding rule');
+    // Its forwarding rule wants the same static IP and port: Compute Engine refuses it, so the second set has no front door.
+    assert.equal(snap.forwardingRules!.length, 1, 'no second forwarding rule on the taken IP:port');
+    assert.ok(view!.errors!.some((e) => /Specified IP address is in-use and would result in a conflict/.test(e)), view!.errors!.join('\n'));
     assert.ok(snap.instanceGroups!.some((g) => g.name === 'k8s-ig--legacy0000000001' && g.zone.endsWith('/zones/asia-east1-a')));
     // The nodes still sit in the shared k8s-ig--<uid>: Compute Engine refuses them in a second load-balanced group.
     assert.ok(view!.errors!.some((e) => /instance may belong to at most one load-balanced instance group/.test(e)), view!.errors!.join('\n'));
