@@ -1,7 +1,7 @@
 // doctor, status and `gce gc` against the local Compute Engine stand-in
 // (nothing here can reach Google): backend health per cluster with ready
 // endpoints, the health-check firewall (removed -> FAIL with the gcloud
-// command), and a uid migration whose old set is listed as orphans and then
+// command, and that cluster's backend UNHEALTHY), and a uid migration whose old set is listed as orphans and then
 // deleted, exactly that set, by `gce gc --yes`.
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
@@ -80,9 +80,14 @@ test('doctor --gce-endpoint: backend health per cluster next to ready endpoints,
   assert.match(broken.out, new RegExp(`FAIL firewall    europe-west1: no firewall rule admits Google's health checks \\(130\\.211\\.0\\.0/22, 35\\.191\\.0\\.0/16\\) to node port\\(s\\) ${port} on network default \\(k8s-fw-l7--${pu} is missing\\)`));
   assert.ok(broken.out.includes(`fix: gcloud compute firewall-rules create k8s-fw-l7--${pu} --project ${PROJECT} --network default --direction INGRESS --source-ranges 130.211.0.0/22,35.191.0.0/16 --allow tcp:${port}`), broken.out);
   assert.match(broken.out, /OK   firewall    us-east1:/, 'the other clusters keep theirs');
-  // GLBC rewrites its own firewall on its next sync.
+  // And the load balancer sees it at once: Google's probers no longer reach europe-west1's nodes, its backend turns UNHEALTHY with ready endpoints.
+  assert.match(broken.out, new RegExp(`FAIL gce-backend Ingress ${ns}/web in europe-west1: backend k8s-be-${port}--\\w+ UNHEALTHY 0/\\d+ \\(endpoints are ready but the load balancer's probes fail: firewall missing`));
+  assert.match(broken.out, new RegExp(`OK   gce-backend Ingress ${ns}/web in us-east1: backend k8s-be-${port}--\\w+ HEALTHY`));
+  // GLBC rewrites its own firewall on its next sync, and the backend is HEALTHY again.
   await glbcAll(sb);
-  assert.match((await cli(['doctor', dir, ...flags()])).out, /OK   firewall    europe-west1:/);
+  const healed = (await cli(['doctor', dir, ...flags()])).out;
+  assert.match(healed, /OK   firewall    europe-west1:/);
+  assert.match(healed, new RegExp(`OK   gce-backend Ingress ${ns}/web in europe-west1: backend k8s-be-${port}--\\w+ HEALTHY`));
 });
 
 test('doctor: a cluster without ready endpoints: its backend UNHEALTHY, which and why', async () => {

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, test } from 'node:test';
 import { reconcileFleet } from '../../operator/cluster/reconcile.js';
+import { FINALIZER_V2, glbcV2FrontendNames } from '../../operator/core/glbc-names-v2.js';
 import { deterministicGlbcUid, federationProviderUid } from '../../operator/core/hashes.js';
 import { emptyAllocations } from '../../operator/core/model.js';
 import { backendServiceHealth } from '../../operator/gce/backend-health.js';
@@ -231,4 +232,59 @@ test('GCE stand-in: deleting a shared Ingress in ONE cluster makes its GLBC dele
   const groups = snap.backendServices!.find((b) => b.name === be)!.backends.map((b: { group: string }) => b.group.split('/zones/')[1]!.split('/')[0]).sort();
   assert.deepEqual(groups, ['asia-east1-a', 'europe-west1-c']);
   assert.equal(snap.forwardingRules!.find((r) => r.name === `k8s-fw-${tls.ns}-web--${UID}`)!.IPAddress, tls.address);
+});
+
+test('GCE stand-in: an Ingress with GLBC\'s v2 finalizer gets k8s2- front ends named from each cluster\'s kube-system UID, so two clusters build TWO URL maps and forwarding rules (one backend service); the health check path is the pods\' readiness probe path; a proxy repointed elsewhere is set back with setUrlMap', async () => {
+  const sb = await sandbox();
+  assert.ok(standin, 'runs after the first test');
+  const ns = uniqueNamespace('v2');
+  const two = ['us-east1', 'europe-west1'];
+  const labels = { app: 'v2web' };
+  let nodePort: number | undefined;
+  for (const c of two) {
+    const h = admin(sb, c);
+    try {
+      const create = async (path: string, body: unknown) => { const r = await h.request({ method: 'POST', path, body }); assert.equal(r.status, 201, `${c} ${path}: ${r.text}`); return r; };
+      await create('/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
+      await create(`/apis/apps/v1/namespaces/${ns}/deployments`, {
+        apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: ns },
+        spec: { replicas: 1, selector: { matchLabels: labels }, template: { metadata: { labels }, spec: { containers: [{ name: 'web', image: 'nginx:1.27', ports: [{ name: 'http', containerPort: 8080 }], readinessProbe: { httpGet: { path: '/healthz', port: 'http' } } }] } } },
+      });
+      const svc = await create(`/api/v1/namespaces/${ns}/services`, { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: ns }, spec: { type: 'NodePort', selector: labels, ports: [{ port: 80, targetPort: 8080, ...(nodePort ? { nodePort } : {}) }] } });
+      nodePort ??= (svc.body as any).spec.ports[0].nodePort;
+      await create(`/apis/networking.k8s.io/v1/namespaces/${ns}/ingresses`, {
+        apiVersion: 'networking.k8s.io/v1', kind: 'Ingress',
+        metadata: { name: 'web', namespace: ns, finalizers: [FINALIZER_V2], annotations: { 'kubernetes.io/ingress.class': 'gce' } },
+        spec: { defaultBackend: { service: { name: 'web', port: { number: 80 } } } },
+      });
+    } finally {
+      h.close();
+    }
+  }
+  for (const c of two) assert.deepEqual((await glbc(sb, c)).find((v) => v.namespace === ns)?.errors, [], `GLBC in ${c}`);
+  const names = await Promise.all(two.map(async (c) => glbcV2FrontendNames((await get(sb, c, '/api/v1/namespaces/kube-system')).metadata.uid, ns, 'web')));
+  assert.notEqual(names[0]!.urlMap, names[1]!.urlMap);
+  const snap = standin.snapshot();
+  const mine = (rs: any[]) => rs.map((r) => r.name).filter((n: string) => n.startsWith('k8s2-') && n.includes(`-${ns}-web-`)).sort();
+  assert.deepEqual(mine(snap.urlMaps!), names.map((n) => n.urlMap).sort(), 'TWO URL maps, one per cluster');
+  assert.deepEqual(mine(snap.forwardingRules!), names.map((n) => n.forwardingRule).sort(), 'TWO forwarding rules: two addresses for one Ingress');
+  assert.deepEqual(mine(snap.targetHttpProxies!), names.map((n) => n.targetHttpProxy).sort());
+  const be = `k8s-be-${nodePort}--${UID}`;
+  assert.equal(snap.backendServices!.find((b) => b.name === be)!.backends.length, 2, 'backends keep v1 names: one backend service for both');
+  assert.equal(snap.healthChecks!.find((h) => h.name === be)!.httpHealthCheck.requestPath, '/healthz', 'the readiness probe\'s path, not "/"');
+  for (const [i, c] of two.entries()) {
+    const ing = await get(sb, c, `/apis/networking.k8s.io/v1/namespaces/${ns}/ingresses/web`);
+    assert.equal(ing.metadata.annotations['ingress.kubernetes.io/url-map'], names[i]!.urlMap, `${c}'s Ingress names its own URL map`);
+  }
+
+  // Someone points us-east1's proxy at europe-west1's URL map: GLBC sets it back in place (setUrlMap), it never deletes the proxy.
+  const proxy = names[0]!.targetHttpProxy;
+  const link = (rel: string) => `https://www.googleapis.com/compute/v1/projects/${PROJECT}/${rel}`;
+  const r = await fetch(`${standin.url}/compute/v1/projects/${PROJECT}/targetHttpProxies/${proxy}/setUrlMap`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ urlMap: link(`global/urlMaps/${names[1]!.urlMap}`) }) });
+  assert.equal(r.status, 200, await r.text());
+  const seen = standin.requests.length;
+  await glbc(sb, 'us-east1');
+  const calls = standin.requests.slice(seen).filter((q) => q.path.includes(proxy) && q.method !== 'GET').map((q) => `${q.method} ${q.path.split(`/projects/${PROJECT}/`)[1]}`);
+  assert.deepEqual(calls, [`POST targetHttpProxies/${proxy}/setUrlMap`]);
+  assert.equal(standin.snapshot().targetHttpProxies!.find((p) => p.name === proxy)!.urlMap, link(`global/urlMaps/${names[0]!.urlMap}`));
 });
