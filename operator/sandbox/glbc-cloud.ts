@@ -12,7 +12,8 @@
 import { createHash } from 'node:crypto';
 import { glbcLoadBalancerName, glbcNames, type GlbcNames } from '../core/glbc-names.js';
 import { glbcV2FrontendNames } from '../core/glbc-names-v2.js';
-import { gcCloud } from './glbc-gc.js';
+import { ComputeRest } from './glbc-compute-rest.js';
+import { deleteFrontend, gcCloud } from './glbc-gc.js';
 
 export interface GlbcCloudOptions {
   /** The Compute Engine stand-in, "http://127.0.0.1:PORT". */
@@ -56,66 +57,6 @@ export interface CloudCluster {
 
 /** What one sync left: the forwarding rule's IP per Ingress ("ns/name"), what GLBC's GC deleted, and every error, naming call and resource. */
 export interface CloudResult { ips: Record<string, string>; deleted: string[]; errors: string[] }
-
-export class ComputeRest {
-  constructor(private readonly base: string, readonly project: string) {}
-
-  link(rel: string): string {
-    return `https://www.googleapis.com/compute/v1/projects/${this.project}/${rel}`;
-  }
-
-  private async call(method: string, rel: string, body?: unknown): Promise<{ status: number; json: any }> {
-    const r = await fetch(`${this.base}/compute/v1/projects/${this.project}/${rel}`, {
-      method, ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
-      signal: AbortSignal.timeout(10_000),
-    });
-    return { status: r.status, json: await r.json().catch(() => ({})) };
-  }
-
-  async get(rel: string): Promise<any | undefined> {
-    const r = await this.call('GET', rel);
-    if (r.status === 404) return undefined;
-    if (r.status !== 200) throw new Error(`GET ${rel}: ${r.json?.error?.message ?? r.status}`);
-    return r.json;
-  }
-
-  /** A mutation; an Operation that ends DONE with an error is a failure too (the client would not throw for it). */
-  async mutate(method: string, rel: string, body?: unknown): Promise<any> {
-    const r = await this.call(method, rel, body);
-    if (r.status !== 200) throw new Error(`${method} ${rel}: ${r.json?.error?.message ?? r.status}`);
-    if (r.json?.error) throw new Error(`${method} ${rel}: operation ${r.json.name} failed: ${(r.json.error.errors ?? []).map((e: { message?: string }) => e.message).join('; ')}`);
-    return r.json;
-  }
-
-  /** Every item of a list call, page after page (a GET list, or a POST like listInstances); `filter` in Compute Engine's syntax. */
-  async list(rel: string, opts: { filter?: string; method?: 'GET' | 'POST' } = {}): Promise<any[]> {
-    const items: any[] = [];
-    let pageToken: string | undefined;
-    do {
-      const q = new URLSearchParams({ ...(opts.filter ? { filter: opts.filter } : {}), ...(pageToken ? { pageToken } : {}) }).toString();
-      const path = `${rel}${q ? `?${q}` : ''}`;
-      const page = opts.method === 'POST' ? await this.mutate('POST', path, {}) : await this.get(path);
-      items.push(...(page?.items ?? []));
-      pageToken = page?.nextPageToken;
-    } while (pageToken);
-    return items;
-  }
-
-  async setHealth(backendService: string, group: string, healthy: boolean): Promise<void> {
-    await this.standin('health', { project: this.project, backendService, group, state: healthy ? 'HEALTHY' : 'UNHEALTHY' });
-  }
-
-  /** Names the cluster behind an instance group, so the stand-in finds a paused cluster's group UNHEALTHY. */
-  async registerProbe(group: string, cluster: string, probe: { server: string; ca: string }): Promise<void> {
-    await this.standin('probe', { project: this.project, group, cluster, ...probe });
-  }
-
-  private async standin(what: string, body: unknown): Promise<void> {
-    await fetch(`${this.base}/_standin/${what}`, {
-      method: 'POST', headers: { 'content-type': 'application/json' }, signal: AbortSignal.timeout(10_000), body: JSON.stringify(body),
-    });
-  }
-}
 
 async function step(errors: string[], fn: () => Promise<void>): Promise<void> {
   try { await fn(); } catch (e) { errors.push((e as Error).message); }
@@ -261,15 +202,31 @@ export function frontendNames(c: CloudCluster, ing: CloudIngress): GlbcNames {
   };
 }
 
+/** Whether an Ingress's URL map (the last of its front end to go) is gone: then GLBC lets the Ingress go. */
+export async function frontendGone(opts: GlbcCloudOptions, c: Omit<CloudCluster, 'nodes'>, ing: CloudIngress): Promise<boolean> {
+  const gce = new ComputeRest(opts.endpoint.replace(/\/$/, ''), opts.project ?? 'gitfed-demo');
+  return !(await gce.get(`global/urlMaps/${frontendNames({ ...c, nodes: [] }, ing).urlMap}`));
+}
+
 export function zoneFor(cluster: string, opts: GlbcCloudOptions, nodeZone?: string): string {
   return opts.zones?.[cluster] ?? nodeZone ?? SAMPLE_ZONES[cluster] ?? `${cluster}-a`;
 }
 
-/** One GLBC sync of a cluster's Ingresses into the Compute Engine stand-in. */
-export async function syncCloud(opts: GlbcCloudOptions, c: CloudCluster, ingresses: CloudIngress[]): Promise<CloudResult> {
+/**
+ * One GLBC sync of a cluster's Ingresses into the Compute Engine stand-in.
+ * `deleting`: Ingresses being deleted that carry GLBC's finalizer; a v2 one's
+ * front end is deleted by name (the uid-based GC only knows v1 names).
+ */
+export async function syncCloud(opts: GlbcCloudOptions, c: CloudCluster, ingresses: CloudIngress[], deleting: CloudIngress[] = []): Promise<CloudResult> {
   const gce = new ComputeRest(opts.endpoint.replace(/\/$/, ''), opts.project ?? 'gitfed-demo');
   const zone = zoneFor(c.cluster, opts, c.nodeZone);
   const result: CloudResult = { ips: {}, deleted: [], errors: [] };
+  for (const ing of deleting.filter((i) => i.v2)) {
+    await step(result.errors, async () => {
+      if (!c.kubeSystemUid) throw new Error(`Ingress ${ing.namespace}/${ing.name} has GLBC's v2 finalizer but the kube-system namespace's UID is unknown`);
+      result.deleted.push(...await deleteFrontend(gce, glbcV2FrontendNames(c.kubeSystemUid, ing.namespace, ing.name), result.errors));
+    });
+  }
   const withBackends = ingresses.filter((i) => i.backends.length > 0);
   const clusterNames = glbcNames(c.uid, c.providerUid);
   const gc = () => gcCloud(gce, {

@@ -7,7 +7,7 @@
 // shares them: that is the hazard of taking one cluster out of a shared load
 // balancer (an outage until another cluster's GLBC rebuilds it).
 import { glbcFrontendNames, glbcLoadBalancerForUrlMap, glbcNameBelongsTo } from '../core/glbc-names.js';
-import type { ComputeRest } from './glbc-cloud.js';
+import type { ComputeRest } from './glbc-compute-rest.js';
 
 export interface GcScope {
   uid: string;
@@ -26,6 +26,30 @@ async function remove(gce: ComputeRest, rel: string): Promise<boolean> {
   return true;
 }
 
+/** One Ingress's front end, by name (v1 from the load balancer name, or v2). */
+export interface FrontendToDelete {
+  forwardingRule: string; httpsForwardingRule: string; targetHttpProxy: string; targetHttpsProxy: string; urlMap: string;
+  /** Certificates of this load balancer start so; `ownCert` says which of them GLBC counts as its own. */
+  sslCertificatePrefix: string;
+  ownCert?: (name: string) => boolean;
+}
+
+/** L7.Cleanup's order: forwarding rules, proxies, certificates, then the URL map they point at. */
+export async function deleteFrontend(gce: ComputeRest, f: FrontendToDelete, errors: string[]): Promise<string[]> {
+  const deleted: string[] = [];
+  const step = async (rel: string) => {
+    try { if (await remove(gce, rel)) deleted.push(rel); } catch (e) { errors.push((e as Error).message); }
+  };
+  await step(`global/forwardingRules/${f.forwardingRule}`);
+  await step(`global/forwardingRules/${f.httpsForwardingRule}`);
+  await step(`global/targetHttpProxies/${f.targetHttpProxy}`);
+  await step(`global/targetHttpsProxies/${f.targetHttpsProxy}`);
+  const certs = (await gce.list('global/sslCertificates', { filter: `name = "${f.sslCertificatePrefix}*"` })) as Array<{ name: string }>;
+  for (const cert of certs) if (cert.name.startsWith(f.sslCertificatePrefix) && (f.ownCert?.(cert.name) ?? true)) await step(`global/sslCertificates/${cert.name}`);
+  await step(`global/urlMaps/${f.urlMap}`);
+  return deleted;
+}
+
 export async function gcCloud(gce: ComputeRest, s: GcScope, errors: string[]): Promise<string[]> {
   const deleted: string[] = [];
   const step = async (rel: string) => {
@@ -37,14 +61,8 @@ export async function gcCloud(gce: ComputeRest, s: GcScope, errors: string[]): P
     if (!um.name.startsWith('k8s-um-') || !glbcNameBelongsTo(um.name, s.uid)) continue;
     const lb = glbcLoadBalancerForUrlMap(um.name, s.uid);
     if (s.liveLoadBalancers.has(lb)) continue;
-    // L7.Cleanup's order: forwarding rules, proxies, certificates, then the URL map they point at.
     const f = glbcFrontendNames(lb);
-    await step(`global/forwardingRules/${f.forwardingRule}`);
-    await step(`global/forwardingRules/${f.httpsForwardingRule}`);
-    await step(`global/targetHttpProxies/${f.targetHttpProxy}`);
-    await step(`global/targetHttpsProxies/${f.targetHttpsProxy}`);
-    for (const cert of await listed('sslCertificates', f.sslCertificatePrefix)) if (cert.name.startsWith(f.sslCertificatePrefix) && glbcNameBelongsTo(cert.name, s.uid)) await step(`global/sslCertificates/${cert.name}`);
-    await step(`global/urlMaps/${um.name}`);
+    deleted.push(...await deleteFrontend(gce, { ...f, urlMap: um.name, ownCert: (name) => glbcNameBelongsTo(name, s.uid) }, errors));
   }
   for (const bs of await listed('backendServices', 'k8s-be-')) {
     const port = /^k8s-be-(\d+)--/.exec(bs.name)?.[1];

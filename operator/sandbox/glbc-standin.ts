@@ -10,7 +10,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { KubeHttp } from '../cluster/kube-http.js';
 import { FINALIZER_V2 } from '../core/glbc-names-v2.js';
-import { frontendNames, syncCloud, type CloudIngress, type GlbcCloudOptions } from './glbc-cloud.js';
+import { frontendGone, frontendNames, syncCloud, type CloudIngress, type GlbcCloudOptions } from './glbc-cloud.js';
 import { readinessPath } from './glbc-probe-path.js';
 import type { Sandbox } from './index.js';
 
@@ -71,17 +71,27 @@ async function kubeSystemUid(http: KubeHttp): Promise<string | undefined> {
   return r.status === 200 ? r.body.metadata?.uid : undefined;
 }
 
+/** GLBC's finalizers (v1 and v2 naming): it takes the load balancer down before it lets such an Ingress go. */
+const GLBC_FINALIZERS = ['networking.gke.io/ingress-finalizer', FINALIZER_V2];
+
 export async function runGlbcOnce(sb: GlbcSandbox, cluster: string, opts: GlbcOptions = {}): Promise<GlbcView[]> {
   const http = client(sb, cluster);
   try {
     const { uid, providerUid } = await glbcUid(http);
     const list = await http.request<{ items: any[] }>({ path: '/apis/networking.k8s.io/v1/ingresses' });
     const found: Array<{ ing: any; backends: Record<string, string>; cloud: CloudIngress }> = [];
+    const deleting: Array<{ ing: any; cloud: CloudIngress }> = [];
     for (const ing of list.body?.items ?? []) {
       const ann = ing.metadata.annotations ?? {};
       const cls = ann['kubernetes.io/ingress.class'] ?? ing.spec?.ingressClassName;
       if (cls !== undefined && cls !== 'gce') continue;
       const ns = ing.metadata.namespace;
+      const finalizers: string[] = ing.metadata.finalizers ?? [];
+      if (ing.metadata.deletionTimestamp) {
+        // Not live any more: its front end goes (v1 by the GC, v2 by name), then its finalizers.
+        if (finalizers.some((f) => GLBC_FINALIZERS.includes(f))) deleting.push({ ing, cloud: { namespace: ns, name: ing.metadata.name, ...(finalizers.includes(FINALIZER_V2) ? { v2: true } : {}), backends: [], rules: [] } });
+        continue;
+      }
       const nodePorts = new Map<string, number | undefined>();
       const nodePortOf = async (b: any): Promise<number | undefined> => {
         const key = JSON.stringify(b?.service ?? null);
@@ -127,12 +137,19 @@ export async function runGlbcOnce(sb: GlbcSandbox, cluster: string, opts: GlbcOp
       found.push({ ing, backends, cloud });
     }
     let cloud: Awaited<ReturnType<typeof syncCloud>> | undefined;
-    const sysUid = found.some((f) => f.cloud.v2) ? await kubeSystemUid(http) : undefined;
+    const sysUid = [...found, ...deleting].some((f) => f.cloud.v2) ? await kubeSystemUid(http) : undefined;
     const me = sb.clusters.find((x) => x.name === cluster)!;
     const cloudCluster = { cluster, uid, ...(providerUid ? { providerUid } : {}), ...(sysUid ? { kubeSystemUid: sysUid } : {}), probe: { server: me.server, ca: me.ca } };
     if (opts.compute) {
       const { nodes, zone } = await clusterNodes(http);
-      cloud = await syncCloud(opts.compute, { ...cloudCluster, nodes, ...(zone ? { nodeZone: zone } : {}) }, found.map((f) => f.cloud));
+      cloud = await syncCloud(opts.compute, { ...cloudCluster, nodes, ...(zone ? { nodeZone: zone } : {}) }, found.map((f) => f.cloud), deleting.map((d) => d.cloud));
+    }
+    // Only once its front end is gone (a failed delete keeps the finalizer, so the next sync retries);
+    // a shared backend service that cannot go yet does not hold the Ingress, as with GLBC.
+    for (const { ing, cloud: ci } of deleting) {
+      if (opts.compute && !(await frontendGone(opts.compute, cloudCluster, ci))) continue;
+      const finalizers = (ing.metadata.finalizers as string[]).filter((f) => !GLBC_FINALIZERS.includes(f));
+      await http.request({ method: 'PATCH', path: `/apis/networking.k8s.io/v1/namespaces/${ing.metadata.namespace}/ingresses/${ing.metadata.name}?fieldManager=glbc`, contentType: 'application/merge-patch+json', body: { metadata: { finalizers } } });
     }
     const out: GlbcView[] = [];
     for (const { ing, backends, cloud: ci } of found) {

@@ -287,4 +287,19 @@ test('GCE stand-in: an Ingress with GLBC\'s v2 finalizer gets k8s2- front ends n
   const calls = standin.requests.slice(seen).filter((q) => q.path.includes(proxy) && q.method !== 'GET').map((q) => `${q.method} ${q.path.split(`/projects/${PROJECT}/`)[1]}`);
   assert.deepEqual(calls, [`POST targetHttpProxies/${proxy}/setUrlMap`]);
   assert.equal(standin.snapshot().targetHttpProxies!.find((p) => p.name === proxy)!.urlMap, link(`global/urlMaps/${names[0]!.urlMap}`));
+
+  // Deleting the Ingress in us-east1: GLBC takes down that cluster's v2 front end (by name), then drops its finalizer; europe-west1's stays.
+  const h = admin(sb, 'us-east1');
+  try {
+    assert.equal((await h.request({ method: 'DELETE', path: `/apis/networking.k8s.io/v1/namespaces/${ns}/ingresses/web` })).status, 200);
+    assert.ok((await get(sb, 'us-east1', `/apis/networking.k8s.io/v1/namespaces/${ns}/ingresses/web`)).metadata.deletionTimestamp, 'held by the finalizer');
+  } finally {
+    h.close();
+  }
+  await glbc(sb, 'us-east1');
+  const after = standin.snapshot();
+  assert.deepEqual(mine(after.urlMaps!), [names[1]!.urlMap]);
+  assert.deepEqual(mine(after.forwardingRules!), [names[1]!.forwardingRule]);
+  assert.deepEqual(mine(after.targetHttpProxies!), [names[1]!.targetHttpProxy]);
+  assert.equal((await get(sb, 'us-east1', `/apis/networking.k8s.io/v1/namespaces/${ns}/ingresses/web`)).code, 404, 'the finalizer is gone, so is the Ingress');
 });
