@@ -234,7 +234,7 @@ test('GCE stand-in: deleting a shared Ingress in ONE cluster makes its GLBC dele
   assert.equal(snap.forwardingRules!.find((r) => r.name === `k8s-fw-${tls.ns}-web--${UID}`)!.IPAddress, tls.address);
 });
 
-test('GCE stand-in: an Ingress with GLBC\'s v2 finalizer gets k8s2- front ends named from each cluster\'s kube-system UID, so two clusters build TWO URL maps and forwarding rules (one backend service); the health check path is the pods\' readiness probe path; a proxy repointed elsewhere is set back with setUrlMap', async () => {
+test('GCE stand-in: an Ingress with GLBC\'s v2 finalizer gets k8s2- front ends named from each cluster\'s kube-system UID, so two clusters build TWO URL maps and forwarding rules (one backend service); the health check path is the pods\' readiness probe path; a proxy repointed elsewhere is set back with setUrlMap; deleted, its front end goes, then its finalizer', async () => {
   const sb = await sandbox();
   assert.ok(standin, 'runs after the first test');
   const ns = uniqueNamespace('v2');
