@@ -19,6 +19,11 @@ export function blockedLines(r: ReconcileResult): string[] {
   return r.clusters.flatMap((c) => c.blocked.map((b) => `blocked ${c.cluster} ${b.ref.kind} ${b.ref.namespace ? `${b.ref.namespace}/` : ''}${b.ref.name}: ${b.finding.message}`));
 }
 
+/** The step each cluster leaving (or rejoining) a shared load balancer made this pass (core/leaving.ts). */
+export function leavingLines(r: ReconcileResult): string[] {
+  return r.clusters.filter((c) => c.leaving).map((c) => `leaving ${c.cluster}: ${c.leaving!.message}`);
+}
+
 /** One line per static IP gitfed reserved or looked up (with --gce / --gce-endpoint). */
 export function staticIpLines(r: ReconcileResult): string[] {
   return r.ingresses.flatMap((i) => (i.staticIps ?? []).map((s) => `static IP ${s.name}${s.project ? ` (project ${s.project})` : ''} for Ingress ${i.ref.namespace}/${i.ref.name}: ${staticIpText(s)}`));

@@ -36,6 +36,8 @@ export interface ClusterResult {
   workloads?: WorkloadStatus[];
   /** kube-system/ingress-uid as the cluster has it (GLBC names its cloud resources after it). */
   ingressUid?: { uid?: string; providerUid?: string };
+  /** This cluster is taking part in leaving (or rejoining) a shared load balancer: the step this pass made (core/leaving.ts). */
+  leaving?: { step: string; message: string };
 }
 
 export interface WorkloadStatus {
