@@ -36,6 +36,11 @@ export function replicaLines(r: ReconcileResult): string[] {
   });
 }
 
+/** One line per shard Compute Engine reported on (plan --gce). */
+export function gceShardLines(r: ReconcileResult): string[] {
+  return r.ingresses.flatMap((i) => i.shards.filter((s) => s.gce).map((s) => `GCE backend ${s.gce!.backendService} (Ingress ${i.ref.namespace}/${i.ref.name}) in ${s.cluster}: ${gceText(s.gce!)}, endpoints ${s.readyEndpoints}/${s.totalEndpoints} ready`));
+}
+
 export function ingressLines(r: ReconcileResult): string[] {
   const out: string[] = [];
   for (const i of r.ingresses) {

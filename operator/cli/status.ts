@@ -35,7 +35,8 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
       // With a GCE edge the shards carry their instance group's health and the static IPs are looked up (never reserved: status writes nothing).
       result = await reconcileFleet({ fleet: cmd.fleet, loadFindings: cmd.loadFindings, kubeconfigPath: cmd.kubeconfig, allocations: cmd.allocations, dryRun: true, prune: false, writes: 'none', ...(edge ? { gce: edge.edge } : {}) });
       if (edge) {
-        gce = await gceIngressHealth(edge.clients, result.ingresses, cmd.fleet.clusters);
+        // From the shards' getHealth answers: one call per backend service.
+        gce = gceIngressHealth(result.gceBackendHealth ?? [], result.ingresses, cmd.fleet.clusters);
         const inv = gceInventoryFromFlags(cmd.values)!;
         try { projects = await gceProjectReports(inv, cmd.fleet, result); } finally { await inv.close(); }
       }

@@ -121,4 +121,6 @@ export interface ReconcileResult {
   findings: Finding[];
   /** The render had errors: nothing was applied or pruned anywhere. */
   renderFailed: boolean;
+  /** With a GCE edge: every backendServices.getHealth answer this pass (status's per-backend-service line). */
+  gceBackendHealth?: Array<{ project: string; backendService: string; groups?: Array<{ zone?: string; group: string; state: 'HEALTHY' | 'UNHEALTHY' | 'UNKNOWN'; healthy: number; total: number }>; missing?: true; error?: string }>;
 }

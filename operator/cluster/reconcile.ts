@@ -14,7 +14,7 @@ import { observeCluster, PRUNE_KINDS, type LiveCluster } from './observe.js';
 import { pruneCluster, PruneAllRefused, type PruneResult } from './prune.js';
 import type { ClusterResult, GceEdge, IngressStatus, ReconcileResult, SyncCounts, WorkloadStatus } from './reconcile-types.js';
 import { blockUnreserved, reserveStaticIps, type StaticIpResults } from './static-ips.js';
-import { addGceHealth } from './gce-health.js';
+import { addGceHealth, type FetchedBackendHealth } from './gce-health.js';
 import { planLeaving, withLeaving, type ClusterLeaving } from '../core/leaving.js';
 import { frontEndNaming, v2NamingBlocks } from '../core/glbc-naming.js';
 
@@ -246,12 +246,14 @@ export async function reconcileFleet(opts: ReconcileOptions): Promise<ReconcileR
     // Same order as lives: each cluster's live uid, for the GCE checks (orphans, firewall names).
     clusters.forEach((c, i) => { const u = lives[i]?.observation.ingressUid; if (u) (c as ClusterResult).ingressUid = u; });
     const ingresses = ingressStatus(objects, lives);
+    let gceBackendHealth: FetchedBackendHealth[] | undefined;
     if (opts.gce) {
       for (const i of ingresses) { const s = staticIps?.get(describeRef(i.ref)); if (s) i.staticIps = s; }
-      await addGceHealth(opts.gce, ingresses, fleet.clusters);
+      gceBackendHealth = await addGceHealth(opts.gce, ingresses, fleet.clusters);
     }
     for (const c of clusters) { const l = leaving.get(c.cluster); if (l) (c as ClusterResult).leaving = { step: l.step, message: l.finding.message }; }
     return {
+      ...(gceBackendHealth ? { gceBackendHealth } : {}),
       clusters, ingresses, replicas: rendered.replicas,
       allocations: rendered.clusters.length ? rendered.allocations : opts.allocations,
       findings: rendered.findings, renderFailed: rendered.clusters.length === 0 && hasErrors(rendered.findings),

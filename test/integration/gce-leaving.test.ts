@@ -5,8 +5,13 @@
 // drain -> re-key -> delete, and the shared front end is never missing in
 // Compute Engine, checked after every apply and every GLBC sync and polled
 // in between. A plain delete (--allow-shared-ingress-removal) would take it
-// down (gce-standin.test.ts shows that).
+// down (gce-standin.test.ts shows that). Then the operator's status commit
+// lists what that uid change left behind (orphans) and the firewall check;
+// and an Ingress GLBC names with v2 names is refused unless --allow-v2-naming.
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parse } from 'yaml';
 import { after, test } from 'node:test';
 import { KubeHttp } from '../../operator/cluster/kube-http.js';
 import { main } from '../../operator/cli/main.js';
@@ -34,7 +39,9 @@ async function get(sb: Sandbox, cluster: string, path: string): Promise<{ status
   try { const r = await h.request<any>({ path }); return { status: r.status, body: r.body }; } finally { h.close(); }
 }
 
-test('a cluster leaves a shared load balancer: apply --prune walks drain, re-key, delete, and the shared URL map and forwarding rule are never missing', async () => {
+let left: { dir: string; uid: string } | undefined;
+
+test('a cluster leaves a shared load balancer: apply --prune walks drain, re-key, delete, and the shared URL map and forwarding rule are never missing', async (t) => {
   const sb = await sandbox();
   standin = await startComputeStandin();
   const ns = uniqueNamespace('leave');
@@ -91,6 +98,7 @@ test('a cluster leaves a shared load balancer: apply --prune walks drain, re-key
     await poller;
   }
   const all = outputs.join('\n');
+  t.diagnostic(`applies until asia-east1 had left: ${outputs.length}; front-end checks: after each apply and GLBC sync, and every 50 ms`);
   assert.match(all, /asia-east1 .*step 1\/3 drain/, 'drained first');
   assert.match(all, new RegExp(`step 2/3 re-key: asia-east1's kube-system/ingress-uid becomes ${leaving}`));
   assert.match(all, /step 3\/3 delete: Ingress .*\/web, Service .*\/web deleted in asia-east1/);
@@ -105,4 +113,61 @@ test('a cluster leaves a shared load balancer: apply --prune walks drain, re-key
   const status = cliIO();
   await main(['status', dir, '--kubeconfig', sb.kubeconfig, '--gce-endpoint', standin.url], status);
   assert.match(status.stdout + status.stderr, /GCE orphan .*instanceGroups zones\/asia-east1-a\/k8s-ig--/, 'status lists it');
+  left = { dir, uid };
+});
+
+test('run --gce-endpoint: the status commit lists the orphans a uid change in one cluster left, and the health-check firewall per cluster', async () => {
+  const sb = await sandbox();
+  assert.ok(left, 'runs after the leaving test');
+  const io = cliIO();
+  const code = await main(['run', '--dir', left.dir, '--kubeconfig', sb.kubeconfig, '--once', '--gce-endpoint', standin!.url, '--log-format', 'json', '--listen', '127.0.0.1:0'], io);
+  assert.equal(code, 0, io.stderr);
+  const gce = parse(await readFile(join(left.dir, '.gitfed-status', 'gce.yaml'), 'utf8')) as { projects: Array<{ project: string; firewall: Array<{ verdict: string; message: string }>; orphans: Array<{ resource: string; reason: string }> }> };
+  const p = gce.projects.find((x) => x.project === PROJECT)!;
+  const orphan = p.orphans.find((o) => o.resource === `instanceGroups zones/asia-east1-a/k8s-ig--${left!.uid}`);
+  assert.ok(orphan, `asia-east1's old instance group is an orphan: ${JSON.stringify(p.orphans)}`);
+  assert.match(orphan.reason, new RegExp(`uid ${left.uid} is not the uid of asia-east1-a's cluster`));
+  assert.deepEqual(p.firewall.map((f) => f.message.split(':')[0]).sort(), [...CLUSTERS].sort(), 'one firewall verdict per cluster');
+  const readme = (await readFile(join(left.dir, '.gitfed-status', 'README.md'), 'utf8')).replaceAll('\\', '');
+  assert.match(readme, /## Compute Engine/);
+  assert.match(readme, new RegExp(`orphan \`${PROJECT} instanceGroups zones/asia-east1-a/k8s-ig--${left.uid}\``));
+  const plan = cliIO();
+  await main(['plan', left.dir, '--kubeconfig', sb.kubeconfig, '--gce-endpoint', standin!.url], plan);
+  assert.match(plan.stdout, new RegExp(`GCE backend k8s-be-\\d+--${left.uid} \\(Ingress .*/web\\) in us-east1: HEALTHY`), plan.stdout);
+  assert.match(plan.stdout, new RegExp(`GCE orphan ${PROJECT} instanceGroups zones/asia-east1-a/k8s-ig--${left.uid}`), 'plan --gce lists the orphans too');
+});
+
+test('an Ingress a cluster\'s GLBC names with v2 names (finalizer ingress-finalizer-V2) is shown by plan and refused by apply there, unless --allow-v2-naming', async () => {
+  const sb = await sandbox();
+  const ns = uniqueNamespace('v2');
+  const app = (label: string) => web(ns, { replicas: 3 }).map((o: any) => (o.kind === 'Ingress' ? { ...o, metadata: { ...o.metadata, annotations: { ...o.metadata.annotations, 'example.com/rev': label } } } : o));
+  // The fleet the sandbox's ingress-uid ConfigMaps belong to (another would not adopt them).
+  const dir = await writeFleet({ name: 'leave', clusters: CLUSTERS, files: { 'manifests/app.yaml': app('1') } });
+  const first = cliIO();
+  assert.equal(await main(['apply', dir, '--kubeconfig', sb.kubeconfig], first), 0, first.stdout + first.stderr);
+  const path = `/apis/networking.k8s.io/v1/namespaces/${ns}/ingresses/web`;
+  const c = sb.clusters.find((x) => x.name === 'europe-west1')!;
+  const h = new KubeHttp({ server: c.server, ca: c.ca, token: c.adminToken });
+  const setFinalizers = (finalizers: string[]) => h.request({ method: 'PATCH', path: `${path}?fieldManager=glbc`, contentType: 'application/merge-patch+json', body: { metadata: { finalizers } } });
+  try {
+    // What ingress-gce's v2 namer does to an Ingress it serves.
+    assert.equal((await setFinalizers(['networking.gke.io/ingress-finalizer-V2'])).status, 200);
+    await writeFleet({ name: 'leave', clusters: CLUSTERS, files: { 'manifests/app.yaml': app('2') } }, dir);
+    const plan = cliIO();
+    assert.equal(await main(['plan', dir, '--kubeconfig', sb.kubeconfig], plan), 3, plan.stdout + plan.stderr);
+    assert.match(plan.stdout, new RegExp(`! blocked Ingress ${ns}/web: not applied: europe-west1's GLBC names this Ingress with v2 front-end names \\(finalizer networking.gke.io/ingress-finalizer-V2\\).*Way out: .*--allow-v2-naming`));
+    const refused = cliIO();
+    assert.equal(await main(['apply', dir, '--kubeconfig', sb.kubeconfig], refused), 1, refused.stdout + refused.stderr);
+    assert.match(refused.stdout, new RegExp(`blocked europe-west1 Ingress ${ns}/web: not applied`));
+    assert.doesNotMatch(refused.stdout, new RegExp(`blocked (us-east1|asia-east1) Ingress`), 'only there');
+    const rev = async (cluster: string) => (await get(sb, cluster, path)).body.metadata.annotations['example.com/rev'];
+    assert.equal(await rev('europe-west1'), '1', 'not applied there');
+    assert.equal(await rev('us-east1'), '2', 'applied elsewhere');
+    const forced = cliIO();
+    assert.equal(await main(['apply', dir, '--kubeconfig', sb.kubeconfig, '--allow-v2-naming'], forced), 0, forced.stdout + forced.stderr);
+    assert.equal(await rev('europe-west1'), '2', 'applied when allowed');
+  } finally {
+    await setFinalizers([]);
+    h.close();
+  }
 });
