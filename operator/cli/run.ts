@@ -46,6 +46,8 @@ options:
   --allow-shared-ingress-removal  let prune delete a federated GCE Ingress in one cluster while others
                            keep it at once (that cluster's GLBC then deletes the shared front end: an
                            outage); without it, with --prune, the cluster leaves by drain, re-key, delete
+  --allow-v2-naming        apply an Ingress a cluster's GLBC names with v2 (k8s2-) names there (never shares)
+  --allow-health-check-divergence  a readiness-probe Override behind a federated Ingress is a warning
   --allow-in-cluster       let a Cluster's context be gitfed's own in-cluster identity (refused by default)
   --author-name, --author-email   author of status commits
   --work-dir D             where the clone lives (default ~/.cache/gitfed/repos/<hash>)
@@ -53,7 +55,8 @@ options:
   --age-key-file F         the age key for SOPS-encrypted Secrets (else SOPS_AGE_KEY_FILE or SOPS_AGE_KEY); read on every load
   --gce | --gce-endpoint URL  Compute Engine (Application Default Credentials, or another endpoint):
                            reserve each Ingress's static IP before applying it (a failure blocks
-                           only that Ingress); backend health per cluster in the status commit
+                           only that Ingress); backend health per cluster, the firewall check and the
+                           orphans in the status commit (gce.yaml)
   --gce-timeout 20s        the bound of every Compute Engine call
   --watch-idle-timeout 5m  a member-cluster watch with no event and no bookmark for this long reconnects
   --once                   one tick, then exit (0: the head loaded, rendered and was applied to every
