@@ -99,11 +99,11 @@ test('a cluster leaves a shared load balancer: apply --prune walks drain, re-key
   }
   const all = outputs.join('\n');
   t.diagnostic(`applies until asia-east1 had left: ${outputs.length}; front-end checks: after each apply and GLBC sync, and every 50 ms`);
+  assert.deepEqual(missing, [], 'the shared URL map and forwarding rule were there at every observed moment');
   assert.match(all, /asia-east1 .*step 1\/3 drain/, 'drained first');
   assert.match(all, new RegExp(`step 2/3 re-key: asia-east1's kube-system/ingress-uid becomes ${leaving}`));
   assert.match(all, /step 3\/3 delete: Ingress .*\/web, Service .*\/web deleted in asia-east1/);
   assert.ok(all.indexOf('step 1/3 drain') < all.indexOf('step 2/3 re-key') && all.indexOf('step 2/3 re-key') < all.indexOf('step 3/3 delete'), 'in order');
-  assert.deepEqual(missing, [], 'the shared URL map and forwarding rule were there at every observed moment');
   assert.equal((await get(sb, 'asia-east1', '/api/v1/namespaces/kube-system/configmaps/ingress-uid')).body.data.uid, leaving, 'the leaving uid stays');
   for (const c of ['us-east1', 'europe-west1']) assert.equal((await get(sb, c, `/apis/networking.k8s.io/v1/namespaces/${ns}/ingresses/web`)).status, 200, `${c} keeps the Ingress`);
   const snap = standin.snapshot();
