@@ -28,9 +28,12 @@ export interface UidResult {
 
 function mostCommonUid(clusters: readonly ClusterSpec[], obs: Observations): string | undefined {
   const count = new Map<string, number>();
+  const uids = new Set(clusters.map((c) => obs[c.name]?.ingressUid?.uid).filter((u): u is string => !!u));
   for (const c of clusters) {
     const uid = obs[c.name]?.ingressUid?.uid;
-    if (uid) count.set(uid, (count.get(uid) ?? 0) + 1);
+    // A cluster that left a shared load balancer (leaving.ts) votes for nothing:
+    // with two of three gone, their own uids would otherwise tie with the shared one.
+    if (uid && ![...uids].some((u) => u !== uid && leavingGlbcUid(u, c.name) === uid)) count.set(uid, (count.get(uid) ?? 0) + 1);
   }
   return [...count].sort((a, b) => b[1] - a[1] || cmp(a[0], b[0]))[0]?.[0];
 }

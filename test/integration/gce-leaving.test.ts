@@ -16,6 +16,10 @@ import { after, test } from 'node:test';
 import { KubeHttp } from '../../operator/cluster/kube-http.js';
 import { main } from '../../operator/cli/main.js';
 import { leavingGlbcUid } from '../../operator/core/hashes.js';
+import { createLogger } from '../../operator/loop/logger.js';
+import { Metrics } from '../../operator/loop/metrics.js';
+import { Operator } from '../../operator/loop/operator.js';
+import { dirEnds } from '../../operator/loop/sources.js';
 import { startComputeStandin, type ComputeStandin } from '../../operator/sandbox/compute-standin.js';
 import { runGlbcOnce } from '../../operator/sandbox/glbc-standin.js';
 import type { Sandbox } from '../../operator/sandbox/index.js';
@@ -135,6 +139,44 @@ test('run --gce-endpoint: the status commit lists the orphans a uid change in on
   await main(['plan', left.dir, '--kubeconfig', sb.kubeconfig, '--gce-endpoint', standin!.url], plan);
   assert.match(plan.stdout, new RegExp(`GCE backend k8s-be-\\d+--${left.uid} \\(Ingress .*/web\\) in us-east1: HEALTHY`), plan.stdout);
   assert.match(plan.stdout, new RegExp(`GCE orphan ${PROJECT} instanceGroups zones/asia-east1-a/k8s-ig--${left.uid}`), 'plan --gce lists the orphans too');
+});
+
+test('gitfed run --prune: the operator walks the same steps one per tick, also on ticks without a new revision, and the front end stays', async (t) => {
+  const sb = await sandbox();
+  assert.ok(left, 'runs after the leaving test');
+  const { dir, uid } = left;
+  const ns = (await readFile(join(dir, 'manifests', 'app.yaml'), 'utf8')).match(/namespace: (leave-[a-z0-9-]+)/)![1]!;
+  const urlMap = `k8s-um-${ns}-web--${uid}`;
+  const rule = `k8s-fw-${ns}-web--${uid}`;
+  const frontEnd = () => { const s = standin!.snapshot(); return s.urlMaps!.some((u) => u.name === urlMap) && s.forwardingRules!.some((r) => r.name === rule); };
+  assert.ok(frontEnd(), 'the shared front end is there');
+  // europe-west1 leaves too: only us-east1 keeps the Ingress.
+  const placement = { apiVersion: 'gitfed.io/v1alpha1', kind: 'Placement', metadata: { name: 'web' }, spec: { resources: [{ kind: 'Deployment', name: 'web', namespace: ns }, { kind: 'Service', name: 'web', namespace: ns }, { kind: 'Ingress', name: 'web', namespace: ns }], clusters: { names: ['us-east1'] } } };
+  await writeFleet({ name: 'leave', clusters: CLUSTERS, files: { 'manifests/app.yaml': web(ns, { replicas: 3 }), 'policies/placement.yaml': [placement] } }, dir);
+  const operator = new Operator({ ...dirEnds(dir, join(dir, '.gitfed-status')), kubeconfig: sb.kubeconfig, prune: true, log: createLogger({ format: 'json', level: 'error', write: () => undefined }), metrics: new Metrics(), probeTimeoutMs: 5000 });
+  const missing: string[] = [];
+  const steps: string[] = [];
+  let ticks = 0;
+  try {
+    await waitUntil('europe-west1 to have left', 300_000, async () => {
+      const r = await operator.tick('test');
+      ticks++;
+      const l = r.result?.clusters.find((c) => c.cluster === 'europe-west1')?.leaving;
+      if (l) steps.push(`${ticks}${r.applied ? ' (new revision)' : ''}: ${l.step}`);
+      if (!frontEnd()) missing.push(`after tick ${ticks}`);
+      for (const c of CLUSTERS) await runGlbcOnce(sb, c, { compute: { endpoint: standin!.url, project: PROJECT } });
+      if (!frontEnd()) missing.push(`after GLBC sync ${ticks}`);
+      return (await get(sb, 'europe-west1', `/apis/networking.k8s.io/v1/namespaces/${ns}/ingresses/web`)).status === 404;
+    }, 200);
+  } finally {
+    operator.close();
+  }
+  t.diagnostic(`operator ticks until europe-west1 had left: ${ticks} (${steps.join('; ')})`);
+  assert.deepEqual(missing, [], 'the shared front end was there after every tick and every GLBC sync');
+  assert.deepEqual([...new Set(steps.map((x) => x.replace(/^\d+( \(new revision\))?: /, '')))], ['drain', 're-key', 'delete'], steps.join('; '));
+  assert.ok(steps.some((x) => /^\d+: (re-key|delete)$/.test(x)), `a step ran on a tick without a new revision: ${steps.join('; ')}`);
+  assert.equal((await get(sb, 'europe-west1', '/api/v1/namespaces/kube-system/configmaps/ingress-uid')).body.data.uid, leavingGlbcUid(uid, 'europe-west1'));
+  assert.equal((await get(sb, 'us-east1', `/apis/networking.k8s.io/v1/namespaces/${ns}/ingresses/web`)).status, 200);
 });
 
 test('an Ingress a cluster\'s GLBC names with v2 names (finalizer ingress-finalizer-V2) is shown by plan and refused by apply there, unless --allow-v2-naming', async () => {

@@ -120,3 +120,19 @@ test('glbc uid: a cluster on its leaving uid keeps it (no GlbcUidMismatch), also
   assert.deepEqual(r.blocked, {});
   assert.equal((r.configMaps.c!.data as Record<string, string>).uid, leavingGlbcUid(UID, 'c'));
 });
+
+test('glbc uid: without allocations, clusters that left do not vote: the shared uid wins even when it is one cluster\'s against two leaving ones', () => {
+  const clusters = [cluster('a'), cluster('b'), cluster('c')];
+  const UID = 'ffff0000ffff0000';
+  // A tie would go to the uid that sorts first: make sure that is a leaving one, so the test shows the rule.
+  assert.ok([leavingGlbcUid(UID, 'b'), leavingGlbcUid(UID, 'c')].some((u) => u < UID));
+  const obs = {
+    a: observed({ ingressUid: { uid: UID, providerUid: 'pa' }, ingresses: [{ namespace: 'web', name: 'shop' }] }),
+    b: observed({ ingressUid: { uid: leavingGlbcUid(UID, 'b'), providerUid: 'pb' } }),
+    c: observed({ ingressUid: { uid: leavingGlbcUid(UID, 'c'), providerUid: 'pc' } }),
+  };
+  const r = allocateGlbcUid(clusters, obs, emptyAllocations(), 'prod');
+  assert.equal(r.uid, UID);
+  assert.deepEqual(r.blocked, {});
+  assert.equal((r.configMaps.b!.data as Record<string, string>).uid, leavingGlbcUid(UID, 'b'), 'b keeps its leaving uid');
+});
