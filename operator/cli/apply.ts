@@ -8,17 +8,19 @@ import { printStructured, runCommand } from './args.js';
 import { fleetCommand, saveAllocations, table } from './fleet-context.js';
 import { printFindings } from './print-findings.js';
 import type { CliIO } from './main.js';
-import { blockedLines, summaryRows, replicaLines, staticIpLines } from './result-views.js';
-import { gceFromFlags } from './gce-flags.js';
+import { blockedLines, leavingLines, summaryRows, replicaLines, staticIpLines } from './result-views.js';
+import { gceFromFlags, hazardOptions } from './gce-flags.js';
 
-const HELP = `usage: gitfed apply DIR --kubeconfig F [--context NAME]... [--age-key-file FILE] [--prune] [--prune-all] [--dry-run] [--allow-in-cluster] [--allow-shared-ingress-removal] [--allocations FILE] [--gce | --gce-endpoint URL] [--output text|json|yaml]
+const HELP = `usage: gitfed apply DIR --kubeconfig F [--context NAME]... [--age-key-file FILE] [--prune] [--prune-all] [--dry-run] [--allow-in-cluster] [--allow-shared-ingress-removal] [--allow-v2-naming] [--allow-health-check-divergence] [--allocations FILE] [--gce | --gce-endpoint URL] [--gce-timeout 20s] [--output text|json|yaml]
 
 Renders the fleet and server-side applies it (field manager "gitfed") to every
 member cluster; adopts same-name objects; with --prune deletes what this fleet
-owns but no longer renders (refusing to delete everything unless --prune-all,
-and refusing to delete a federated GCE Ingress in a cluster while other
-clusters keep it, which would take the shared load balancer down, unless
---allow-shared-ingress-removal).
+owns but no longer renders (refusing to delete everything unless --prune-all).
+A federated GCE Ingress that one cluster leaves while others keep it is taken
+out by steps, one per apply (drain, re-key its GLBC uid, delete), so the shared
+load balancer never goes down; --allow-shared-ingress-removal deletes it at
+once (an outage). An Ingress a cluster's GLBC names with v2 (k8s2-) names is
+not applied there unless --allow-v2-naming.
 Nothing is applied anywhere when the fleet has load or render errors, or when
 a Cluster's context is gitfed's own in-cluster identity (unless --allow-in-cluster).
 --gce (Application Default Credentials) or --gce-endpoint URL: before an
@@ -49,7 +51,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
       result = await reconcileFleet({
         ...(gce ? { gce: gce.edge } : {}),
         fleet: cmd.fleet, loadFindings: cmd.loadFindings, kubeconfigPath: cmd.kubeconfig, allocations: cmd.allocations, connections: conns,
-        ...(cmd.values['allow-shared-ingress-removal'] ? { allowSharedIngressRemoval: true } : {}),
+        ...hazardOptions(cmd.values),
         dryRun: !!cmd.values['dry-run'], prune: !!cmd.values.prune || !!cmd.values['prune-all'], pruneAll: !!cmd.values['prune-all'], writes: 'all',
       });
     } finally {
@@ -58,7 +60,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     }
     if (!result.renderFailed && !cmd.values['dry-run']) await saveAllocations(cmd, result.allocations);
     // An Ingress held back because its static IP could not be reserved, or not pruned because others share it, is a failure of this apply (the rest was applied).
-    const unreserved = result.clusters.some((c) => c.blocked.some((b) => b.finding.code === 'StaticIpNotReserved' || b.finding.code === 'SharedIngressRemoval'));
+    const unreserved = result.clusters.some((c) => c.blocked.some((b) => b.finding.code === 'StaticIpNotReserved' || b.finding.code === 'SharedIngressRemoval' || b.finding.code === 'GlbcV2Naming'));
     const failed = unreserved || result.renderFailed || result.clusters.some((c) => c.errors.length > 0 || c.counts.failed > 0) || hasErrors(result.findings);
     if (printStructured(io, cmd.format, maskResult(result))) return failed ? 1 : 0;
     printFindings(io, result.findings.filter((f) => f.severity !== 'info'));
@@ -66,6 +68,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     io.out(table(summaryRows(result)));
     for (const l of replicaLines(result)) io.out(l);
     for (const l of staticIpLines(result)) io.out(l);
+    for (const l of leavingLines(result)) io.out(l);
     for (const l of blockedLines(result)) io.out(l);
     for (const c of result.clusters) {
       for (const o of c.objects.filter((x) => x.action === 'adopted')) io.out(`adopted ${c.cluster} ${o.ref.kind} ${o.ref.namespace ? `${o.ref.namespace}/` : ''}${o.ref.name} (it existed; now managed by gitfed)`);

@@ -47,7 +47,12 @@ export const GIT_FLAGS = {
 } as const satisfies Flags;
 
 /** Compute Engine: --gce (Application Default Credentials) or --gce-endpoint URL (another endpoint). */
-export const GCE_FLAGS = { gce: { type: 'boolean' }, 'gce-endpoint': { type: 'string' } } as const satisfies Flags;
+export const GCE_FLAGS = { gce: { type: 'boolean' }, 'gce-endpoint': { type: 'string' }, 'gce-timeout': { type: 'string' } } as const satisfies Flags;
+
+/** Forcing past a GLBC hazard (each refused by default; README "gitfed on GCE"). */
+export const HAZARD_FLAGS = {
+  'allow-shared-ingress-removal': { type: 'boolean' }, 'allow-v2-naming': { type: 'boolean' }, 'allow-health-check-divergence': { type: 'boolean' },
+} as const satisfies Flags;
 
 const gitValues = { 'work-dir': 'dir', 'author-name': 'none', 'author-email': 'none' } as const;
 
@@ -59,7 +64,7 @@ export const COMMANDS = {
   },
   validate: {
     summary: 'check a fleet repo; errors as file:line:col',
-    flags: { ...AGE_FLAGS, ...output }, values: { output: OUTPUT_VALUES }, positional: 'dir', load: () => import('./validate.js'),
+    flags: { ...AGE_FLAGS, ...output, 'allow-health-check-divergence': { type: 'boolean' } }, values: { output: OUTPUT_VALUES }, positional: 'dir', load: () => import('./validate.js'),
   },
   render: {
     summary: 'write the per-cluster objects of a fleet repo to a directory',
@@ -70,29 +75,29 @@ export const COMMANDS = {
     summary: 'show what apply would change in every cluster; plan a pull request into Git (--repo --branch --commit); plan verify',
     flags: {
       ...FLEET_FLAGS, ...GIT_FLAGS, prune: { type: 'boolean' }, repo: { type: 'string' }, branch: { type: 'string' }, base: { type: 'string' },
-      path: { type: 'string' }, commit: { type: 'boolean' }, 'status-branch': { type: 'string' },
+      path: { type: 'string' }, commit: { type: 'boolean' }, 'status-branch': { type: 'string' }, ...GCE_FLAGS, ...HAZARD_FLAGS,
     },
-    values: { ...fleetValues, ...gitValues, output: [...OUTPUT_VALUES, 'markdown'], repo: 'none', branch: 'none', base: 'none', path: 'none', 'status-branch': 'none' },
+    values: { ...fleetValues, ...gitValues, output: [...OUTPUT_VALUES, 'markdown'], repo: 'none', branch: 'none', base: 'none', path: 'none', 'status-branch': 'none', 'gce-endpoint': 'none', 'gce-timeout': 'none' },
     positional: 'dir', load: () => import('./plan.js'),
   },
   apply: {
     summary: 'apply a fleet repo to every cluster',
-    flags: { ...FLEET_FLAGS, ...GCE_FLAGS, prune: { type: 'boolean' }, 'prune-all': { type: 'boolean' }, 'dry-run': { type: 'boolean' }, 'allow-in-cluster': { type: 'boolean' }, 'allow-shared-ingress-removal': { type: 'boolean' } },
-    values: { ...fleetValues, 'gce-endpoint': 'none' }, positional: 'dir', load: () => import('./apply.js'),
+    flags: { ...FLEET_FLAGS, ...GCE_FLAGS, prune: { type: 'boolean' }, 'prune-all': { type: 'boolean' }, 'dry-run': { type: 'boolean' }, 'allow-in-cluster': { type: 'boolean' }, ...HAZARD_FLAGS },
+    values: { ...fleetValues, 'gce-endpoint': 'none', 'gce-timeout': 'none' }, positional: 'dir', load: () => import('./apply.js'),
   },
   status: {
     summary: 'health, sync and ingress state of every cluster',
     flags: { ...FLEET_FLAGS, ...GCE_FLAGS },
-    values: { ...fleetValues, 'gce-endpoint': 'none' }, positional: 'dir', load: () => import('./status.js'),
+    values: { ...fleetValues, 'gce-endpoint': 'none', 'gce-timeout': 'none' }, positional: 'dir', load: () => import('./status.js'),
   },
   doctor: {
     summary: 'check a fleet for the known ways federated ingress breaks',
-    flags: { ...FLEET_FLAGS, ...GCE_FLAGS }, values: { ...fleetValues, 'gce-endpoint': 'none' }, positional: 'dir', load: () => import('./doctor.js'),
+    flags: { ...FLEET_FLAGS, ...GCE_FLAGS }, values: { ...fleetValues, 'gce-endpoint': 'none', 'gce-timeout': 'none' }, positional: 'dir', load: () => import('./doctor.js'),
   },
   gce: {
     summary: 'Compute Engine: gc (list, and with --yes delete, GLBC resources no member cluster owns)',
     flags: { ...FLEET_FLAGS, ...GCE_FLAGS, yes: { type: 'boolean' } },
-    values: { ...fleetValues, 'gce-endpoint': 'none' }, positional: ['gc'], load: () => import('./gce.js'),
+    values: { ...fleetValues, 'gce-endpoint': 'none', 'gce-timeout': 'none' }, positional: ['gc'], load: () => import('./gce.js'),
   },
   run: {
     summary: 'the GitOps operator: poll a fleet repo and reconcile',
@@ -104,12 +109,12 @@ export const COMMANDS = {
       prune: { type: 'boolean' }, 'prune-all': { type: 'boolean' }, 'author-name': { type: 'string' }, 'author-email': { type: 'string' },
       'work-dir': { type: 'string' }, 'log-format': { type: 'string' }, once: { type: 'boolean' }, identity: { type: 'string' },
       'allow-in-cluster': { type: 'boolean' }, 'watch-idle-timeout': { type: 'string' }, 'lease-renew-deadline': { type: 'string' }, 'git-timeout': { type: 'string' },
-      ...AGE_FLAGS, ...GCE_FLAGS, 'allow-shared-ingress-removal': { type: 'boolean' },
+      ...AGE_FLAGS, ...GCE_FLAGS, ...HAZARD_FLAGS,
     },
     values: {
       repo: 'none', branch: 'none', path: 'none', dir: 'dir', interval: 'none', schedule: 'none', 'status-branch': 'none', 'status-dir': 'none', listen: 'none',
       'lease-context': 'none', 'lease-namespace': 'none', 'lease-name': 'none', 'lease-duration': 'none', 'author-name': 'none', 'author-email': 'none',
-      'work-dir': 'dir', 'log-format': ['json', 'text'], identity: 'none', 'watch-idle-timeout': 'none', 'lease-renew-deadline': 'none', 'git-timeout': 'none', 'gce-endpoint': 'none',
+      'work-dir': 'dir', 'log-format': ['json', 'text'], identity: 'none', 'watch-idle-timeout': 'none', 'lease-renew-deadline': 'none', 'git-timeout': 'none', 'gce-endpoint': 'none', 'gce-timeout': 'none',
     },
     positional: 'none', load: () => import('./run.js'),
   },

@@ -7,12 +7,11 @@ import { printStructured, runCommand } from './args.js';
 import { fleetCommand } from './fleet-context.js';
 import { printFindings } from './print-findings.js';
 import type { CliIO } from './main.js';
-import { gceFromFlags, gceOptionsFromFlags } from './gce-flags.js';
+import { gceFromFlags, gceInventoryFromFlags } from './gce-flags.js';
 import { gceChecks } from './gce-checks.js';
-import { gceInventory } from '../gce/inventory.js';
 import { gceProjectReports } from '../gce/gce-report.js';
 
-const HELP = `usage: gitfed doctor DIR --kubeconfig F [--context NAME]... [--age-key-file FILE] [--gce | --gce-endpoint URL] [--output text|json|yaml]
+const HELP = `usage: gitfed doctor DIR --kubeconfig F [--context NAME]... [--age-key-file FILE] [--gce | --gce-endpoint URL] [--gce-timeout 20s] [--output text|json|yaml]
 
 Checks what broke federated Ingress in practice: clusters registered and
 Ready; gitfed's own permissions (SelfSubjectAccessReview); node ports and the
@@ -40,7 +39,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
         if (conn && !(conn instanceof Error) && c.health === 'Ready') checks.push(...(await permissionChecks(conn)));
       }
       if (gce) {
-        const inv = gceInventory(gceOptionsFromFlags(cmd.values));
+        const inv = gceInventoryFromFlags(cmd.values)!;
         try {
           checks.push(...gceChecks(result, await gceProjectReports(inv, cmd.fleet, result), `gitfed gce gc DIR --kubeconfig F ${cmd.values['gce-endpoint'] ? `--gce-endpoint ${String(cmd.values['gce-endpoint'])}` : '--gce'} --yes`));
         } finally {

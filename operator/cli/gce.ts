@@ -4,11 +4,11 @@
 // names). Without --yes it only prints them. A resource whose uid a member
 // cluster still uses is never touched, and nothing is deleted while any
 // member's uid cannot be read.
-import { gceOptionsFromFlags } from './gce-flags.js';
+import { gceInventoryFromFlags } from './gce-flags.js';
 import { reconcileFleet } from '../cluster/reconcile.js';
 import { describeCloudResource, type Orphan } from '../core/gce-orphans.js';
 import { gceProjectReports } from '../gce/gce-report.js';
-import { GC_ORDER, gceInventory } from '../gce/inventory.js';
+import { GC_ORDER } from '../gce/inventory.js';
 import { printStructured, runCommand, UsageError } from './args.js';
 import { fleetCommand } from './fleet-context.js';
 import type { CliIO } from './main.js';
@@ -33,7 +33,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     const cmd = await fleetCommand('gce', rest, io);
     if (!cmd.values.gce && !cmd.values['gce-endpoint']) throw new UsageError('gitfed gce gc: give --gce (Application Default Credentials) or --gce-endpoint URL');
     const result = await reconcileFleet({ fleet: cmd.fleet, loadFindings: cmd.loadFindings, kubeconfigPath: cmd.kubeconfig, allocations: cmd.allocations, dryRun: true, prune: false, writes: 'none' });
-    const inv = gceInventory(gceOptionsFromFlags(cmd.values));
+    const inv = gceInventoryFromFlags(cmd.values)!;
     try {
       const reports = await gceProjectReports(inv, cmd.fleet, result);
       const yes = !!cmd.values.yes;

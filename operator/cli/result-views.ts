@@ -19,6 +19,11 @@ export function blockedLines(r: ReconcileResult): string[] {
   return r.clusters.flatMap((c) => c.blocked.map((b) => `blocked ${c.cluster} ${b.ref.kind} ${b.ref.namespace ? `${b.ref.namespace}/` : ''}${b.ref.name}: ${b.finding.message}`));
 }
 
+/** The step each cluster leaving (or rejoining) a shared load balancer made this pass (core/leaving.ts). */
+export function leavingLines(r: ReconcileResult): string[] {
+  return r.clusters.filter((c) => c.leaving).map((c) => `leaving ${c.cluster}: ${c.leaving!.message}`);
+}
+
 /** One line per static IP gitfed reserved or looked up (with --gce / --gce-endpoint). */
 export function staticIpLines(r: ReconcileResult): string[] {
   return r.ingresses.flatMap((i) => (i.staticIps ?? []).map((s) => `static IP ${s.name}${s.project ? ` (project ${s.project})` : ''} for Ingress ${i.ref.namespace}/${i.ref.name}: ${staticIpText(s)}`));
@@ -29,6 +34,11 @@ export function replicaLines(r: ReconcileResult): string[] {
     const parts = Object.entries(d.plan).map(([c, n]) => `${c}=${n}${d.overflow[c] ? ` (full: ${d.overflow[c]} moved)` : ''}`);
     return `replicas ${d.ref.namespace}/${d.ref.name} (${d.total}): ${parts.join(' ')}`;
   });
+}
+
+/** One line per shard Compute Engine reported on (plan --gce). */
+export function gceShardLines(r: ReconcileResult): string[] {
+  return r.ingresses.flatMap((i) => i.shards.filter((s) => s.gce).map((s) => `GCE backend ${s.gce!.backendService} (Ingress ${i.ref.namespace}/${i.ref.name}) in ${s.cluster}: ${gceText(s.gce!)}, endpoints ${s.readyEndpoints}/${s.totalEndpoints} ready`));
 }
 
 export function ingressLines(r: ReconcileResult): string[] {

@@ -20,7 +20,10 @@ import { COMMANDS } from './command-table.js';
 import { ageKeySource } from './fleet-context.js';
 import { cloneDir } from './git-flags.js';
 import type { CliIO } from './main.js';
-import { gceFromFlags } from './gce-flags.js';
+import { gceFromFlags, gceInventoryFromFlags, hazardOptions } from './gce-flags.js';
+import { gceProjectReports } from '../gce/gce-report.js';
+import type { ReconcileResult } from '../cluster/reconcile-types.js';
+import type { Fleet } from '../core/model.js';
 
 const HELP = `usage:
   gitfed run --repo URL [--branch main] [--path SUBDIR] --kubeconfig F [--interval 30s | --schedule "*/1 * * * *"]
@@ -41,7 +44,10 @@ options:
                            --lease-duration 15s, --lease-renew-deadline: default 2/3 of the duration)
   --prune / --prune-all    delete what left Git (refuses to delete everything unless --prune-all)
   --allow-shared-ingress-removal  let prune delete a federated GCE Ingress in one cluster while others
-                           keep it (that cluster's GLBC then deletes the shared front end: an outage)
+                           keep it at once (that cluster's GLBC then deletes the shared front end: an
+                           outage); without it, with --prune, the cluster leaves by drain, re-key, delete
+  --allow-v2-naming        apply an Ingress a cluster's GLBC names with v2 (k8s2-) names there (never shares)
+  --allow-health-check-divergence  a readiness-probe Override behind a federated Ingress is a warning
   --allow-in-cluster       let a Cluster's context be gitfed's own in-cluster identity (refused by default)
   --author-name, --author-email   author of status commits
   --work-dir D             where the clone lives (default ~/.cache/gitfed/repos/<hash>)
@@ -49,7 +55,9 @@ options:
   --age-key-file F         the age key for SOPS-encrypted Secrets (else SOPS_AGE_KEY_FILE or SOPS_AGE_KEY); read on every load
   --gce | --gce-endpoint URL  Compute Engine (Application Default Credentials, or another endpoint):
                            reserve each Ingress's static IP before applying it (a failure blocks
-                           only that Ingress); backend health per cluster in the status commit
+                           only that Ingress); backend health per cluster, the firewall check and the
+                           orphans in the status commit (gce.yaml)
+  --gce-timeout 20s        the bound of every Compute Engine call
   --watch-idle-timeout 5m  a member-cluster watch with no event and no bookmark for this long reconnects
   --once                   one tick, then exit (0: the head loaded, rendered and was applied to every
                            cluster; 1 otherwise, e.g. a revision that fails validation)`;
@@ -87,8 +95,10 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
       dirWatch = { dir, statusDir };
     }
     const gce = gceFromFlags(v);
+    const inventory = gceInventoryFromFlags(v);
     const operator = new Operator({
-      ...(gce ? { gce: gce.edge } : {}), ...(v['allow-shared-ingress-removal'] ? { allowSharedIngressRemoval: true } : {}),
+      ...(inventory ? { gceReports: (fleet: Fleet, result: ReconcileResult) => gceProjectReports(inventory, fleet, result) } : {}),
+      ...(gce ? { gce: gce.edge } : {}), ...hazardOptions(v),
       ...ends, kubeconfig, prune: !!v.prune || !!v['prune-all'], pruneAll: !!v['prune-all'], log, metrics, allowInCluster: !!v['allow-in-cluster'],
       age: ageKeySource(v, io),
       ...(v['watch-idle-timeout'] ? { watchIdleTimeoutMs: parseDuration('--watch-idle-timeout', v['watch-idle-timeout'] as string) } : {}),
@@ -97,6 +107,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
       const r = await operator.tick('once');
       operator.close();
       await gce?.close();
+      await inventory?.close();
       // 0 only when this revision loaded, rendered and was applied everywhere.
       const ok = !r.error && r.applied && !!r.result && r.result.clusters.every((c) => c.errors.length === 0 && (c.health === 'Ready' || c.skipped === 'paused'));
       return ok ? 0 : 1;
@@ -151,6 +162,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
         await elector?.stop();
         operator.close();
         await gce?.close();
+        await inventory?.close();
         await server.close();
         resolveExit(0);
       };

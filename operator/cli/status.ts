@@ -7,13 +7,12 @@ import { fleetCommand, table } from './fleet-context.js';
 import { printFindings } from './print-findings.js';
 import { blockedLines, ingressLines, replicaLines, summaryRows } from './result-views.js';
 import type { CliIO } from './main.js';
-import { gceFromFlags, gceOptionsFromFlags } from './gce-flags.js';
+import { gceFromFlags, gceInventoryFromFlags } from './gce-flags.js';
 import { gceReportLines } from './gce-checks.js';
-import { gceInventory } from '../gce/inventory.js';
 import { gceProjectReports, type ProjectReport } from '../gce/gce-report.js';
 import { gceIngressHealth, type GceBackendHealth } from '../gce/ingress-health.js';
 
-const HELP = `usage: gitfed status DIR --kubeconfig F [--context NAME]... [--age-key-file FILE] [--allocations FILE] [--gce | --gce-endpoint URL] [--output text|json|yaml]
+const HELP = `usage: gitfed status DIR --kubeconfig F [--context NAME]... [--age-key-file FILE] [--allocations FILE] [--gce | --gce-endpoint URL] [--gce-timeout 20s] [--output text|json|yaml]
 
 Per cluster: Ready / NotReady / Offline, objects in sync, drifted, missing;
 per federated Ingress: address(es), GLBC backends and their health, ready
@@ -36,8 +35,9 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
       // With a GCE edge the shards carry their instance group's health and the static IPs are looked up (never reserved: status writes nothing).
       result = await reconcileFleet({ fleet: cmd.fleet, loadFindings: cmd.loadFindings, kubeconfigPath: cmd.kubeconfig, allocations: cmd.allocations, dryRun: true, prune: false, writes: 'none', ...(edge ? { gce: edge.edge } : {}) });
       if (edge) {
-        gce = await gceIngressHealth(edge.clients, result.ingresses, cmd.fleet.clusters);
-        const inv = gceInventory(gceOptionsFromFlags(cmd.values));
+        // From the shards' getHealth answers: one call per backend service.
+        gce = gceIngressHealth(result.gceBackendHealth ?? [], result.ingresses, cmd.fleet.clusters);
+        const inv = gceInventoryFromFlags(cmd.values)!;
         try { projects = await gceProjectReports(inv, cmd.fleet, result); } finally { await inv.close(); }
       }
     } finally {

@@ -13,17 +13,20 @@ import { ageKeySource } from './fleet-context.js';
 import type { CliIO } from './main.js';
 import { resolve } from 'node:path';
 
-const HELP = `usage: gitfed validate DIR [--age-key-file FILE] [--output text|json|yaml]
+const HELP = `usage: gitfed validate DIR [--age-key-file FILE] [--allow-health-check-divergence] [--output text|json|yaml]
 
 Checks a fleet repo (clusters/, manifests/, policies/ under DIR).
 SOPS-encrypted files are opened with the age key of --age-key-file, else
 SOPS_AGE_KEY_FILE or SOPS_AGE_KEY.
 Prints each problem on its own line as  path/file.yaml:LINE:COL: error: message
+--allow-health-check-divergence: an Override that changes the readiness probe
+of Pods behind a federated Ingress is a warning, not an error (their clusters'
+GLBCs then overwrite each other's shared health check).
 Exit codes: 0 valid (warnings allowed), 1 errors, 2 bad usage.`;
 
 export async function run(argv: string[], io: CliIO): Promise<number> {
   return runCommand(io, HELP, argv, async () => {
-    const { values, positionals } = parseCommandArgs<{ output?: string; 'age-key-file'?: string }>('validate', argv, COMMANDS.validate.flags);
+    const { values, positionals } = parseCommandArgs<{ output?: string; 'age-key-file'?: string; 'allow-health-check-divergence'?: boolean }>('validate', argv, COMMANDS.validate.flags);
     const format = outputFormat('validate', values.output);
     if (positionals.length !== 1) throw new UsageError('gitfed validate: expected exactly one DIR');
     const age = ageKeySource(values, io);
@@ -36,7 +39,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
       loaded.findings.push(...plain);
       loaded.findings.sort(compareFindings);
     }
-    const result = render({ fleet: loaded.fleet, observations: {}, allocations: emptyAllocations(), loadFindings: loaded.findings });
+    const result = render({ fleet: loaded.fleet, observations: {}, allocations: emptyAllocations(), loadFindings: loaded.findings, ...(values['allow-health-check-divergence'] ? { allowHealthCheckDivergence: true } : {}) });
     const findings = result.findings.filter((f) => f.severity !== 'info');
     const ok = !hasErrors(findings);
     if (!printStructured(io, format, { valid: ok, findings })) {

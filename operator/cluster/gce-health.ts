@@ -44,8 +44,21 @@ function shardHealth(shard: IngressShard, zone: string | undefined, backendServi
   return h;
 }
 
-/** Sets `gce` on every shard; GCE errors become an ERROR state, never an exception. */
-export async function addGceHealth(edge: GceEdge, ingresses: IngressStatus[], clusters: readonly ClusterSpec[]): Promise<void> {
+/** What one getHealth said: the groups, or that the backend service does not exist, or the error. */
+export interface FetchedBackendHealth {
+  project: string;
+  backendService: string;
+  groups?: NonNullable<Groups>;
+  missing?: true;
+  error?: string;
+}
+
+/**
+ * Sets `gce` on every shard; GCE errors become an ERROR state, never an
+ * exception. Returns every answer, so status derives its per-backend-service
+ * line from the same calls (one getHealth per backend service, not two).
+ */
+export async function addGceHealth(edge: GceEdge, ingresses: IngressStatus[], clusters: readonly ClusterSpec[]): Promise<FetchedBackendHealth[]> {
   const spec = new Map(clusters.map((c) => [c.name, c]));
   const cache = new Map<string, Promise<Groups | Error>>();
   const health = (project: string, bs: string) => {
@@ -74,4 +87,11 @@ export async function addGceHealth(edge: GceEdge, ingresses: IngressStatus[], cl
       if (worst) s.gce = worst;
     }
   }
+  const out: FetchedBackendHealth[] = [];
+  for (const [id, p] of cache) {
+    const g = await p;
+    const [project, backendService] = [id.slice(0, id.indexOf('/')), id.slice(id.indexOf('/') + 1)];
+    out.push({ project, backendService, ...(g instanceof Error ? { error: g.message } : g ? { groups: g } : { missing: true as const }) });
+  }
+  return out;
 }

@@ -36,6 +36,8 @@ export interface ClusterResult {
   workloads?: WorkloadStatus[];
   /** kube-system/ingress-uid as the cluster has it (GLBC names its cloud resources after it). */
   ingressUid?: { uid?: string; providerUid?: string };
+  /** This cluster is taking part in leaving (or rejoining) a shared load balancer: the step this pass made (core/leaving.ts). */
+  leaving?: { step: string; message: string };
 }
 
 export interface WorkloadStatus {
@@ -119,4 +121,6 @@ export interface ReconcileResult {
   findings: Finding[];
   /** The render had errors: nothing was applied or pruned anywhere. */
   renderFailed: boolean;
+  /** With a GCE edge: every backendServices.getHealth answer this pass (status's per-backend-service line). */
+  gceBackendHealth?: Array<{ project: string; backendService: string; groups?: Array<{ zone?: string; group: string; state: 'HEALTHY' | 'UNHEALTHY' | 'UNKNOWN'; healthy: number; total: number }>; missing?: true; error?: string }>;
 }

@@ -14,8 +14,9 @@ import { observeCluster, PRUNE_KINDS, type LiveCluster } from './observe.js';
 import { pruneCluster, PruneAllRefused, type PruneResult } from './prune.js';
 import type { ClusterResult, GceEdge, IngressStatus, ReconcileResult, SyncCounts, WorkloadStatus } from './reconcile-types.js';
 import { blockUnreserved, reserveStaticIps, type StaticIpResults } from './static-ips.js';
-import { addGceHealth } from './gce-health.js';
-import { sharedIngressRemovals } from './shared-ingress.js';
+import { addGceHealth, type FetchedBackendHealth } from './gce-health.js';
+import { planLeaving, withLeaving, type ClusterLeaving } from '../core/leaving.js';
+import { frontEndNaming, v2NamingBlocks } from '../core/glbc-naming.js';
 
 export interface ReconcileOptions {
   fleet: Fleet;
@@ -59,6 +60,16 @@ export interface ReconcileOptions {
   gce?: GceEdge;
   /** Prune may delete a federated GCE Ingress in a cluster while others keep it (an outage of the shared load balancer). */
   allowSharedIngressRemoval?: boolean;
+  /**
+   * Walk the steps of taking a cluster out of a shared load balancer also on
+   * a pass that does not prune otherwise (the operator's quiet ticks, when it
+   * runs with --prune): each step waits for the previous one to be observed.
+   */
+  continueLeaving?: boolean;
+  /** Apply federated Ingresses that a cluster's GLBC names with v2 (k8s2-) names, which never share a front end. */
+  allowV2Naming?: boolean;
+  /** An Override may change the readiness probe behind a federated Ingress (a warning). */
+  allowHealthCheckDivergence?: boolean;
 }
 
 function counts(objects: ObjectResult[], drift: number, blocked: number): SyncCounts {
@@ -72,7 +83,7 @@ function counts(objects: ObjectResult[], drift: number, blocked: number): SyncCo
   return c;
 }
 
-async function reconcileCluster(conn: Connection, live: LiveCluster, objects: KubeObject[], blocked: ClusterResult['blocked'], skipped: ClusterResult['skipped'], opts: ReconcileOptions): Promise<ClusterResult> {
+async function reconcileCluster(conn: Connection, live: LiveCluster, objects: KubeObject[], blocked: ClusterResult['blocked'], skipped: ClusterResult['skipped'], opts: ReconcileOptions, leaving?: ClusterLeaving): Promise<ClusterResult> {
   const base: ClusterResult = {
     cluster: conn.cluster, health: live.probe.health, reason: live.probe.reason, message: live.probe.message,
     objects: [], pruned: [], blocked, drift: [], errors: [...live.errors], counts: counts([], 0, blocked.length), endpoints: Object.fromEntries(live.endpoints),
@@ -95,12 +106,17 @@ async function reconcileCluster(conn: Connection, live: LiveCluster, objects: Ku
   if (opts.prune && mode === 'all') {
     try {
       // A blocked object is still wanted (it could not be written safely now): never prune it.
-      const keep = [...objects, ...blocked.map((b) => ({ apiVersion: b.ref.apiVersion ?? 'v1', kind: b.ref.kind, metadata: { name: b.ref.name, ...(b.ref.namespace ? { namespace: b.ref.namespace } : {}) } }))];
+      // What the leaving step deletes is deleted below, on quiet passes too.
+      const keep = [...objects, ...(leaving?.remove ?? []), ...blocked.map((b) => ({ apiVersion: b.ref.apiVersion ?? 'v1', kind: b.ref.kind, metadata: { name: b.ref.name, ...(b.ref.namespace ? { namespace: b.ref.namespace } : {}) } }))];
       pruned = await pruneCluster(conn, live.owned, keep, { dryRun: opts.dryRun, pruneAll: opts.pruneAll ?? opts.fleet.settings.allowPruneAll });
     } catch (e) {
       if (e instanceof PruneAllRefused) { base.errors.push(e.message); base.pruneRefused = e.message; }
       else throw e;
     }
+  }
+  if (leaving?.remove.length) {
+    const only = new Map(leaving.remove.map((o) => [keyOf(refOf(o)), o]));
+    pruned = [...pruned, ...(await pruneCluster(conn, only, [], { dryRun: opts.dryRun, pruneAll: true }))];
   }
   base.errors.push(...results.filter((r) => r.error).map((r) => r.error!), ...pruned.filter((p) => p.error).map((p) => p.error!));
   if (opts.lastApplied && !opts.dryRun) {
@@ -133,13 +149,6 @@ function workloadStatus(objects: KubeObject[], owned: Map<string, KubeObject>): 
       updated: o.kind === 'ReplicaSet' ? st.replicas ?? 0 : st.updatedReplicas ?? 0, exists: !!live,
     };
   });
-}
-
-/** GLBC's naming scheme for a live Ingress: its finalizer says, else the url-map annotation's prefix. */
-function frontEndNaming(li: KubeObject | undefined): 'v1' | 'v2' | undefined {
-  const fin = (li?.metadata.finalizers as string[] | undefined) ?? [];
-  if (fin.includes('networking.gke.io/ingress-finalizer-V2') || li?.metadata.annotations?.['ingress.kubernetes.io/url-map']?.startsWith('k8s2-')) return 'v2';
-  return fin.includes('networking.gke.io/ingress-finalizer') ? 'v1' : undefined;
 }
 
 function ingressStatus(objects: Map<string, KubeObject[]>, lives: LiveCluster[]): IngressStatus[] {
@@ -188,11 +197,11 @@ export async function reconcileFleet(opts: ReconcileOptions): Promise<ReconcileR
       return observeCluster(conn, { fleetName: fleet.settings.name, kinds, ...(opts.unschedulableAfterMs !== undefined ? { unschedulableAfterMs: opts.unschedulableAfterMs } : {}), ...(opts.probeTimeoutMs ? { probeTimeoutMs: opts.probeTimeoutMs } : {}), ...(opts.now ? { now: opts.now } : {}) });
     }));
     const observations: Observations = Object.fromEntries(lives.map((l) => [l.cluster, l.observation]));
-    const rendered = render({ fleet, observations, allocations: opts.allocations, ...(opts.loadFindings ? { loadFindings: opts.loadFindings } : {}) });
+    const rendered = render({ fleet, observations, allocations: opts.allocations, ...(opts.loadFindings ? { loadFindings: opts.loadFindings } : {}), ...(opts.allowHealthCheckDivergence ? { allowHealthCheckDivergence: true } : {}) });
     const byCluster = new Map(rendered.clusters.map((c) => [c.cluster, c]));
     const stable = opts.rollout?.stable;
     const held = (cluster: string) => !!opts.rollout && !opts.rollout.targetClusters.has(cluster);
-    const stableRender = stable && rendered.clusters.length ? render({ fleet: stable.fleet, observations, allocations: rendered.allocations, ...(stable.loadFindings ? { loadFindings: stable.loadFindings } : {}) }) : undefined;
+    const stableRender = stable && rendered.clusters.length ? render({ fleet: stable.fleet, observations, allocations: rendered.allocations, ...(stable.loadFindings ? { loadFindings: stable.loadFindings } : {}), ...(opts.allowHealthCheckDivergence ? { allowHealthCheckDivergence: true } : {}) }) : undefined;
     const stableByCluster = new Map(stableRender?.clusters.map((c) => [c.cluster, c]) ?? []);
     // Status lists every rendered Ingress, also one blocked below for its static IP.
     const objects = new Map(rendered.clusters.map((c) => [c.cluster, c.objects]));
@@ -203,10 +212,24 @@ export async function reconcileFleet(opts: ReconcileOptions): Promise<ReconcileR
       for (const [name, r] of byCluster) byCluster.set(name, blockUnreserved(r, staticIps, gceClusters));
       for (const [name, r] of stableByCluster) stableByCluster.set(name, blockUnreserved(r, staticIps, gceClusters));
     }
-    if (opts.prune && !opts.allowSharedIngressRemoval) {
-      const removals = sharedIngressRemovals(byCluster, new Map(lives.map((l) => [l.cluster, l.owned])));
-      for (const [name, extra] of removals) { const r = byCluster.get(name)!; byCluster.set(name, { ...r, blocked: [...r.blocked, ...extra] }); }
+    if (!opts.allowV2Naming) {
+      const v2 = v2NamingBlocks(byCluster, new Map(lives.map((l) => [l.cluster, l.ingresses])));
+      for (const [name, extra] of v2) {
+        const r = byCluster.get(name)!;
+        const keys = new Set(extra.map((b) => `${b.ref.namespace}/${b.ref.name}`));
+        byCluster.set(name, { ...r, objects: r.objects.filter((o) => !(o.kind === 'Ingress' && keys.has(`${o.metadata.namespace}/${o.metadata.name}`))), blocked: [...r.blocked, ...extra] });
+      }
     }
+    // Taking a cluster out of a shared load balancer (core/leaving.ts): its
+    // steps apply when this pass may delete; rejoining under the shared uid always.
+    const leaving = rendered.clusters.length ? planLeaving({
+      renders: byCluster, owned: new Map(lives.map((l) => [l.cluster, l.owned])), sharedUid: rendered.allocations.glbc.uid ?? '',
+      readyEndpoints: new Map(lives.map((l) => [l.cluster, new Map([...l.endpoints].map(([k, e]) => [k, e.ready]))])),
+      uids: new Map(lives.map((l) => [l.cluster, l.observation.ingressUid?.uid])),
+    }) : new Map<string, ClusterLeaving>();
+    const deleting = (opts.prune || opts.continueLeaving) && !opts.allowSharedIngressRemoval;
+    for (const [name, l] of leaving) if (!deleting && l.finding.code !== 'RejoinSharedIngress') leaving.delete(name);
+    for (const [name, l] of leaving) byCluster.set(name, withLeaving(byCluster.get(name)!, l));
     const clusters = await Promise.all(lives.map(async (live) => {
       const conn = conns.get(live.cluster);
       const r = byCluster.get(live.cluster);
@@ -216,16 +239,21 @@ export async function reconcileFleet(opts: ReconcileOptions): Promise<ReconcileR
       // A cluster a rollout has not reached keeps the stable revision (nothing is written without one).
       const own = held(live.cluster) ? stableByCluster.get(live.cluster) : r;
       const skipped = held(live.cluster) && !own ? 'held' : r.skipped ?? (live.probe.health !== 'Ready' ? 'unreachable' : undefined);
-      return reconcileCluster(conn, live, (own ?? r).objects, (own ?? r).blocked, skipped, opts);
+      // The leaving steps act on the fleet's revision only (a held cluster keeps the stable one).
+      const l = held(live.cluster) ? undefined : leaving.get(live.cluster);
+      return reconcileCluster(conn, live, (own ?? r).objects, (own ?? r).blocked, skipped, opts, l);
     }));
     // Same order as lives: each cluster's live uid, for the GCE checks (orphans, firewall names).
     clusters.forEach((c, i) => { const u = lives[i]?.observation.ingressUid; if (u) (c as ClusterResult).ingressUid = u; });
     const ingresses = ingressStatus(objects, lives);
+    let gceBackendHealth: FetchedBackendHealth[] | undefined;
     if (opts.gce) {
       for (const i of ingresses) { const s = staticIps?.get(describeRef(i.ref)); if (s) i.staticIps = s; }
-      await addGceHealth(opts.gce, ingresses, fleet.clusters);
+      gceBackendHealth = await addGceHealth(opts.gce, ingresses, fleet.clusters);
     }
+    for (const c of clusters) { const l = leaving.get(c.cluster); if (l) (c as ClusterResult).leaving = { step: l.step, message: l.finding.message }; }
     return {
+      ...(gceBackendHealth ? { gceBackendHealth } : {}),
       clusters, ingresses, replicas: rendered.replicas,
       allocations: rendered.clusters.length ? rendered.allocations : opts.allocations,
       findings: rendered.findings, renderFailed: rendered.clusters.length === 0 && hasErrors(rendered.findings),

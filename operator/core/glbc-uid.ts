@@ -9,7 +9,7 @@
 // Safety (which Federation v1 documented but never enforced): changing the uid
 // of a cluster that already has Ingresses orphans their load balancers, so
 // such a cluster is left alone and its Ingresses are blocked.
-import { deterministicGlbcUid, federationProviderUid } from './hashes.js';
+import { deterministicGlbcUid, federationProviderUid, leavingGlbcUid } from './hashes.js';
 import { isGceClass } from './ingress.js';
 import { GLBC_FORWARDING_RULE_ANNOTATION, INGRESS_UID_NAME, INGRESS_UID_NAMESPACE } from './labels.js';
 import { observationGap } from './observation-gaps.js';
@@ -28,9 +28,12 @@ export interface UidResult {
 
 function mostCommonUid(clusters: readonly ClusterSpec[], obs: Observations): string | undefined {
   const count = new Map<string, number>();
+  const uids = new Set(clusters.map((c) => obs[c.name]?.ingressUid?.uid).filter((u): u is string => !!u));
   for (const c of clusters) {
     const uid = obs[c.name]?.ingressUid?.uid;
-    if (uid) count.set(uid, (count.get(uid) ?? 0) + 1);
+    // A cluster that left a shared load balancer (leaving.ts) votes for nothing:
+    // with two of three gone, their own uids would otherwise tie with the shared one.
+    if (uid && ![...uids].some((u) => u !== uid && leavingGlbcUid(u, c.name) === uid)) count.set(uid, (count.get(uid) ?? 0) + 1);
   }
   return [...count].sort((a, b) => b[1] - a[1] || cmp(a[0], b[0]))[0]?.[0];
 }
@@ -97,6 +100,13 @@ export function allocateGlbcUid(
     const ingresses = (obs?.ingresses ?? []).filter((i) => isGceClass(i.ingressClass));
     // Without the ConfigMap GLBC takes the uid from an existing forwarding rule's name.
     const current = obs?.ingressUid?.uid ?? uidFromForwardingRules(ingresses);
+    // A cluster that is leaving (or left) the shared load balancer keeps its
+    // own uid (leaving.ts): back on the shared one, its GLBC would collect the
+    // shared names on its next Ingress event. Rejoining is leaving.ts's call.
+    if (current && current === leavingGlbcUid(uid, c.name)) {
+      configMaps[c.name] = ingressUidConfigMap(current, providerUids[c.name]!);
+      continue;
+    }
     if (current && current !== uid && ingresses.length > 0) {
       const names = ingresses.slice(0, 3).map((i) => `${i.namespace}/${i.name}`).join(', ');
       blocked[c.name] = {

@@ -28,3 +28,12 @@ export function federationProviderUid(clusterName: string): string {
 export function deterministicGlbcUid(fleetName: string): string {
   return createHash('sha256').update(`gitfed/glbc-uid/${fleetName}`).digest('hex').slice(0, 16);
 }
+
+/**
+ * The GLBC uid a cluster gets while it leaves a shared load balancer: its own
+ * (so its GLBC's garbage collection no longer matches the shared names) and
+ * derived, so every pass, plan and restart computes the same one.
+ */
+export function leavingGlbcUid(sharedUid: string, clusterName: string): string {
+  return createHash('sha256').update(`gitfed/glbc-leaving/${sharedUid}/${clusterName}`).digest('hex').slice(0, 16);
+}

@@ -24,6 +24,8 @@ export interface RenderInput {
   allocations: Allocations;
   /** Findings from loading; errors there stop the render just like validation errors. */
   loadFindings?: readonly Finding[];
+  /** See ValidateOptions (a readiness-probe Override behind a federated Ingress is a warning). */
+  allowHealthCheckDivergence?: boolean;
 }
 
 /** Namespaces every cluster has; never rendered or pruned by gitfed. */
@@ -207,7 +209,7 @@ function insertSorted(sorted: KubeObject[], extras: KubeObject[]): KubeObject[] 
 export function render(input: RenderInput): RenderResult {
   const { fleet, observations, allocations } = input;
   const index = indexFleet(fleet);
-  const findings: Finding[] = [...(input.loadFindings ?? []), ...validateFleet(fleet, index)];
+  const findings: Finding[] = [...(input.loadFindings ?? []), ...validateFleet(fleet, index, input.allowHealthCheckDivergence ? { allowHealthCheckDivergence: true } : {})];
   if (hasErrors(findings)) return { clusters: [], allocations, replicas: [], findings };
 
   const d = decide(fleet, index, observations, allocations);

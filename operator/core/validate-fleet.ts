@@ -115,7 +115,7 @@ function servesIngress(obj: KubeObject, index: FleetIndex): boolean {
   });
 }
 
-function checkPlacementsAndOverrides(fleet: Fleet, index: FleetIndex, out: Finding[]): void {
+function checkPlacementsAndOverrides(fleet: Fleet, index: FleetIndex, out: Finding[], opts: ValidateOptions): void {
   for (const m of index.manifests) {
     const ref = describeRef(refOf(m.source.object));
     for (const extra of m.extraPlacements) {
@@ -137,20 +137,35 @@ function checkPlacementsAndOverrides(fleet: Fleet, index: FleetIndex, out: Findi
       const ctx = { isIngressBackend: obj.kind === 'Service' && index.ingressBackends.has(`${effectiveNamespace(obj)}/${obj.metadata.name}`), isWorkload: WORKLOAD_KINDS.has(obj.kind), servesIngress: servesIngress(obj, index) };
       for (const op of o.patches) {
         const why = enforcedViolation(op, obj, ctx);
-        if (why) out.push({ severity: 'error', code: 'OverrideEnforcedField', place: op.place, message: `Override ${o.name} would ${op.op} ${op.path} of ${describeRef(refOf(obj))}, which gitfed enforces: ${why}` });
+        if (!why) continue;
+        // Only the readiness probe behind the shared health check: the rest stays enforced.
+        if (opts.allowHealthCheckDivergence && ctx.servesIngress && !enforcedViolation(op, obj, { ...ctx, servesIngress: false })) {
+          out.push({ severity: 'warning', code: 'HealthCheckDivergence', place: op.place, message: `Override ${o.name} would ${op.op} ${op.path} of ${describeRef(refOf(obj))}: ${why} (allowed by --allow-health-check-divergence)` });
+          continue;
+        }
+        out.push({ severity: 'error', code: 'OverrideEnforcedField', place: op.place, message: `Override ${o.name} would ${op.op} ${op.path} of ${describeRef(refOf(obj))}, which gitfed enforces: ${why}${ctx.servesIngress && !enforcedViolation(op, obj, { ...ctx, servesIngress: false }) ? '; --allow-health-check-divergence makes this a warning' : ''}` });
       }
     }
   }
 }
 
+export interface ValidateOptions {
+  /**
+   * An Override may change the readiness probe of Pods behind a federated
+   * Ingress (a warning, not an error): the operator accepts that the clusters'
+   * GLBCs overwrite each other's shared health check.
+   */
+  allowHealthCheckDivergence?: boolean;
+}
+
 /** Cross-object rules. Errors here mean nothing is rendered. */
-export function validateFleet(fleet: Fleet, index: FleetIndex): Finding[] {
+export function validateFleet(fleet: Fleet, index: FleetIndex, opts: ValidateOptions = {}): Finding[] {
   const out: Finding[] = [];
   checkClusters(fleet, out);
   checkClusterNames(fleet, out);
   checkNodePorts(fleet, out);
   checkIngresses(index, out);
-  checkPlacementsAndOverrides(fleet, index, out);
+  checkPlacementsAndOverrides(fleet, index, out, opts);
   checkResourceRules(fleet, out);
   checkCrdScopes(fleet.manifests, out);
   return out;

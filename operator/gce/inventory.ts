@@ -39,23 +39,20 @@ export function gceInventory(opts: GceOptions, timeoutMs = 20_000): GceInventory
   const path = (project: string, r: CloudResource) => `projects/${project}/${r.zone ? `zones/${r.zone}` : 'global'}/${r.collection}/${r.name}`;
   return {
     async list(project, zones) {
-      const out: CloudResource[] = [];
-      for (const collection of GC_ORDER) {
+      // Every list at once: a Compute Engine that hangs costs one timeout, not one per collection.
+      const calls = GC_ORDER.flatMap((collection) => (collection === 'instanceGroups' ? [...new Set(zones)] : [undefined]).map(async (zone) => {
         const [client] = clients[collection];
-        for (const zone of collection === 'instanceGroups' ? [...new Set(zones)] : [undefined]) {
-          const where = `projects/${project}/${zone ? `zones/${zone}` : 'global'}/${collection}`;
-          try {
-            const [items] = await withTimeout(client.list({ project, ...(zone ? { zone } : {}) }), timeoutMs, `GCE ${collection}.list ${where}`);
-            for (const it of (items ?? []) as Array<Record<string, unknown> & { name?: string }>) {
-              if (it.name) out.push({ collection, name: it.name, ...(zone ? { zone } : {}), data: it });
-            }
-          } catch (e) {
-            if (e instanceof GceError) throw e;
-            throw new GceError(`GCE ${collection}.list ${where}: ${(e as Error).message}`, where, e);
-          }
+        const where = `projects/${project}/${zone ? `zones/${zone}` : 'global'}/${collection}`;
+        try {
+          const [items] = await withTimeout(client.list({ project, ...(zone ? { zone } : {}) }), timeoutMs, `GCE ${collection}.list ${where}`);
+          return ((items ?? []) as Array<Record<string, unknown> & { name?: string }>).filter((it) => it.name).map((it): CloudResource => ({ collection, name: it.name!, ...(zone ? { zone } : {}), data: it }));
+        } catch (e) {
+          if (e instanceof GceError) throw e;
+          throw new GceError(`GCE ${collection}.list ${where}: ${(e as Error).message}`, where, e);
         }
-      }
-      return out;
+      }));
+      // In GC_ORDER (deletion order), as before.
+      return (await Promise.all(calls)).flat();
     },
     async remove(project, r) {
       const [client, field] = clients[r.collection as (typeof GC_ORDER)[number]];

@@ -17,6 +17,7 @@ import { closeAll, connect, type Connection, type KubeconfigError } from '../clu
 import { podEnvironment } from '../cluster/in-cluster.js';
 import { reconcileFleet } from '../cluster/reconcile.js';
 import type { GceEdge, ReconcileResult } from '../cluster/reconcile-types.js';
+import type { ProjectReport } from '../gce/gce-report.js';
 import { emptyAllocations, hasErrors, type Allocations, type Finding, type Fleet } from '../core/model.js';
 import type { FleetFile, LoadLimits } from '../load/index.js';
 import { formatFinding, type AgeKeySource } from '../load/index.js';
@@ -67,6 +68,12 @@ export interface OperatorOptions {
   gce?: GceEdge;
   /** Prune may delete a federated GCE Ingress in one cluster while others keep it. */
   allowSharedIngressRemoval?: boolean;
+  /** Apply Ingresses a cluster's GLBC names with v2 (k8s2-) names (--allow-v2-naming). */
+  allowV2Naming?: boolean;
+  /** With --gce/--gce-endpoint: the projects' firewall checks and orphans, for the status commit. */
+  gceReports?: (fleet: Fleet, result: ReconcileResult) => Promise<ProjectReport[]>;
+  /** A readiness-probe Override behind a federated Ingress is a warning (--allow-health-check-divergence). */
+  allowHealthCheckDivergence?: boolean;
   /** A watch with no event and no bookmark for this long reconnects (default 5 min). */
   watchIdleTimeoutMs?: number;
   /** A tick with a last good revision waits this long for git, then heals without it (default 5 s). */
@@ -98,6 +105,7 @@ export class Operator {
   private lastGood?: Revision;
   private allocations: Allocations = emptyAllocations();
   private stateFindings: Finding[] = [];
+  private gceProjects: Array<Omit<ProjectReport, 'resources'>> | undefined;
   /** The revision whose git note was written. */
   private noted?: string;
   private readonly lastApplied = new Map<string, Map<string, string>>();
@@ -196,7 +204,15 @@ export class Operator {
       lastApplied: this.lastApplied, everOwned: this.everOwned, connections: this.connections!,
       ...(this.opts.probeTimeoutMs ? { probeTimeoutMs: this.opts.probeTimeoutMs } : {}), ...(rollout ? { rollout } : {}), ...(this.opts.gce ? { gce: this.opts.gce } : {}),
       ...(this.opts.allowSharedIngressRemoval ? { allowSharedIngressRemoval: true } : {}),
+      ...(this.opts.allowV2Naming ? { allowV2Naming: true } : {}), ...(this.opts.allowHealthCheckDivergence ? { allowHealthCheckDivergence: true } : {}),
+      // Taking a cluster out of a shared load balancer moves one observed step per tick, new revision or not.
+      ...(this.opts.prune ? { continueLeaving: true } : {}),
     });
+    if (!result.renderFailed && this.opts.gceReports) {
+      // Listed once per tick; a Compute Engine that fails is an error line per project, never the tick.
+      this.gceProjects = (await this.opts.gceReports(rev.fleet, result).catch((e: Error) => [{ project: '(all)', resources: [], orphans: { orphans: [], unknown: [] }, firewall: [], error: e.message }]))
+        .map(({ resources: _r, ...p }) => p);
+    }
     if (!result.renderFailed) {
       this.allocations = result.allocations;
       this.observe(result, rev.revision);
@@ -259,7 +275,7 @@ export class Operator {
       const input: StatusInput = {
         revision, ...(good ? { appliedRevision: good.revision } : {}), repo: this.opts.source.describe, branch: this.opts.source.branch,
         findings: revision === good?.revision ? (result?.findings ?? []) : this.git.headFindings, ...(result ? { result } : {}), allocations: this.allocations,
-        ...(this.stateFindings.length ? { stateFindings: this.stateFindings } : {}),
+        ...(this.stateFindings.length ? { stateFindings: this.stateFindings } : {}), ...(this.gceProjects ? { gce: this.gceProjects } : {}),
         ...(this.rollouts.state && good?.fleet.rolloutPolicy ? { rollout: this.rollouts.state } : {}),
       };
       // Stage 3. After a failed fetch the push would only wait for the same git server.

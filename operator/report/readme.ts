@@ -7,6 +7,7 @@ import { rolloutSection } from './rollout-view.js';
 import { mdCode, mdText } from './markdown.js';
 import { gceText, staticIpText } from './gce-text.js';
 import { FLEET_SVG } from './fleet-svg.js';
+import { describeCloudResource } from '../core/gce-orphans.js';
 
 export function renderReadme(s: StatusInput): string {
   const r = s.result;
@@ -41,6 +42,16 @@ export function renderReadme(s: StatusInput): string {
     const gce = i.shards.some((x) => x.gce);
     lines.push(`| cluster | ip | backend health | ready endpoints |${gce ? ' GCE backend health |' : ''}`, `|---|---|---|---|${gce ? '---|' : ''}`);
     for (const x of i.shards) lines.push(`| ${mdText(x.cluster)} | ${mdText(x.ips.join(', ')) || '-'} | ${mdText(Object.values(x.backends).join(', ')) || 'Unknown'} | ${x.readyEndpoints}/${x.totalEndpoints} |${gce ? ` ${x.gce ? mdText(gceText(x.gce)) : '-'} |` : ''}`);
+  }
+  if (s.gce) {
+    lines.push('', '## Compute Engine', '');
+    for (const p of s.gce) {
+      if (p.error) lines.push(`- project ${mdCode(p.project)}: error: ${mdText(p.error)}`);
+      for (const f of p.firewall) lines.push(`- ${f.verdict} firewall: ${mdText(f.message)}`);
+      if (p.orphans.unknown.length) lines.push(`- orphans in ${mdCode(p.project)} not checked: the GLBC uid of ${mdText(p.orphans.unknown.join(', '))} is not known`);
+      for (const o of p.orphans.orphans) lines.push(`- orphan ${mdCode(`${p.project} ${describeCloudResource(o.resource)}`)}: ${mdText(`${o.reason}${o.blocks ? `; ${o.blocks}` : ''}`)}`);
+      if (!p.error && !p.orphans.unknown.length && !p.orphans.orphans.length) lines.push(`- project ${mdCode(p.project)}: no orphaned GLBC resources (gitfed gce gc has nothing to do)`);
+    }
   }
   lines.push(...rolloutSection(s.rollout));
   const drift = (r?.clusters ?? []).flatMap((c) => c.drift);

@@ -2,6 +2,8 @@
 // files out). Nothing in it changes unless the fleet's state changes, so an
 // idle fleet produces no commits.
 import { shortRev } from '../core/short-rev.js';
+import type { ProjectReport } from '../gce/gce-report.js';
+import { describeCloudResource } from '../core/gce-orphans.js';
 import { stringify } from 'yaml';
 import type { ReconcileResult } from '../cluster/reconcile-types.js';
 import type { Allocations, Finding } from '../core/model.js';
@@ -53,6 +55,8 @@ export interface StatusInput {
   rollout?: RolloutIndex;
   /** Problems with gitfed's own state (e.g. an invalid allocations.yaml that was rebuilt). */
   stateFindings?: readonly Finding[];
+  /** With --gce/--gce-endpoint: per project the health-check firewall and the orphaned GLBC resources. */
+  gce?: ReadonlyArray<Omit<ProjectReport, 'resources'>>;
 }
 
 export const short = (sha: string | undefined) => shortRev(sha, 'none');
@@ -126,6 +130,17 @@ export function statusFiles(s: StatusInput): Map<string, string> {
     files.set(`ingresses/${assertPathSegment(i.ref.namespace ?? 'default')}/${assertPathSegment(i.ref.name)}.yaml`, stringify({
       name: i.ref.name, namespace: i.ref.namespace, staticIp: i.staticIp ?? null, ...(i.staticIps ? { staticIps: i.staticIps } : {}), addresses: i.addresses,
       shards: i.shards.map((x) => ({ cluster: x.cluster, ips: x.ips, backends: x.backends, endpoints: { ready: x.readyEndpoints, total: x.totalEndpoints }, ...(x.gce ? { gce: x.gce } : {}) })),
+    }));
+  }
+  if (s.gce) {
+    // What gitfed gce gc would list, and whether Google's health checks reach the nodes: a status field per project.
+    files.set('gce.yaml', stringify({
+      projects: s.gce.map((p) => ({
+        project: p.project, ...(p.error ? { error: p.error } : {}),
+        firewall: p.firewall.map((f) => ({ verdict: f.verdict, message: f.message, ...(f.fix ? { fix: f.fix } : {}) })),
+        orphans: p.orphans.orphans.map((o) => ({ resource: describeCloudResource(o.resource), reason: o.reason, ...(o.blocks ? { blocks: o.blocks } : {}), ...(o.uidInUseBy?.length ? { uidInUseBy: o.uidInUseBy } : {}) })),
+        ...(p.orphans.unknown.length ? { notChecked: p.orphans.unknown } : {}),
+      })),
     }));
   }
   files.set('drift.yaml', stringify({

@@ -90,3 +90,22 @@ test('validate: a GCE Ingress without a static IP is a warning, not an error', (
   assert.equal(found[0]!.severity, 'warning');
   assert.match(found[0]!.message, /each cluster's GLBC would first get its own ephemeral IP/);
 });
+
+test('validate: --allow-health-check-divergence makes the readiness-probe Override behind a federated Ingress a warning at the Override\'s line; other enforced fields stay errors', () => {
+  const probe = { op: 'add' as const, path: '/spec/template/spec/containers/0/readinessProbe', value: { httpGet: { path: '/healthz', port: 80 } } };
+  const replicas = { op: 'replace' as const, path: '/spec/replicas', value: 1 };
+  const f = fleet({ clusters: three(), manifests: [service('s'), deployment('s', 3), ingress('i', 's')], overrides: [override('o', { resources: { resources: [{ kind: 'Deployment', name: 's' }] }, clusters: {}, patches: [probe, replicas] })] });
+  const strict = validateFleet(f, indexFleet(f)).filter((x) => x.code === 'OverrideEnforcedField');
+  assert.equal(strict.length, 2);
+  assert.match(strict[0]!.message, /readinessProbe .*ONE shared health check.*; --allow-health-check-divergence makes this a warning$/, 'the error names the way out');
+  assert.doesNotMatch(strict[1]!.message, /allow-health-check-divergence/, 'not for replicas');
+  const allowed = validateFleet(f, indexFleet(f), { allowHealthCheckDivergence: true });
+  const warn = allowed.filter((x) => x.code === 'HealthCheckDivergence');
+  assert.equal(warn.length, 1);
+  assert.equal(warn[0]!.severity, 'warning');
+  assert.match(warn[0]!.message, /would add \/spec\/template\/spec\/containers\/0\/readinessProbe of Deployment web\/s: .*overwrite each other's health check \(allowed by --allow-health-check-divergence\)/);
+  assert.deepEqual(warn[0]!.place, f.overrides[0]!.patches[0]!.place, 'at the Override\'s line');
+  const errs = allowed.filter((x) => x.severity === 'error');
+  assert.deepEqual(errs.map((e) => e.code), ['OverrideEnforcedField'], 'replicas is still refused');
+  assert.match(errs[0]!.message, /replicas are split/);
+});
