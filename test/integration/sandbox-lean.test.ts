@@ -1,6 +1,6 @@
 // A lean sandbox (the one 100 clusters fit in: fewer API groups, no priority
 // and fairness, 10-event watch caches, GOGC=50) still does everything the
-// operator needs: apply, quiet ticks without writes, drift healed from its
+// operator needs: apply, quiet ticks without writes, a deletion seen by its
 // watches; what it turns off is refused plainly; and the operator counts the
 // requests it sends to member clusters.
 import assert from 'node:assert/strict';
@@ -28,7 +28,7 @@ async function requestsCounted(m: Metrics): Promise<number> {
   return (await m.memberRequests.get()).values[0]?.value ?? 0;
 }
 
-test('lean sandbox: the operator applies, a quiet tick writes nothing and sends few requests, a deleted object is healed', async () => {
+test('lean sandbox: the operator applies, a quiet tick writes nothing and sends few requests, a deleted object is seen missing', async () => {
   const sb = await lean();
   assert.equal(sb.lean, true);
   const ns = uniqueNamespace('lean');
@@ -50,12 +50,15 @@ test('lean sandbox: the operator applies, a quiet tick writes nothing and sends 
     assert.equal(op.writes(), writes, 'a quiet tick writes nothing');
     const quiet = (await requestsCounted(metrics)) - before;
     assert.ok(quiet < afterFirst, `a quiet tick sends fewer requests (${quiet}) than the first (${afterFirst})`);
-    // Deleted by hand in one cluster: the watch sees it and the next tick puts it back.
+    // Deleted by hand in one cluster: the watch sees it and the next tick reports it missing (drift policy report).
     const h = admin(sb, 'europe-west1');
     try {
       const del = await h.request({ method: 'DELETE', path: `/apis/apps/v1/namespaces/${ns}/deployments/web` });
       assert.ok(del.status === 200 || del.status === 202, del.text);
-      await waitUntil('the deployment healed', 30_000, async () => { await op.tick(); return (await replicas(sb, ns))[1] === 2 || undefined; });
+      await waitUntil('the deletion seen', 30_000, async () => {
+        const r = await op.tick();
+        return r.result?.clusters.find((c) => c.cluster === 'europe-west1')?.counts.missing === 1 || undefined;
+      });
     } finally {
       h.close();
     }
