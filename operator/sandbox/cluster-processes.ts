@@ -70,6 +70,13 @@ export function apiserverArgs(c: { etcd: string; name: string; port: number; dir
   ];
 }
 
+/**
+ * Per apiserver, not for the whole sandbox: on a 2-core machine that other
+ * work also loads, one apiserver's start has taken more than 120 s of wall
+ * time (about 3 s of it CPU).
+ */
+const READYZ_TIMEOUT_MS = 300_000;
+
 /** Start an apiserver process (first start or restart) and wait until /readyz answers ok. */
 export async function startApiserver(bins: Binaries, sandboxDir: string, st: { name: string; dir: string }, args: string[], token: string, track?: (rec: ProcessRecord) => void, env: Record<string, string> = {}): Promise<{ rec: ProcessRecord; ca: string; server: string }> {
   const rec = startProcess(join(sandboxDir), `${st.name}-apiserver`, bins.paths['kube-apiserver']!, args, env);
@@ -81,7 +88,11 @@ export async function startApiserver(bins: Binaries, sandboxDir: string, st: { n
   const ca = caFromServingChain(await readFile(crt, 'utf8'));
   const http = new KubeHttp({ server, ca, token }, 2000);
   try {
-    await waitFor(`cluster ${st.name}: kube-apiserver /readyz`, 120_000, async () => (await http.request({ path: '/readyz' })).status === 200, rec.log, rec.pid);
+    await waitFor(`cluster ${st.name}: kube-apiserver /readyz`, READYZ_TIMEOUT_MS, async () => (await http.request({ path: '/readyz' })).status === 200, rec.log, rec.pid).catch(async (e: Error) => {
+      // Its log is often silent at --v 0: the checks that are not ok say why.
+      const verbose = await http.request({ path: '/readyz?verbose' }).then((r) => r.text.split('\n').filter((l) => l.includes('failed')).join('; '), () => '');
+      throw new Error(verbose ? `${e.message}\nfailing /readyz checks: ${verbose}` : e.message);
+    });
   } finally {
     http.close();
   }

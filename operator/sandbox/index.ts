@@ -202,13 +202,21 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
     // A few apiservers at a time: ten at once on two cores starve each other.
     const clusters: ClusterState[] = new Array(opts.clusters);
     let next = 0;
+    let failed: unknown;
+    // After a failure no worker takes another cluster, and the ones starting
+    // finish first: the cleanup below then sees every process that started.
     await Promise.all(Array.from({ length: Math.min(START_CONCURRENCY, opts.clusters) }, async () => {
-      while (next < opts.clusters) {
+      while (next < opts.clusters && failed === undefined) {
         const i = next++;
-        clusters[i] = await startCluster({ bins, sandboxDir: dir, index: i, etcd: etcdUrl, nodes: opts.nodesPerCluster ?? 2, controllers, lean, tmpDir, track: (rec) => state.started.push(rec) });
-        if ((i + 1) % 10 === 0 && opts.clusters > 10) log(`    ${i + 1}/${opts.clusters} apiservers ready`);
+        try {
+          clusters[i] = await startCluster({ bins, sandboxDir: dir, index: i, etcd: etcdUrl, nodes: opts.nodesPerCluster ?? 2, controllers, lean, tmpDir, track: (rec) => state.started.push(rec) });
+        } catch (e) {
+          failed ??= e;
+        }
+        if ((i + 1) % 10 === 0 && opts.clusters > 10 && failed === undefined) log(`    ${i + 1}/${opts.clusters} apiservers ready`);
       }
     }));
+    if (failed !== undefined) throw failed;
     state.clusters = clusters;
     await Promise.all(state.clusters.map((c) => waitNodesReady(c)));
   } catch (e) {
