@@ -139,7 +139,7 @@ export const COMMANDS = {
   },
   sandbox: {
     summary: 'start/stop local clusters and a git server (up | down | install)',
-    flags: { clusters: { type: 'string' }, dir: { type: 'string' }, nodes: { type: 'string' }, 'no-controllers': { type: 'boolean' }, gce: { type: 'boolean' } },
+    flags: { clusters: { type: 'string' }, dir: { type: 'string' }, nodes: { type: 'string' }, 'no-controllers': { type: 'boolean' }, gce: { type: 'boolean' }, lean: { type: 'boolean' } },
     values: { clusters: 'none', dir: 'dir', nodes: 'none' }, positional: ['up', 'down', 'install'], load: () => import('./sandbox.js'),
   },
   completion: {

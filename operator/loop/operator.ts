@@ -173,6 +173,21 @@ export class Operator {
     return n;
   }
 
+  /** Requests sent to member clusters by the current connections (they count from 0). */
+  private requests(): number {
+    let n = 0;
+    for (const c of this.connections?.values() ?? []) if (!(c instanceof Error)) n += c.http.requests;
+    return n;
+  }
+
+  private requestsCounted = 0;
+  /** Add to gitfed_member_requests_total what the connections sent since the last count. */
+  private countRequests(): void {
+    const n = this.requests();
+    this.opts.metrics.memberRequests.inc(Math.max(0, n - this.requestsCounted));
+    this.requestsCounted = n;
+  }
+
   close(): void {
     if (this.connections) closeAll(this.connections);
   }
@@ -183,7 +198,8 @@ export class Operator {
 
   private async reconcile(rev: Revision, writes: 'all' | 'heal', signal?: AbortSignal): Promise<ReconcileResult> {
     if (!this.conns(rev.fleet)) {
-      if (this.connections) closeAll(this.connections);
+      if (this.connections) { this.countRequests(); closeAll(this.connections); }
+      this.requestsCounted = 0;
       this.connections = await connect(this.opts.kubeconfig, rev.fleet.clusters, undefined, this.opts.allowInCluster ? {} : { refuseInCluster: podEnvironment() });
       // A long-running operator keeps watch caches: quiet ticks send no LISTs.
       for (const c of this.connections.values()) {
@@ -322,6 +338,7 @@ export class Operator {
       this.firstTickDone = true;
       this.lastTickCompletedAt = this.now();
       metrics.lastTickCompleted.set(Date.now() / 1000);
+      this.countRequests();
       end();
     }
   }

@@ -26,6 +26,13 @@ export interface SandboxOptions {
   log?: (line: string) => void;
   /** Leave the processes running when this process exits (`sandbox up`). */
   detach?: boolean;
+  /**
+   * Trim every apiserver's memory (LEAN_APISERVER_ARGS: fewer API groups, no
+   * priority and fairness, small watch caches, GOGC=50). Only without
+   * controllers (the controller-manager needs the groups it turns off).
+   * Default: on when controllers are off and there are more than 10 clusters.
+   */
+  lean?: boolean;
   /** Also run the Compute Engine stand-in with GLBC's stand-in building into it for every cluster (`sandbox up --gce`). */
   gce?: boolean;
 }
@@ -83,6 +90,10 @@ export interface Sandbox {
   faults: SandboxFaults;
   /** Every process the sandbox runs now. */
   pids(): number[];
+  /** Each cluster's kube-apiserver process (for its RSS). */
+  apiserverPids(): Array<{ cluster: string; pid: number }>;
+  /** The apiservers were started lean (SandboxOptions.lean). */
+  lean: boolean;
   stop(): Promise<void>;
 }
 
@@ -100,6 +111,13 @@ interface SandboxState {
 }
 
 const STATE_FILE = 'sandbox.json';
+/** Without controllers, more clusters than this start lean unless told otherwise. */
+export const LEAN_ABOVE = 10;
+/**
+ * Apiservers started at once: each takes about 3 s of CPU to start, so more
+ * at once on two cores only makes each one slower (and its /readyz later).
+ */
+const START_CONCURRENCY = 4;
 
 function gitServerScript(): string {
   return join(dirname(fileURLToPath(import.meta.url)), 'git-server-main.js');
@@ -150,6 +168,7 @@ function allPids(st: SandboxState): number[] {
 
 export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
   const log = opts.log ?? (() => undefined);
+  if (opts.lean && (opts.controllers ?? true)) throw new Error('a lean sandbox runs no controllers: the controller-manager needs the API groups a lean apiserver turns off (add --no-controllers)');
   const ownsDir = !opts.dir;
   const dir = resolve(opts.dir ?? (await mkdtemp(join(tmpdir(), 'gitfed-sandbox-'))));
   if (existsSync(join(dir, STATE_FILE))) throw new Error(`a sandbox already runs in ${dir}; stop it first with \`gitfed sandbox down --dir ${dir}\``);
@@ -159,6 +178,7 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
   const bins: Binaries = await ensureBinaries(log);
   const controllers = (opts.controllers ?? true) && bins.full;
   if ((opts.controllers ?? true) && !bins.full) log(`note: ${bins.source} has no controller-manager/scheduler/hollow-node: starting apiservers only`);
+  const lean = opts.lean ?? (!controllers && opts.clusters > LEAN_ABOVE);
 
   const [etcdClient, etcdPeer, etcdMetrics, gitPort] = await freePorts(4);
   const etcdUrl = `http://127.0.0.1:${etcdClient}`;
@@ -182,16 +202,25 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
   try {
     await waitHttp(`${etcdUrl}/health`, 30_000, 'etcd');
     await waitHttp(`http://127.0.0.1:${gitPort}/`, 15_000, 'git server');
-    log(`==> starting ${opts.clusters} cluster(s) on Kubernetes ${bins.version}`);
+    log(`==> starting ${opts.clusters} cluster(s) on Kubernetes ${bins.version}${lean ? ' (lean apiservers)' : ''}`);
     // A few apiservers at a time: ten at once on two cores starve each other.
     const clusters: ClusterState[] = new Array(opts.clusters);
     let next = 0;
-    await Promise.all(Array.from({ length: Math.min(4, opts.clusters) }, async () => {
-      while (next < opts.clusters) {
+    let failed: unknown;
+    // After a failure no worker takes another cluster, and the ones starting
+    // finish first: the cleanup below then sees every process that started.
+    await Promise.all(Array.from({ length: Math.min(START_CONCURRENCY, opts.clusters) }, async () => {
+      while (next < opts.clusters && failed === undefined) {
         const i = next++;
-        clusters[i] = await startCluster({ bins, sandboxDir: dir, index: i, etcd: etcdUrl, nodes: opts.nodesPerCluster ?? 2, controllers, tmpDir, track: (rec) => state.started.push(rec) });
+        try {
+          clusters[i] = await startCluster({ bins, sandboxDir: dir, index: i, etcd: etcdUrl, nodes: opts.nodesPerCluster ?? 2, controllers, lean, tmpDir, track: (rec) => state.started.push(rec) });
+        } catch (e) {
+          failed ??= e;
+        }
+        if ((i + 1) % 10 === 0 && opts.clusters > 10 && failed === undefined) log(`    ${i + 1}/${opts.clusters} apiservers ready`);
       }
     }));
+    if (failed !== undefined) throw failed;
     state.clusters = clusters;
     await Promise.all(state.clusters.map((c) => waitNodesReady(c)));
   } catch (e) {
@@ -220,7 +249,7 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
     }
   }
   if (opts.detach) forget();
-  return handle(dir, state, bins, opts, forget);
+  return handle(dir, state, bins, opts, forget, lean);
 }
 
 /**
@@ -239,7 +268,7 @@ function holdSignals(): () => void {
   return () => { if (--held === 0) for (const sig of SIGNALS) process.off(sig, exitOnSignal); };
 }
 
-function handle(dir: string, state: SandboxState, bins: Binaries, opts: SandboxOptions, forget: () => void): Sandbox {
+function handle(dir: string, state: SandboxState, bins: Binaries, opts: SandboxOptions, forget: () => void, lean: boolean): Sandbox {
   const cluster = (name: string) => {
     const c = state.clusters.find((x) => x.name === name);
     if (!c) throw new Error(`no sandbox cluster named ${name}`);
@@ -274,7 +303,7 @@ function handle(dir: string, state: SandboxState, bins: Binaries, opts: SandboxO
       killApiserver: async (c) => { await stopProcess(cluster(c).processes.apiserver!.pid, 0); },
       startApiserver: async (c) => {
         const st = cluster(c);
-        const { rec } = await startApiserver(bins, dir, st, st.processes.apiserver!.args, st.adminToken);
+        const { rec } = await startApiserver(bins, dir, st, st.processes.apiserver!.args, st.adminToken, undefined, st.processes.apiserver!.env ?? {});
         st.processes.apiserver = rec;
         await save();
       },
@@ -296,6 +325,8 @@ function handle(dir: string, state: SandboxState, bins: Binaries, opts: SandboxO
       },
     },
     pids: () => allPids(state),
+    apiserverPids: () => state.clusters.map((c) => ({ cluster: c.name, pid: c.processes.apiserver!.pid })),
+    lean,
     stop: async () => {
       await stopState(state);
       forget();

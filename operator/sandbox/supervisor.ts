@@ -63,10 +63,23 @@ export async function stopProcess(pid: number, graceMs = 5000): Promise<void> {
 
 /** Resident memory of processes in bytes (Linux /proc), 0 where unknown. */
 export function rssBytes(pids: number[]): number {
+  return statusBytes(pids, 'VmRSS');
+}
+
+/**
+ * Resident memory that is each process's own (RssAnon): what N processes of
+ * one binary really take together. VmRSS also counts the mapped binary,
+ * which the kernel holds once for all of them (about 85 MB for kube-apiserver).
+ */
+export function privateBytes(pids: number[]): number {
+  return statusBytes(pids, 'RssAnon');
+}
+
+function statusBytes(pids: number[], field: 'VmRSS' | 'RssAnon'): number {
   let total = 0;
   for (const pid of pids) {
     try {
-      const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+      const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
       if (m) total += Number(m[1]) * 1024;
     } catch { /* gone or not Linux */ }
   }

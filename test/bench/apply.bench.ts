@@ -11,13 +11,13 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { stringify } from 'yaml';
 import { closeAll, connect } from '../../operator/cluster/connect.js';
-import { Discovery } from '../../operator/cluster/discovery.js';
 import { KubeHttp } from '../../operator/cluster/kube-http.js';
 import { reconcileFleet } from '../../operator/cluster/reconcile.js';
 import { emptyAllocations, type Fleet, type KubeObject } from '../../operator/core/model.js';
 import { render } from '../../operator/core/render.js';
 import { startSandbox } from '../../operator/sandbox/index.js';
 import { sourced } from '../helpers/fleet-builder.js';
+import { patchFloor } from './fleet-push.js';
 
 const CLUSTERS = Number(process.env.BENCH_CLUSTERS ?? 10);
 
@@ -76,13 +76,7 @@ try {
   // floor: every object to every cluster at once, one PATCH each, nothing else
   const floorObjs = objects('bench-floor', 50);
   const clients = sb.clusters.map((c) => new KubeHttp({ server: c.server, ca: c.ca, token: c.adminToken }));
-  const paths = await Promise.all(clients.map(async (h) => { const d = new Discovery(h); return Promise.all(floorObjs.map((o) => d.paths(o))); }));
-  t0 = performance.now();
-  for (const [i, h] of clients.entries()) {
-    await h.request({ method: 'PATCH', path: `${paths[i]![0]!.object}?fieldManager=floor`, contentType: 'application/apply-patch+yaml', body: JSON.stringify(floorObjs[0]) });
-  }
-  await Promise.all(clients.map((h, i) => Promise.all(floorObjs.slice(1).map((o, j) => h.request({ method: 'PATCH', path: `${paths[i]![j + 1]!.object}?fieldManager=floor`, contentType: 'application/apply-patch+yaml', body: JSON.stringify(o) })))));
-  const floorMs = performance.now() - t0;
+  const floorMs = await patchFloor(clients, floorObjs);
   clients.forEach((h) => h.close());
   console.log(`  raw parallel PATCH floor:     ${floorMs.toFixed(0)} ms`);
   console.log(`  => gitfed cold is ${(kubectlMs / coldMs).toFixed(1)}x faster than the kubectl loop (target >= 10x) and ${(coldMs / floorMs).toFixed(2)}x the floor (target <= 2x)`);
