@@ -26,12 +26,14 @@ function missingReason(shard: IngressShard, backendService: string): string {
   return `this cluster's instance group is not a backend of ${backendService}`;
 }
 
-function unhealthyReason(shard: IngressShard): string {
+function unhealthyReason(shard: IngressShard, unreachable: boolean): string {
+  // Its endpoint counts are the last ones seen: a cluster that does not answer cannot say it lost them.
+  if (unreachable) return 'the cluster is not Ready (its apiserver does not answer): its nodes are likely down or paused, so the load balancer\'s probes fail';
   if (shard.readyEndpoints === 0) return 'no ready endpoints in this cluster';
   return 'endpoints are ready but the load balancer\'s probes fail: firewall missing (a rule admitting 130.211.0.0/22 and 35.191.0.0/16 to the node port; see gitfed doctor) or a failing readiness path';
 }
 
-function shardHealth(shard: IngressShard, zone: string | undefined, backendService: string, groups: Groups | Error): ShardGceHealth {
+function shardHealth(shard: IngressShard, zone: string | undefined, backendService: string, groups: Groups | Error, unreachable = false): ShardGceHealth {
   const base = { backendService, healthy: 0, total: 0 };
   if (groups instanceof Error) return { ...base, state: 'ERROR', reason: groups.message };
   if (!groups) return { ...base, state: 'MISSING', reason: `backend service ${backendService} does not exist` };
@@ -39,7 +41,7 @@ function shardHealth(shard: IngressShard, zone: string | undefined, backendServi
   if (!zone) return { ...base, state: 'UNKNOWN', reason: 'the Cluster has no spec.gce.zone to find its instance group by' };
   if (!g) return { ...base, state: 'MISSING', reason: missingReason(shard, backendService) };
   const h = { ...base, state: g.state, healthy: g.healthy, total: g.total };
-  if (g.state === 'UNHEALTHY') return { ...h, reason: unhealthyReason(shard) };
+  if (g.state === 'UNHEALTHY') return { ...h, reason: unhealthyReason(shard, unreachable) };
   if (g.state === 'UNKNOWN') return { ...h, reason: 'the instance group has no instances' };
   return h;
 }
@@ -58,7 +60,7 @@ export interface FetchedBackendHealth {
  * exception. Returns every answer, so status derives its per-backend-service
  * line from the same calls (one getHealth per backend service, not two).
  */
-export async function addGceHealth(edge: GceEdge, ingresses: IngressStatus[], clusters: readonly ClusterSpec[]): Promise<FetchedBackendHealth[]> {
+export async function addGceHealth(edge: GceEdge, ingresses: IngressStatus[], clusters: readonly ClusterSpec[], notReady: ReadonlySet<string> = new Set()): Promise<FetchedBackendHealth[]> {
   const spec = new Map(clusters.map((c) => [c.name, c]));
   const cache = new Map<string, Promise<Groups | Error>>();
   const health = (project: string, bs: string) => {
@@ -81,7 +83,7 @@ export async function addGceHealth(edge: GceEdge, ingresses: IngressStatus[], cl
       const project = c?.gce?.project;
       let worst: ShardGceHealth | undefined;
       for (const bs of shared) {
-        const h: ShardGceHealth = project ? shardHealth(s, c?.gce?.zone, bs, await health(project, bs)) : { backendService: bs, state: 'UNKNOWN', healthy: 0, total: 0, reason: 'the Cluster has no spec.gce.project' };
+        const h: ShardGceHealth = project ? shardHealth(s, c?.gce?.zone, bs, await health(project, bs), notReady.has(s.cluster)) : { backendService: bs, state: 'UNKNOWN', healthy: 0, total: 0, reason: 'the Cluster has no spec.gce.project' };
         if (!worst || RANK[h.state] > RANK[worst.state]) worst = h;
       }
       if (worst) s.gce = worst;

@@ -249,7 +249,7 @@ export async function reconcileFleet(opts: ReconcileOptions): Promise<ReconcileR
     let gceBackendHealth: FetchedBackendHealth[] | undefined;
     if (opts.gce) {
       for (const i of ingresses) { const s = staticIps?.get(describeRef(i.ref)); if (s) i.staticIps = s; }
-      gceBackendHealth = await addGceHealth(opts.gce, ingresses, fleet.clusters);
+      gceBackendHealth = await addGceHealth(opts.gce, ingresses, fleet.clusters, new Set(lives.filter((l) => l.probe.health !== 'Ready').map((l) => l.cluster)));
     }
     for (const c of clusters) { const l = leaving.get(c.cluster); if (l) (c as ClusterResult).leaving = { step: l.step, message: l.finding.message }; }
     return {

@@ -57,7 +57,8 @@ test('a paused cluster: its backend turns UNHEALTHY in the next status commit (t
   try {
     const paused = await waitUntil(`${PAUSED} UNHEALTHY in a status commit`, 180_000, async () => {
       const shards: Shard[] = ingress().shards;
-      return byCluster(shards)[PAUSED] === 'UNHEALTHY' && shards;
+      // ...and says why: the cluster does not answer (not the firewall, though its last endpoint counts were ready).
+      return byCluster(shards)[PAUSED] === 'UNHEALTHY' && /^the cluster is not Ready/.test(shards.find((x) => x.cluster === PAUSED)?.gce?.reason ?? '') && shards;
     }, 1000);
     assert.deepEqual(byCluster(paused), { 'us-east1': 'HEALTHY', 'europe-west1': 'UNHEALTHY', 'asia-east1': 'HEALTHY' });
     t.diagnostic(`${PAUSED} UNHEALTHY in a status commit ${((Date.now() - pausedAt) / 1000).toFixed(1)} s after the pause`);

@@ -82,6 +82,12 @@ test('backend health: per cluster by zone, with the reason: no ready endpoints, 
   assert.match(j.shards[1]!.gce!.reason!, /firewall missing/);
   assert.match(j.shards[2]!.gce!.reason!, /^different node port: this cluster's Service has node port 30099, not 30080/);
 
+  // A cluster that stopped answering still shows its last ready endpoints: the reason is that it does not answer, not the firewall.
+  const p = ing([['a', { 'k8s-be-30080--u1': 'HEALTHY' }, 1], ['b', { 'k8s-be-30080--u1': 'HEALTHY' }, 1]]);
+  await addGceHealth(e, [p], three, new Set(['b']));
+  assert.equal(p.shards[1]!.gce!.state, 'UNHEALTHY');
+  assert.match(p.shards[1]!.gce!.reason!, /^the cluster is not Ready/);
+
   const k = ing([['a', { 'k8s-be-30080--u1': 'HEALTHY' }, 1]]);
   await addGceHealth(edge({ backendHealth: async () => { throw new Error('GCE down'); } }), [k], three);
   assert.deepEqual([k.shards[0]!.gce!.state, k.shards[0]!.gce!.reason], ['ERROR', 'GCE down']);
