@@ -9,6 +9,7 @@ import { parseCommandArgs, runCommand, UsageError } from './args.js';
 import { kubeconfigCandidate } from './fleet-context.js';
 import { cloneDir, gitAuth, gitAuthor } from './git-flags.js';
 import type { CliIO } from './main.js';
+import { hazardOptions } from './gce-flags.js';
 import { PLAN_FLAGS, planRevision } from './plan.js';
 import { revisionFromRepo } from './plan-source.js';
 
@@ -56,7 +57,8 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
       io.out(`current: the plan is for ${rev.head.slice(0, 7)}, the head of ${prBranch}`);
       return 0;
     }
-    const { plan } = await planRevision(rev, kubeconfig, committed.prune ?? !!values.prune);
+    // The same --allow-* flags as the plan it checks: without them the hazards it forced would read as a change.
+    const { plan } = await planRevision(rev, kubeconfig, committed.prune ?? !!values.prune, hazardOptions(values));
     if (plan.fingerprint !== committed.fingerprint) {
       const changed = changedClusters(committed, plan);
       io.out(`stale: ${changed.length ? `cluster(s) ${changed.join(', ')} changed under the plan` : 'the plan changed (findings or replicas)'}; run plan --commit again`);

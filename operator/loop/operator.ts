@@ -135,6 +135,7 @@ export class Operator {
     this.rollouts = new RolloutDriver({
       readIndex: () => opts.sink.read(ROLLOUT_INDEX_FILE), files: async (rev) => (await opts.source.files(rev)).files, log: opts.log, ...(opts.age ? { age: opts.age } : {}),
       ...(opts.sink.control ? { readControl: () => opts.sink.control!() } : {}),
+      ...(opts.allowHealthCheckDivergence ? { allowHealthCheckDivergence: true } : {}),
     });
   }
 

@@ -29,6 +29,8 @@ export interface RolloutEnds {
   age?: AgeKeySource;
   /** Prometheus queries (injected so tests can count them); default fetch with a timeout. */
   fetch?: typeof fetch;
+  /** `--allow-health-check-divergence`: the fingerprints must come from the same render the reconcile does. */
+  allowHealthCheckDivergence?: boolean;
 }
 
 export interface Target { revision: string; fleet: Fleet; findings: Finding[] }
@@ -123,7 +125,7 @@ export class RolloutDriver {
     const gates: Record<string, ClusterGates> = {};
     const prom = await this.prometheus(policy, this.used);
     for (const c of result.clusters) gates[c.cluster] = clusterGates(c, result.ingresses, policy.gates, prom[c.cluster]);
-    const renders = renderFingerprints(render({ fleet: target.fleet, observations: {}, allocations: emptyAllocations() }));
+    const renders = renderFingerprints(render({ fleet: target.fleet, observations: {}, allocations: emptyAllocations(), ...(this.ends.allowHealthCheckDivergence ? { allowHealthCheckDivergence: true } : {}) }));
     const step = stepRollout({ policy, clusters: target.fleet.clusters, target: target.revision, renders, index: this.index, control: this.control, gates, now });
     this.index = step.index;
     const next = [...step.targetClusters].sort();
