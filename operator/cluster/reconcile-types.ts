@@ -1,6 +1,6 @@
 // What one reconcile pass found and did, per cluster. Plain data, so the
 // report writer and the CLI can use it without the Kubernetes client.
-import type { ClusterHealth, Finding, ObjectRef, ReplicaDecision, Allocations, BlockedObject } from '../core/model.js';
+import type { ClusterHealth, Finding, ObjectRef, ReplicaDecision, Allocations, BlockedObject, Observations } from '../core/model.js';
 import type { ObjectResult } from './apply.js';
 import type { Drift } from './drift.js';
 import type { EndpointCount } from './observe.js';
@@ -119,4 +119,6 @@ export interface ReconcileResult {
   findings: Finding[];
   /** The render had errors: nothing was applied or pruned anywhere. */
   renderFailed: boolean;
+  /** Sharded: what this pass observed of the clusters it owns (published to the other shards). */
+  observations?: Observations;
 }

@@ -138,6 +138,11 @@ export class LeaderElector {
     return this.setLeader(true);
   }
 
+  /** Resolves when the attempt in flight (if any) is done: right after start(), the first one. */
+  async settled(): Promise<void> {
+    await this.inflight?.catch(() => undefined);
+  }
+
   /** Keep trying (a candidate) or renewing (the leader) every retry period; calls back on every change of leadership. */
   start(onChange: (leader: boolean) => void): void {
     this.onChange = onChange;
