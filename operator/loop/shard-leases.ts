@@ -35,7 +35,7 @@ export function leaseName(prefix: string, kind: 'replica' | 'cluster' | 'shard',
 export class ShardLeases {
   private readonly own: LeaderElector;
   private readonly clusters = new Map<string, LeaderElector>();
-  /** Replica Lease name -> its record and when (our clock) it last changed. */
+  /** Lease name (replicas and clusters) -> its record and when (our clock) it last changed. */
   private readonly seen = new Map<string, { record: string; at: number }>();
 
   constructor(readonly opts: ShardLeaseOptions) {
@@ -66,11 +66,13 @@ export class ShardLeases {
     const out = new Set<string>();
     const names = new Set<string>();
     for (const l of r.body.items ?? []) {
-      if (!l.metadata.name.startsWith(prefix)) continue;
+      if (!l.metadata.name.startsWith(`${this.opts.prefix}-`)) continue;
       names.add(l.metadata.name);
+      // Cluster Leases too: a replica taking a dead one's cluster starts from when we saw that Lease last change.
       const record = JSON.stringify([l.metadata.resourceVersion, l.spec]);
       const prev = this.seen.get(l.metadata.name);
       if (prev?.record !== record) this.seen.set(l.metadata.name, { record, at: now });
+      if (!l.metadata.name.startsWith(prefix)) continue;
       const at = this.seen.get(l.metadata.name)!.at;
       const holder = l.spec.holderIdentity;
       if (holder && at + (l.spec.leaseDurationSeconds ?? this.opts.durationSeconds) * 1000 > now) out.add(holder);
@@ -96,7 +98,9 @@ export class ShardLeases {
     }
     for (const cluster of assigned) {
       if (this.clusters.has(cluster)) continue;
-      const e = this.elector(leaseName(this.opts.prefix, 'cluster', cluster));
+      const name = leaseName(this.opts.prefix, 'cluster', cluster);
+      const e = this.elector(name);
+      e.seed(this.seen.get(name));
       this.clusters.set(cluster, e);
       e.start((held) => (held ? log.info('cluster acquired', { cluster, at: Date.now() }) : log.warn('cluster lease lost', { cluster, at: Date.now() })));
       await e.settled();

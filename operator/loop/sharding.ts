@@ -94,6 +94,8 @@ export class Sharding {
     for (const c of result.clusters) {
       if (!plan.owned.has(c.cluster)) continue;
       if (revision) this.applied.set(c.cluster, revision);
+      // Logged only while we still hold the Lease (a pass that lost it mid-way had its writes refused).
+      if (this.signal(c.cluster)?.aborted !== false) continue;
       this.opts.log.info('cluster reconciled', { cluster: c.cluster, revision: this.applied.get(c.cluster), changed: c.counts.changed, at: Date.now() });
     }
     const clusters = result.clusters.filter((c) => plan.owned.has(c.cluster)).map((c) => digestOf(c, result.ingresses, result.observations?.[c.cluster], this.applied.get(c.cluster)));
