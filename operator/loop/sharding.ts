@@ -39,8 +39,10 @@ export interface ShardPlan {
 }
 
 export class Sharding {
-  /** cluster -> the revision this replica last applied to it (only while we hold it). */
+  /** cluster -> the revision this replica last applied to it without a skip or an error (only while we hold it). */
   private readonly applied = new Map<string, string>();
+  /** cluster -> the revision this replica last reconciled it at (what its report says; the leader's status waits for it). */
+  private readonly reported = new Map<string, string>();
   private lastLive = '';
   private waiting?: { revision: string; since: number };
   plan?: ShardPlan;
@@ -71,6 +73,7 @@ export class Sharding {
     const assigned = new Set(clusters.filter((c) => owners.get(c) === identity));
     const owned = await leases.sync(assigned);
     for (const c of [...this.applied.keys()]) if (!owned.has(c)) this.applied.delete(c);
+    for (const c of [...this.reported.keys()]) if (!owned.has(c)) this.reported.delete(c);
     const full = new Set([...owned].filter((c) => !this.applied.has(c)));
     const digests = digestsByCluster(await store.reports(), owners);
     this.plan = { owned, full, owners, digests };
@@ -87,18 +90,20 @@ export class Sharding {
     return this.opts.leases.signal(cluster);
   }
 
-  /** Step 4: our clusters' digests (a cluster counts as applied at `revision` only when it was written, not only observed). */
+  /** Step 4: our clusters' digests; each names `revision` (undefined: a failed render) as the one it was reconciled at. */
   async publish(result: ReconcileResult, revision: string | undefined): Promise<void> {
     const plan = this.plan;
     if (!plan) return;
     for (const c of result.clusters) {
       if (!plan.owned.has(c.cluster)) continue;
-      if (revision) this.applied.set(c.cluster, revision);
+      if (revision) this.reported.set(c.cluster, revision);
+      // A cluster skipped (unreachable) or with errors is not fully applied: its next pass is a full apply again.
+      if (revision && !c.skipped && !c.errors.length) this.applied.set(c.cluster, revision);
       // Logged only while we still hold the Lease (a pass that lost it mid-way had its writes refused).
       if (this.signal(c.cluster)?.aborted !== false) continue;
-      this.opts.log.info('cluster reconciled', { cluster: c.cluster, revision: this.applied.get(c.cluster), changed: c.counts.changed, at: Date.now() });
+      this.opts.log.info('cluster reconciled', { cluster: c.cluster, revision: this.reported.get(c.cluster), changed: c.counts.changed, at: Date.now() });
     }
-    const clusters = result.clusters.filter((c) => plan.owned.has(c.cluster)).map((c) => digestOf(c, result.ingresses, result.observations?.[c.cluster], this.applied.get(c.cluster)));
+    const clusters = result.clusters.filter((c) => plan.owned.has(c.cluster)).map((c) => digestOf(c, result.ingresses, result.observations?.[c.cluster], this.reported.get(c.cluster)));
     await this.opts.store.writeReport({ replica: this.opts.identity, at: new Date().toISOString(), clusters });
   }
 

@@ -70,6 +70,8 @@ test('--shards 3 over 6 clusters: one replica per cluster, one status commit per
   }
   let killed: { id: string; at: number } | undefined;
   try {
+    // Start-up alone (loading the CLI) can take tens of seconds on a busy machine.
+    for (const id of IDS) await waitUntil(`${id} started`, 180_000, async () => /"listen":"http:/.test(logs[id]!) || undefined, 250);
     // 1. Every cluster held by the replica rendezvous hashing gives it.
     const want = assignClusters(names, IDS);
     await waitUntil('each cluster held by its replica', 60_000, async () => { const h = await holders(); return names.every((c) => h[c] === want.get(c)) || undefined; }, 250);
