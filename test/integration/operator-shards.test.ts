@@ -103,8 +103,9 @@ test('--shards 3 over 6 clusters: one replica per cluster, one status commit per
     const after2 = assignClusters(names, survivors);
     await waitUntil('the victim\'s clusters held by the survivors', (LEASE_S + 20) * 1000, async () => { const h = await holders(); return moved.every((c) => h[c] === after2.get(c)) || undefined; }, 100);
     const tookMs = Date.now() - killed.at;
-    // Lease duration, plus up to one 1 s tick to notice and one renew period; generous for a loaded machine.
-    assert.ok(tookMs <= LEASE_S * 1000 + 4000, `took ${tookMs} ms`);
+    // The lease duration, plus the survivor's next tick (1 s apart, but a tick
+    // itself takes seconds on a loaded machine) and a renew period.
+    assert.ok(tookMs <= LEASE_S * 1000 + 6000, `took ${tookMs} ms`);
     console.log(`# clusters ${moved.join(', ')} of the killed replica taken over after ${tookMs} ms (lease ${LEASE_S} s)`);
 
     // 4. A push after the kill: applied everywhere (also the moved clusters), one status commit.
