@@ -162,6 +162,13 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     if (!webhookSecret) log.warn('no --webhook-secret-file: /webhook accepts unsigned requests, so anyone who reaches it can trigger a fetch (gitfed_webhook_secret_configured 0)', { listen: server.url });
     if (dirWatch) triggers.push(watchDir(dirWatch.dir, dirWatch.statusDir, () => fire('watch')));
     if (shardLeases) await shardLeases.start();
+    // Sharded: Leases are claimed and released between ticks too; a cluster gained is worked on at once.
+    let rebalancing: Promise<void> | undefined;
+    const rebalance = sharding && elector ? setInterval(() => {
+      if (rebalancing) return;
+      rebalancing = sharding!.rebalance().then((gained) => { if (gained) fire('rebalance'); }, (e) => log.warn('shard rebalance failed', { error: (e as Error).message })).finally(() => { rebalancing = undefined; });
+    }, elector.retryPeriodMs) : undefined;
+    rebalance?.unref?.();
     if (elector) elector.start((leader) => { log.info(leader ? 'became leader' : 'lost leadership'); if (leader) { if (!sharding) activeSince = performance.now(); fire('leader'); } });
     if (!elector || sharding) fire('start');
 
@@ -169,6 +176,9 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
       const shutdown = async (sig: string) => {
         log.info('shutting down: finishing the tick in flight', { signal: sig });
         for (const t of triggers) await t.stop();
+        clearInterval(rebalance);
+        // One in flight could take a cluster Lease after we released them all.
+        await rebalancing;
         await operator.idle();
         await elector?.stop();
         await shardLeases?.stop();

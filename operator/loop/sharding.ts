@@ -44,6 +44,8 @@ export class Sharding {
   /** cluster -> the revision this replica last reconciled it at (what its report says; the leader's status waits for it). */
   private readonly reported = new Map<string, string>();
   private lastLive = '';
+  /** The fleet's clusters as of the last tick (what rebalance() works on). */
+  private clusters?: readonly string[];
   private waiting?: { revision: string; since: number };
   plan?: ShardPlan;
 
@@ -61,9 +63,10 @@ export class Sharding {
     return (this.opts.clock ?? (() => performance.now()))();
   }
 
-  /** Steps 1-3 for a fleet's clusters. */
-  async refresh(clusters: readonly string[]): Promise<ShardPlan> {
-    const { leases, store, identity, expected, log } = this.opts;
+  /** Steps 1-2: the live replicas, and the Leases of the clusters they give us. */
+  private async claim(clusters: readonly string[]): Promise<{ owners: Map<string, string>; owned: Set<string> }> {
+    const { leases, identity, expected, log } = this.opts;
+    this.clusters = clusters;
     const live = await leases.live();
     if (live.join(',') !== this.lastLive) {
       this.lastLive = live.join(',');
@@ -71,7 +74,25 @@ export class Sharding {
     }
     const owners = assignClusters(clusters, live);
     const assigned = new Set(clusters.filter((c) => owners.get(c) === identity));
-    const owned = await leases.sync(assigned);
+    return { owners, owned: await leases.sync(assigned) };
+  }
+
+  /**
+   * Steps 1-2 between ticks (every retry period): a dead replica's clusters
+   * are taken, and ours released to a new replica, as soon as the Leases
+   * allow, not only when the next tick starts (a tick can take seconds).
+   * True when we hold a cluster the last tick did not work on: tick now.
+   */
+  async rebalance(): Promise<boolean> {
+    if (!this.clusters) return false;
+    const { owned } = await this.claim(this.clusters);
+    return [...owned].some((c) => !this.plan?.owned.has(c));
+  }
+
+  /** Steps 1-3 for a fleet's clusters. */
+  async refresh(clusters: readonly string[]): Promise<ShardPlan> {
+    const { store } = this.opts;
+    const { owners, owned } = await this.claim(clusters);
     for (const c of [...this.applied.keys()]) if (!owned.has(c)) this.applied.delete(c);
     for (const c of [...this.reported.keys()]) if (!owned.has(c)) this.reported.delete(c);
     const full = new Set([...owned].filter((c) => !this.applied.has(c)));
