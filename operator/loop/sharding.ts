@@ -74,7 +74,11 @@ export class Sharding {
     }
     const owners = assignClusters(clusters, live);
     const assigned = new Set(clusters.filter((c) => owners.get(c) === identity));
-    return { owners, owned: await leases.sync(assigned) };
+    const owned = await leases.sync(assigned);
+    // A cluster we stopped holding (even for a moment) was maybe written by another replica: applied in full when it comes back.
+    for (const c of [...this.applied.keys()]) if (!owned.has(c)) this.applied.delete(c);
+    for (const c of [...this.reported.keys()]) if (!owned.has(c)) this.reported.delete(c);
+    return { owners, owned };
   }
 
   /**
@@ -93,8 +97,6 @@ export class Sharding {
   async refresh(clusters: readonly string[]): Promise<ShardPlan> {
     const { store } = this.opts;
     const { owners, owned } = await this.claim(clusters);
-    for (const c of [...this.applied.keys()]) if (!owned.has(c)) this.applied.delete(c);
-    for (const c of [...this.reported.keys()]) if (!owned.has(c)) this.reported.delete(c);
     const full = new Set([...owned].filter((c) => !this.applied.has(c)));
     const digests = digestsByCluster(await store.reports(), owners);
     this.plan = { owned, full, owners, digests };
