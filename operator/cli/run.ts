@@ -8,6 +8,9 @@ import { loadGitAuth } from '../git/credentials.js';
 import { startHttpServer } from '../loop/http-server.js';
 import { DEFAULT_GIT_TIMEOUT_MS } from '../git/http-timeout.js';
 import { LeaderElector, LeaseConfigError } from '../loop/leader-election.js';
+import { ShardLeases } from '../loop/shard-leases.js';
+import { ShardStore } from '../loop/shard-store.js';
+import { Sharding } from '../loop/sharding.js';
 import { createLogger } from '../loop/logger.js';
 import { Metrics } from '../loop/metrics.js';
 import { Operator } from '../loop/operator.js';
@@ -42,6 +45,11 @@ options:
   --git-credentials-file F "user:password" or a token (else GITFED_GIT_TOKEN or GITFED_GIT_USERNAME/PASSWORD)
   --leader-elect           only the holder of a Lease applies (--lease-context, --lease-namespace, --lease-name,
                            --lease-duration 15s, --lease-renew-deadline: default 2/3 of the duration)
+  --shards N               N replicas split the member clusters (rendezvous hashing over the live replicas,
+                           each announced by a Lease; a cluster is worked on only by the holder of its
+                           Lease). Implies --leader-elect: the leader alone renders allocations and writes Git
+  --replica-id ID          this replica's identity with --shards (default --identity, else hostname-pid;
+                           a StatefulSet Pod name works)
   --prune / --prune-all    delete what left Git (refuses to delete everything unless --prune-all)
   --allow-shared-ingress-removal  let prune delete a federated GCE Ingress in one cluster while others
                            keep it at once (that cluster's GLBC then deletes the shared front end: an
@@ -94,10 +102,36 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
       ends = dirEnds(dir, statusDir);
       dirWatch = { dir, statusDir };
     }
+    const shardCount = v.shards !== undefined ? Number(v.shards) : undefined;
+    if (shardCount !== undefined && !(Number.isInteger(shardCount) && shardCount >= 1)) throw new UsageError(`gitfed run: --shards must be a whole number of at least 1, not ${v.shards}`);
+    if (shardCount !== undefined && v.once) throw new UsageError('gitfed run: --shards and --once exclude each other (--once applies every cluster from one process)');
+    const identity = (v['replica-id'] as string) ?? (v.identity as string) ?? `${hostname()}-${process.pid}`;
+    let elector: LeaderElector | undefined;
+    let sharding: Sharding | undefined;
+    let shardLeases: ShardLeases | undefined;
+    if ((v['leader-elect'] || shardCount !== undefined) && !v.once) {
+      const http = await httpFor(kubeconfig, (v['lease-context'] as string) ?? currentContext(kubeconfig));
+      const namespace = (v['lease-namespace'] as string) ?? 'default';
+      const prefix = (v['lease-name'] as string) ?? 'gitfed';
+      const durationSeconds = Math.max(1, Math.round(parseDuration('--lease-duration', (v['lease-duration'] as string) ?? '15s') / 1000));
+      const renewDeadlineMs = v['lease-renew-deadline'] ? parseDuration('--lease-renew-deadline', v['lease-renew-deadline'] as string) : undefined;
+      try {
+        elector = new LeaderElector({ http, namespace, name: prefix, identity, durationSeconds, ...(renewDeadlineMs ? { renewDeadlineMs } : {}) });
+        if (shardCount !== undefined) {
+          shardLeases = new ShardLeases({ http, namespace, prefix, identity, durationSeconds, ...(renewDeadlineMs ? { renewDeadlineMs } : {}), log });
+          const leader = elector;
+          sharding = new Sharding({ identity, expected: shardCount, leases: shardLeases, store: new ShardStore(http, namespace, prefix), isLeader: () => leader.leader, log, statusWaitMs: 2 * durationSeconds * 1000 });
+        }
+      } catch (e) {
+        if (e instanceof LeaseConfigError) throw new UsageError(`gitfed run: ${e.message}`);
+        throw e;
+      }
+    }
     const gce = gceFromFlags(v);
     const inventory = gceInventoryFromFlags(v);
     const operator = new Operator({
       ...(inventory ? { gceReports: (fleet: Fleet, result: ReconcileResult) => gceProjectReports(inventory, fleet, result) } : {}),
+      ...(sharding ? { shard: sharding } : {}),
       ...(gce ? { gce: gce.edge } : {}), ...hazardOptions(v),
       ...ends, kubeconfig, prune: !!v.prune || !!v['prune-all'], pruneAll: !!v['prune-all'], log, metrics, allowInCluster: !!v['allow-in-cluster'],
       age: ageKeySource(v, io),
@@ -113,25 +147,12 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
       return ok ? 0 : 1;
     }
 
-    let elector: LeaderElector | undefined;
-    if (v['leader-elect']) {
-      const http = await httpFor(kubeconfig, (v['lease-context'] as string) ?? currentContext(kubeconfig));
-      try {
-        elector = new LeaderElector({
-          http, namespace: (v['lease-namespace'] as string) ?? 'default', name: (v['lease-name'] as string) ?? 'gitfed',
-          identity: (v.identity as string) ?? `${hostname()}-${process.pid}`, durationSeconds: Math.max(1, Math.round(parseDuration('--lease-duration', (v['lease-duration'] as string) ?? '15s') / 1000)),
-          ...(v['lease-renew-deadline'] ? { renewDeadlineMs: parseDuration('--lease-renew-deadline', v['lease-renew-deadline'] as string) } : {}),
-        });
-      } catch (e) {
-        if (e instanceof LeaseConfigError) throw new UsageError(`gitfed run: ${e.message}`);
-        throw e;
-      }
-    }
     // Only the leader ticks; its tick stops before the next write once leadership is lost.
-    const fire = (reason: string) => { if (!elector) void operator.trigger(reason); else if (elector.leader) void operator.trigger(reason, elector.signal); };
+    // Sharded, every replica ticks (for its clusters); the leader's signal marks the one that writes Git.
+    const fire = (reason: string) => { if (!elector) void operator.trigger(reason); else if (sharding || elector.leader) void operator.trigger(reason, elector.signal); };
     let periodMs = intervalMs;
     let activeSince = performance.now();
-    const ready = () => readiness({ now: performance.now(), activeSince, periodMs, ...(operator.lastTickCompletedAt !== undefined ? { lastTickCompletedAt: operator.lastTickCompletedAt } : {}), ...(elector ? { leader: elector.leader } : {}) });
+    const ready = () => readiness({ now: performance.now(), activeSince, periodMs, ...(operator.lastTickCompletedAt !== undefined ? { lastTickCompletedAt: operator.lastTickCompletedAt } : {}), ...(elector && !sharding ? { leader: elector.leader } : {}) });
     metrics.setReadiness(ready);
     const webhookSecret = v['webhook-secret-file'] ? readFileSync(resolve(io.cwd, v['webhook-secret-file'] as string), 'utf8').trim() : undefined;
     const [host, port] = ((v.listen as string) ?? '127.0.0.1:8080').split(/:(?=\d+$)/);
@@ -148,18 +169,30 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
       throw new UsageError(`gitfed run: ${(e as Error).message}`);
     }
     periodMs = triggers[0]!.periodMs ?? intervalMs;
-    log.info('gitfed operator started', { source: ends.source.describe, listen: server.url, leaderElect: !!elector });
+    log.info('gitfed operator started', { source: ends.source.describe, listen: server.url, leaderElect: !!elector, ...(sharding ? { shards: shardCount, replica: identity } : {}) });
     if (!webhookSecret) log.warn('no --webhook-secret-file: /webhook accepts unsigned requests, so anyone who reaches it can trigger a fetch (gitfed_webhook_secret_configured 0)', { listen: server.url });
     if (dirWatch) triggers.push(watchDir(dirWatch.dir, dirWatch.statusDir, () => fire('watch')));
-    if (elector) elector.start((leader) => { log.info(leader ? 'became leader' : 'lost leadership'); if (leader) { activeSince = performance.now(); fire('leader'); } });
-    else fire('start');
+    if (shardLeases) await shardLeases.start();
+    // Sharded: Leases are claimed and released between ticks too; a cluster gained is worked on at once.
+    let rebalancing: Promise<void> | undefined;
+    const rebalance = sharding && elector ? setInterval(() => {
+      if (rebalancing) return;
+      rebalancing = sharding!.rebalance().then((gained) => { if (gained) fire('rebalance'); }, (e) => log.warn('shard rebalance failed', { error: (e as Error).message })).finally(() => { rebalancing = undefined; });
+    }, elector.retryPeriodMs) : undefined;
+    rebalance?.unref?.();
+    if (elector) elector.start((leader) => { log.info(leader ? 'became leader' : 'lost leadership'); if (leader) { if (!sharding) activeSince = performance.now(); fire('leader'); } });
+    if (!elector || sharding) fire('start');
 
     return new Promise<number>((resolveExit) => {
       const shutdown = async (sig: string) => {
         log.info('shutting down: finishing the tick in flight', { signal: sig });
         for (const t of triggers) await t.stop();
+        clearInterval(rebalance);
+        // One in flight could take a cluster Lease after we released them all.
+        await rebalancing;
         await operator.idle();
         await elector?.stop();
+        await shardLeases?.stop();
         operator.close();
         await gce?.close();
         await inventory?.close();

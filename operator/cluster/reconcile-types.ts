@@ -1,6 +1,6 @@
 // What one reconcile pass found and did, per cluster. Plain data, so the
 // report writer and the CLI can use it without the Kubernetes client.
-import type { ClusterHealth, Finding, ObjectRef, ReplicaDecision, Allocations, BlockedObject } from '../core/model.js';
+import type { ClusterHealth, Finding, ObjectRef, ReplicaDecision, Allocations, BlockedObject, Observations } from '../core/model.js';
 import type { ObjectResult } from './apply.js';
 import type { Drift } from './drift.js';
 import type { EndpointCount } from './observe.js';
@@ -123,4 +123,6 @@ export interface ReconcileResult {
   renderFailed: boolean;
   /** With a GCE edge: every backendServices.getHealth answer this pass (status's per-backend-service line). */
   gceBackendHealth?: Array<{ project: string; backendService: string; groups?: Array<{ zone?: string; group: string; state: 'HEALTHY' | 'UNHEALTHY' | 'UNKNOWN'; healthy: number; total: number }>; missing?: true; error?: string }>;
+  /** Sharded: what this pass observed of the clusters it owns (published to the other shards). */
+  observations?: Observations;
 }

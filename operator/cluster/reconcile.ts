@@ -70,6 +70,14 @@ export interface ReconcileOptions {
   allowV2Naming?: boolean;
   /** An Override may change the readiness probe behind a federated Ingress (a warning). */
   allowHealthCheckDivergence?: boolean;
+  /**
+   * Sharded operator (`run --shards`): only the `owned` clusters are observed
+   * and reconciled (they alone are in the result); the render takes the other
+   * clusters' observations from their shards' digests. A cluster in `full`
+   * (just taken over from another replica) is applied in full, not healed:
+   * this replica never applied it, so it cannot tell Git's changes from drift.
+   */
+  shard?: { owned: ReadonlySet<string>; observations: Observations; full?: ReadonlySet<string> };
 }
 
 function counts(objects: ObjectResult[], drift: number, blocked: number): SyncCounts {
@@ -97,7 +105,7 @@ async function reconcileCluster(conn: Connection, live: LiveCluster, objects: Ku
   // it, a difference live is that change, not drift.
   const drift = detectDrift(conn.cluster, objects, live.owned, opts.everOwned?.get(conn.cluster) ?? new Set(), opts.fleet.driftPolicies)
     .filter((d) => !last || last.get(keyOf(d.ref)) === json.get(keyOf(d.ref)));
-  const mode = opts.rollout?.writesFor?.(conn.cluster) ?? opts.writes;
+  const mode = opts.rollout?.writesFor?.(conn.cluster) ?? (opts.shard?.full?.has(conn.cluster) && opts.writes === 'heal' ? 'all' : opts.writes);
   const healKeys = new Set(drift.filter((d) => d.mode === 'heal').map((d) => keyOf(d.ref)));
   if (mode === 'heal' && last) for (const [k, j] of json) if (last.get(k) !== j) healKeys.add(k);
   const writes = mode === 'all' ? undefined : mode === 'heal' ? healKeys : new Set<string>();
@@ -189,14 +197,15 @@ export async function reconcileFleet(opts: ReconcileOptions): Promise<ReconcileR
     const kinds: Array<[string, string]> = [...PRUNE_KINDS];
     for (const k of renderedKinds) { const [v, kind] = k.split(' ') as [string, string]; if (!kinds.some(([a, b]) => a === v && b === kind)) kinds.push([v, kind]); }
 
-    const lives = await Promise.all(fleet.clusters.map(async (c): Promise<LiveCluster> => {
+    const shard = opts.shard;
+    const lives = await Promise.all(fleet.clusters.filter((c) => !shard || shard.owned.has(c.name)).map(async (c): Promise<LiveCluster> => {
       const conn = conns.get(c.name);
       if (!conn || conn instanceof Error) {
         return { cluster: c.name, probe: { health: 'Unknown', reason: 'NoKubeconfig', message: conn?.message ?? 'no connection' }, observation: { health: 'Unknown', nodePorts: [], ingresses: [], workloads: [] }, owned: new Map(), endpoints: new Map(), ingresses: new Map(), errors: [] };
       }
       return observeCluster(conn, { fleetName: fleet.settings.name, kinds, ...(opts.unschedulableAfterMs !== undefined ? { unschedulableAfterMs: opts.unschedulableAfterMs } : {}), ...(opts.probeTimeoutMs ? { probeTimeoutMs: opts.probeTimeoutMs } : {}), ...(opts.now ? { now: opts.now } : {}) });
     }));
-    const observations: Observations = Object.fromEntries(lives.map((l) => [l.cluster, l.observation]));
+    const observations: Observations = { ...shard?.observations, ...Object.fromEntries(lives.map((l) => [l.cluster, l.observation])) };
     const rendered = render({ fleet, observations, allocations: opts.allocations, ...(opts.loadFindings ? { loadFindings: opts.loadFindings } : {}), ...(opts.allowHealthCheckDivergence ? { allowHealthCheckDivergence: true } : {}) });
     const byCluster = new Map(rendered.clusters.map((c) => [c.cluster, c]));
     const stable = opts.rollout?.stable;
@@ -204,7 +213,7 @@ export async function reconcileFleet(opts: ReconcileOptions): Promise<ReconcileR
     const stableRender = stable && rendered.clusters.length ? render({ fleet: stable.fleet, observations, allocations: rendered.allocations, ...(stable.loadFindings ? { loadFindings: stable.loadFindings } : {}), ...(opts.allowHealthCheckDivergence ? { allowHealthCheckDivergence: true } : {}) }) : undefined;
     const stableByCluster = new Map(stableRender?.clusters.map((c) => [c.cluster, c]) ?? []);
     // Status lists every rendered Ingress, also one blocked below for its static IP.
-    const objects = new Map(rendered.clusters.map((c) => [c.cluster, c.objects]));
+    const objects = new Map(rendered.clusters.filter((c) => !shard || shard.owned.has(c.cluster)).map((c) => [c.cluster, c.objects]));
     let staticIps: StaticIpResults | undefined;
     if (opts.gce) {
       staticIps = await reserveStaticIps(opts.gce, rendered.clusters, fleet.clusters, opts.dryRun || opts.writes === 'none');
@@ -257,6 +266,7 @@ export async function reconcileFleet(opts: ReconcileOptions): Promise<ReconcileR
       clusters, ingresses, replicas: rendered.replicas,
       allocations: rendered.clusters.length ? rendered.allocations : opts.allocations,
       findings: rendered.findings, renderFailed: rendered.clusters.length === 0 && hasErrors(rendered.findings),
+      ...(shard ? { observations: Object.fromEntries(lives.map((l) => [l.cluster, l.observation])) } : {}),
     };
   } finally {
     if (!opts.connections) closeAll(conns);

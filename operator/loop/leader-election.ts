@@ -138,6 +138,20 @@ export class LeaderElector {
     return this.setLeader(true);
   }
 
+  /**
+   * The Lease record as another reader already saw it change (same format
+   * and clock as ours): a new candidate then need not watch it for a full
+   * duration before it counts as expired (sharded takeover, see shard-leases.ts).
+   */
+  seed(observed: { record: string; at: number } | undefined): void {
+    if (observed && !this.observed) this.observed = { ...observed };
+  }
+
+  /** Resolves when the attempt in flight (if any) is done: right after start(), the first one. */
+  async settled(): Promise<void> {
+    await this.inflight?.catch(() => undefined);
+  }
+
   /** Keep trying (a candidate) or renewing (the leader) every retry period; calls back on every change of leadership. */
   start(onChange: (leader: boolean) => void): void {
     this.onChange = onChange;

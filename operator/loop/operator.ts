@@ -26,6 +26,7 @@ import { GitStage, type Revision } from './git-stage.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
 import { RolloutDriver, ROLLOUT_INDEX_FILE } from './rollout-driver.js';
+import type { Sharding } from './sharding.js';
 
 /** Where revisions come from: a git remote or a local directory. */
 export interface RevisionSource {
@@ -78,6 +79,8 @@ export interface OperatorOptions {
   watchIdleTimeoutMs?: number;
   /** A tick with a last good revision waits this long for git, then heals without it (default 5 s). */
   gitWaitMs?: number;
+  /** `run --shards`: this replica reconciles only its clusters; only the leader renders allocations and writes Git. */
+  shard?: Sharding;
 }
 
 export interface TickResult {
@@ -210,11 +213,16 @@ export class Operator {
       }
       this.connectionsFor = JSON.stringify(rev.fleet.clusters.map((c) => [c.name, c.context]));
     }
+    const shard = this.opts.shard;
+    const plan = shard ? await shard.refresh(rev.fleet.clusters.map((c) => c.name)) : undefined;
     // A tick that loses its lease mid-stage sends no further write to any cluster.
-    for (const c of this.connections!.values()) if (!(c instanceof Error)) c.http.gateWrites(signal);
+    // Sharded, a cluster's writes stop when its own Lease is lost instead.
+    for (const [name, c] of this.connections!) if (!(c instanceof Error)) c.http.gateWrites(shard ? shard.signal(name) : signal);
     // With a RolloutPolicy only the clusters the rollout reached get this
     // revision; the others keep the stable one (per-cluster writes and prune).
-    const rollout = await this.rollouts.before(rev);
+    // Sharded: RolloutPolicy waves are not driven (every cluster gets the revision; see README "Sharding").
+    if (shard && rev.fleet.rolloutPolicy) this.opts.log.warn('RolloutPolicy is not supported with --shards: every cluster gets the revision');
+    const rollout = shard ? undefined : await this.rollouts.before(rev);
     const result = await reconcileFleet({
       fleet: rev.fleet, loadFindings: rev.findings, kubeconfigPath: this.opts.kubeconfig, allocations: this.allocations,
       dryRun: false, prune: this.opts.prune && (writes === 'all' || !!rollout), pruneAll: this.opts.pruneAll ?? false, writes,
@@ -224,7 +232,9 @@ export class Operator {
       ...(this.opts.allowV2Naming ? { allowV2Naming: true } : {}), ...(this.opts.allowHealthCheckDivergence ? { allowHealthCheckDivergence: true } : {}),
       // Taking a cluster out of a shared load balancer moves one observed step per tick, new revision or not.
       ...(this.opts.prune ? { continueLeaving: true } : {}),
+      ...(shard && plan ? { shard: shard.reconcileShard(plan) } : {}),
     });
+    if (shard) return this.afterShardPass(rev, writes, result, signal);
     if (!result.renderFailed && this.opts.gceReports) {
       // Listed once per tick; a Compute Engine that fails is an error line per project, never the tick.
       this.gceProjects = (await this.opts.gceReports(rev.fleet, result).catch((e: Error) => [{ project: '(all)', resources: [], orphans: { orphans: [], unknown: [] }, firewall: [], error: e.message }]))
@@ -240,6 +250,31 @@ export class Operator {
       if (step.again) this.again ??= { reason: 'rollout', signal };
     }
     return result;
+  }
+
+  /**
+   * Sharded: publish this replica's report; the leader also publishes the
+   * allocations it decided for the revision (also when the render failed, so
+   * the other shards refuse the revision too instead of waiting) and gets
+   * the whole fleet's result for the status commit.
+   */
+  private async afterShardPass(rev: Revision, writes: 'all' | 'heal', result: ReconcileResult, signal?: AbortSignal): Promise<ReconcileResult> {
+    const shard = this.opts.shard!;
+    const leading = !!signal && shard.isLeader();
+    if (!result.renderFailed) this.allocations = result.allocations;
+    if (leading && (writes === 'all' || !result.renderFailed)) await shard.publishAllocations(rev.revision, this.allocations);
+    await shard.publish(result, result.renderFailed ? undefined : rev.revision);
+    if (result.renderFailed) return result;
+    const merged = leading ? shard.merge(result, rev.fleet.clusters.map((c) => c.name)) : result;
+    this.observe(result, rev.revision);
+    return merged;
+  }
+
+  /** Sharded, not the leader: the allocations to render with, or undefined while the leader has not published them for `revision`. */
+  private async leaderAllocations(revision: string | undefined): Promise<boolean> {
+    const got = await this.opts.shard!.allocationsFor(revision);
+    if (got) this.allocations = got;
+    return !!got;
   }
 
   async tick(trigger = 'manual', signal?: AbortSignal): Promise<TickResult> {
@@ -263,7 +298,15 @@ export class Operator {
       let result: ReconcileResult | undefined;
       let applied = false;
       let notApplied: string | undefined;
-      const candidate = this.git.pending;
+      let candidate = this.git.pending;
+      // Sharded, a replica that does not lead applies a revision only with the
+      // allocations the leader decided for it: until then it heals the last good one.
+      const follower = !!this.opts.shard && !(signal && this.opts.shard.isLeader());
+      if (candidate && follower && !(await this.leaderAllocations(candidate.revision))) {
+        log.info('waiting for the leader to publish the allocations of this revision', { revision: short(candidate.revision) });
+        candidate = undefined;
+        await this.leaderAllocations(undefined);
+      } else if (!candidate && follower) await this.leaderAllocations(undefined);
       if (candidate) {
         result = await this.reconcile(candidate, 'all', signal);
         this.git.taken(candidate);
@@ -289,6 +332,15 @@ export class Operator {
       const revision = this.git.lastSeen;
       const base = { ...(revision ? { revision } : {}), applied, ...(result ? { result } : {}), ...(gitError ? { gitError, error: gitError } : {}), ...(notApplied ? { notApplied } : {}) };
       if (!revision) return { ...base, statusCommitted: false };
+      // Sharded: only the leader writes Git, once every shard reported the revision.
+      if (follower) return { ...base, statusCommitted: false };
+      if (this.opts.shard && good) {
+        const waits = this.opts.shard.statusWaitsFor(good.revision, good.fleet.clusters.map((c) => c.name));
+        if (waits.length) {
+          log.info('status waits for the shards of these clusters to report the revision', { revision: short(good.revision), clusters: waits });
+          return { ...base, statusCommitted: false };
+        }
+      }
       const input: StatusInput = {
         revision, ...(good ? { appliedRevision: good.revision } : {}), repo: this.opts.source.describe, branch: this.opts.source.branch,
         findings: revision === good?.revision ? (result?.findings ?? []) : this.git.headFindings, ...(result ? { result } : {}), allocations: this.allocations,
@@ -301,7 +353,7 @@ export class Operator {
         return { ...base, statusCommitted: false };
       }
       // A status written without the rollout state would drop rollouts/index.yaml from the branch.
-      if (good?.fleet.rolloutPolicy && !this.rollouts.state) {
+      if (good?.fleet.rolloutPolicy && !this.rollouts.state && !this.opts.shard) {
         log.warn('status not written: the rollout state could not be read; it is written on the next tick that reads it');
         return { ...base, statusCommitted: false };
       }
