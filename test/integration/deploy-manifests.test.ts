@@ -14,11 +14,15 @@ test('deploy/gitfed.yaml passes a server-side dry run on a real apiserver', asyn
   const http = new KubeHttp({ server: c.server, ca: c.ca, token: c.adminToken });
   try {
     const docs = parseAllDocuments(await readFile('deploy/gitfed.yaml', 'utf8')).map((d) => d.toJS());
-    assert.deepEqual(docs.map((d) => d.kind), ['Namespace', 'ServiceAccount', 'Role', 'RoleBinding', 'Service', 'Deployment']);
+    assert.deepEqual(docs.map((d) => `${d.kind}/${d.metadata.name}`), ['Namespace/gitfed-system', 'ServiceAccount/gitfed', 'Role/gitfed-leader-election', 'RoleBinding/gitfed-leader-election', 'Role/gitfed-shards', 'RoleBinding/gitfed-shards', 'Service/gitfed', 'Deployment/gitfed']);
     // Least privilege: get/update only the operator's own Lease (create cannot be limited by name).
     const rules = docs[2].rules as Array<{ verbs: string[]; resourceNames?: string[] }>;
     for (const r of rules) assert.ok(r.verbs.includes('create') ? !r.resourceNames && r.verbs.length === 1 : r.resourceNames?.join() === 'gitfed', JSON.stringify(r));
-    assert.equal(docs[5].spec.template.spec.securityContext.seccompProfile.type, 'RuntimeDefault');
+    // --shards: Leases and ConfigMaps of its own namespace, nothing else, and never delete (a release is an update).
+    const shardRules = docs[4].rules as Array<{ apiGroups: string[]; resources: string[]; verbs: string[] }>;
+    assert.deepEqual(shardRules.map((r) => `${r.apiGroups.join()}/${r.resources.join()}`).sort(), ['/configmaps', 'coordination.k8s.io/leases']);
+    for (const r of shardRules) assert.ok(!r.verbs.includes('delete') && !r.verbs.includes('*'), JSON.stringify(r));
+    assert.equal(docs[7].spec.template.spec.securityContext.seccompProfile.type, 'RuntimeDefault');
     const discovery = new Discovery(http);
     // The namespace must exist for the dry run of namespaced objects; create it for real first.
     assert.equal((await http.request({ method: 'POST', path: '/api/v1/namespaces', body: docs[0] })).status, 201);
