@@ -15,7 +15,7 @@ import { KubeHttp } from '../../../operator/cluster/kube-http.js';
 import type { Sandbox, SandboxCluster } from '../../../operator/sandbox/index.js';
 import { kubeconfig } from '../../../operator/sandbox/identities.js';
 import { freePorts } from '../../../operator/sandbox/ports.js';
-import { signal, startProcess, stopProcess, type ProcessRecord } from '../../../operator/sandbox/supervisor.js';
+import { alive, signal, startProcess, stopProcess, type ProcessRecord } from '../../../operator/sandbox/supervisor.js';
 import { waitFor } from '../../faults/wait.js';
 import type { FluxBinaries } from './flux-binaries.js';
 import { overlayPath } from './flux-overlays.js';
@@ -115,6 +115,7 @@ export class FluxPeer {
   private async startControllers(): Promise<void> {
     const [storage, m1, h1, m2, h2] = await freePorts(5);
     const env = { KUBECONFIG: this.hostConfig, RUNTIME_NAMESPACE: FLUX_NAMESPACE };
+    await mkdir(join(this.o.dir, 'artifacts'), { recursive: true });
     const common = ['--enable-leader-election=false', '--watch-all-namespaces=true', '--log-level=info'];
     this.procs.push(startProcess(this.o.sb.dir, 'flux-source-controller', this.o.bins.sourceController, [
       ...common, `--metrics-addr=127.0.0.1:${m1}`, `--health-addr=127.0.0.1:${h1}`,
@@ -124,8 +125,10 @@ export class FluxPeer {
       ...common, `--metrics-addr=127.0.0.1:${m2}`, `--health-addr=127.0.0.1:${h2}`, `--concurrent=${this.o.concurrent}`,
     ], env));
     for (const [i, port] of [h1, h2].entries()) {
-      const ok = await waitFor(120_000, async () => (await fetch(`http://127.0.0.1:${port}/readyz`, { signal: AbortSignal.timeout(2000) })).ok);
-      if (!ok) throw new Error(`${this.procs[i]!.name} did not become ready in 120 s; see ${this.procs[i]!.log}:\n${tail(this.procs[i]!.log)}`);
+      const p = this.procs[i]!;
+      // A controller that exited is reported at once, not after the bound.
+      const ok = await waitFor(120_000, async () => (alive(p.pid) ? (await fetch(`http://127.0.0.1:${port}/readyz`, { signal: AbortSignal.timeout(2000) })).ok : 'exited'));
+      if (ok !== true) throw new Error(`${p.name} ${ok === 'exited' ? 'exited' : 'did not become ready in 120 s'}; see ${p.log}:\n${tail(p.log)}`);
     }
   }
 
