@@ -188,9 +188,21 @@ try {
   sh(b.fleet, 'push', '-q', sb.git.url, 'main');
 
   const rows: PeerRow[] = [];
-  if (PEERS.has('gitfed')) rows.push(await gitfedPeer(b));
-  if (flux) rows.push(await fluxPeer(b, flux));
-  if (PEERS.has('kubectl')) rows.push(...await applyPeers(b));
+  // A peer that fails is a row that says so; the others are still printed.
+  const measure = async (name: string, fn: () => Promise<PeerRow[]>) => {
+    try {
+      for (const r of await fn()) {
+        rows.push(r);
+        say(`  ${r.name}: p50 ${r.push?.p50.toFixed(0)} ms, max ${r.push?.max.toFixed(0)} ms${r.idleCpu === undefined ? '' : `, idle CPU ${r.idleCpu.toFixed(2)} s/min, RSS ${((r.rssBytes ?? 0) / 1048576).toFixed(0)} MB`}`);
+      }
+    } catch (e) {
+      rows.push({ name, note: `failed: ${(e as Error).message.split('\n')[0]!.slice(0, 200)}` });
+      say(`  ${name} failed: ${(e as Error).stack ?? e}`);
+    }
+  };
+  if (PEERS.has('gitfed')) await measure('gitfed', async () => [await gitfedPeer(b)]);
+  if (flux) await measure('Flux', async () => [await fluxPeer(b, flux)]);
+  if (PEERS.has('kubectl')) await measure('kubectl loop / PATCH floor', () => applyPeers(b));
   b.clients.forEach((h) => h.close());
 
   say('');
