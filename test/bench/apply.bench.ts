@@ -4,12 +4,10 @@
 // then a no-op reconcile of 1000 objects x 10 clusters with its write count.
 // Targets: cold >= 10x faster than the kubectl loop and within 2x of the
 // floor; no-op of 1000 x 10 in <= 200 ms with 0 writes. Asserts nothing.
-import { execFileSync } from 'node:child_process';
-import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { stringify } from 'yaml';
 import { closeAll, connect } from '../../operator/cluster/connect.js';
 import { KubeHttp } from '../../operator/cluster/kube-http.js';
 import { reconcileFleet } from '../../operator/cluster/reconcile.js';
@@ -17,19 +15,10 @@ import { emptyAllocations, type Fleet, type KubeObject } from '../../operator/co
 import { render } from '../../operator/core/render.js';
 import { startSandbox } from '../../operator/sandbox/index.js';
 import { sourced } from '../helpers/fleet-builder.js';
-import { patchFloor } from './fleet-push.js';
+import { floorPaths, kubectlLoop, patchFloor } from './apply-peers.js';
+import { benchObjects } from './bench-objects.js';
 
 const CLUSTERS = Number(process.env.BENCH_CLUSTERS ?? 10);
-
-function objects(ns: string, n: number): KubeObject[] {
-  const out: KubeObject[] = [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }];
-  for (let i = 0; out.length < n; i++) {
-    out.push({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `cm-${i}`, namespace: ns }, data: { index: String(i), payload: 'x'.repeat(200) } });
-    if (out.length < n) out.push({ apiVersion: 'v1', kind: 'Service', metadata: { name: `svc-${i}`, namespace: ns }, spec: { selector: { app: `a${i}` }, ports: [{ port: 80, protocol: 'TCP' }] } });
-    if (out.length < n) out.push({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: `dep-${i}`, namespace: ns }, spec: { replicas: 0, selector: { matchLabels: { app: `a${i}` } }, template: { metadata: { labels: { app: `a${i}` } }, spec: { containers: [{ name: 'c', image: 'registry.example/c:1' }] } } } });
-  }
-  return out;
-}
 
 function fleetOf(name: string, clusters: string[], objs: KubeObject[]): Fleet {
   return {
@@ -45,7 +34,7 @@ const work = await mkdtemp(join(tmpdir(), 'gitfed-bench-'));
 try {
   console.log(`apply bench: ${CLUSTERS} clusters (Kubernetes ${sb.version}), 50 objects each`);
   // gitfed cold + no-op
-  const fleet = fleetOf('bench', names, objects('bench-gitfed', 50));
+  const fleet = fleetOf('bench', names, benchObjects('bench-gitfed', 50));
   let t0 = performance.now();
   const cold = await reconcileFleet({ fleet, kubeconfigPath: sb.kubeconfig, allocations: emptyAllocations(), dryRun: false, prune: false, writes: 'all' });
   const coldMs = performance.now() - t0;
@@ -61,28 +50,21 @@ try {
   console.log(`  gitfed no-op apply:           ${noopMs.toFixed(0)} ms, ${writes} writes`);
 
   // kubectl apply --server-side, one cluster after another (what a script would do)
-  const rendered = render({ fleet: fleetOf('bench', names, objects('bench-kubectl', 50)), observations: {}, allocations: emptyAllocations() });
-  for (const c of rendered.clusters) {
-    await mkdir(join(work, c.cluster), { recursive: true });
-    await writeFile(join(work, c.cluster, 'all.yaml'), c.objects.map((o) => stringify(o)).join('---\n'));
-  }
-  t0 = performance.now();
-  for (const c of rendered.clusters) {
-    execFileSync(sb.kubectl, ['--kubeconfig', sb.kubeconfig, '--context', c.cluster, 'apply', '--server-side', '--field-manager', 'kubectl-bench', '-f', join(work, c.cluster, 'all.yaml')], { stdio: 'pipe' });
-  }
-  const kubectlMs = performance.now() - t0;
+  const rendered = render({ fleet: fleetOf('bench', names, benchObjects('bench-kubectl', 50)), observations: {}, allocations: emptyAllocations() });
+  const kubectlMs = kubectlLoop(sb.kubectl, sb.kubeconfig, rendered.clusters.map((c) => ({ context: c.cluster, objects: c.objects })), { fieldManager: 'kubectl-bench' });
   console.log(`  kubectl apply --server-side:  ${kubectlMs.toFixed(0)} ms (loop over ${CLUSTERS} clusters)`);
 
   // floor: every object to every cluster at once, one PATCH each, nothing else
-  const floorObjs = objects('bench-floor', 50);
+  const floorObjs = benchObjects('bench-floor', 50);
   const clients = sb.clusters.map((c) => new KubeHttp({ server: c.server, ca: c.ca, token: c.adminToken }));
-  const floorMs = await patchFloor(clients, floorObjs);
+  const perCluster = clients.map(() => floorObjs);
+  const floorMs = await patchFloor(clients, perCluster, await floorPaths(clients, perCluster), { fieldManager: 'floor' });
   clients.forEach((h) => h.close());
   console.log(`  raw parallel PATCH floor:     ${floorMs.toFixed(0)} ms`);
   console.log(`  => gitfed cold is ${(kubectlMs / coldMs).toFixed(1)}x faster than the kubectl loop (target >= 10x) and ${(coldMs / floorMs).toFixed(2)}x the floor (target <= 2x)`);
 
   // no-op reconcile of 1000 objects x 10 clusters
-  const big = fleetOf('bench-big', names, objects('bench-big', 1000));
+  const big = fleetOf('bench-big', names, benchObjects('bench-big', 1000));
   await reconcileFleet({ fleet: big, kubeconfigPath: sb.kubeconfig, allocations: emptyAllocations(), dryRun: false, prune: false, writes: 'all' });
   const bigConns = await connect(sb.kubeconfig, big.clusters);
   // As the operator runs: watch caches per cluster (the first pass fills them).

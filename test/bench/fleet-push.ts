@@ -18,7 +18,7 @@ const env = { ...process.env, GIT_AUTHOR_NAME: 'b', GIT_AUTHOR_EMAIL: 'b@example
 export const sh = (cwd: string, ...args: string[]): string => execFileSync('git', args, { cwd, env, stdio: 'pipe', encoding: 'utf8' });
 
 /** Namespace `bench` and `objects - 1` ConfigMaps; cm-0 carries the version the wait looks for. */
-export function benchObjects(objects: number, version: number): KubeObject[] {
+export function versionedObjects(objects: number, version: number): KubeObject[] {
   return [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'bench' } },
     ...Array.from({ length: objects - 1 }, (_, i) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `cm-${i}`, namespace: 'bench' }, data: { version: String(i === 0 ? version : 0) } }))];
 }
@@ -38,7 +38,7 @@ export async function fleetRepo(sb: Sandbox, work: string, objects: number): Pro
   await mkdir(join(dir, 'clusters'));
   await mkdir(join(dir, 'manifests'));
   await writeFile(join(dir, 'clusters', 'all.yaml'), sb.clusters.map((c) => stringify({ apiVersion: 'gitfed.io/v1alpha1', kind: 'Cluster', metadata: { name: c.name }, spec: { provider: 'other' } })).join('---\n'));
-  const manifests = (v: number) => benchObjects(objects, v).map((o) => stringify(o)).join('---\n');
+  const manifests = (v: number) => versionedObjects(objects, v).map((o) => stringify(o)).join('---\n');
   const repo: FleetRepo = {
     dir,
     commit: (v) => {
@@ -83,15 +83,6 @@ export async function waitApplied(clients: KubeHttp[], v: number, t0: number, ti
  * The floor under any apply: every object to every cluster at once, one
  * server-side apply PATCH each (the namespace first), nothing else.
  */
-export async function patchFloor(clients: KubeHttp[], objs: KubeObject[]): Promise<number> {
-  const paths = await Promise.all(clients.map(async (h) => { const d = new Discovery(h); return Promise.all(objs.map((o) => d.paths(o))); }));
-  const patch = (h: KubeHttp, path: string, o: KubeObject) => h.request({ method: 'PATCH', path: `${path}?fieldManager=floor`, contentType: 'application/apply-patch+yaml', body: JSON.stringify(o) });
-  const t0 = performance.now();
-  await Promise.all(clients.map((h, i) => patch(h, paths[i]![0]!.object, objs[0]!)));
-  await Promise.all(clients.map((h, i) => Promise.all(objs.slice(1).map((o, j) => patch(h, paths[i]![j + 1]!.object, o)))));
-  return performance.now() - t0;
-}
-
 export function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }

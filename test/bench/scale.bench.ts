@@ -21,7 +21,8 @@ import { emptyAllocations } from '../../operator/core/model.js';
 import { loadFleetDir } from '../../operator/load/index.js';
 import { startSandbox, type Sandbox } from '../../operator/sandbox/index.js';
 import { privateBytes, rssBytes, stopProcess } from '../../operator/sandbox/supervisor.js';
-import { benchObjects, clusterClients, fleetRepo, patchFloor, percentile, sendWebhook, waitApplied } from './fleet-push.js';
+import { floorPaths, patchFloor } from './apply-peers.js';
+import { clusterClients, fleetRepo, percentile, sendWebhook, versionedObjects, waitApplied } from './fleet-push.js';
 
 const SIZES = (process.env.BENCH_SCALE_SIZES ?? '10,25,50,100').split(',').map(Number).filter((n) => n > 0);
 const OBJECTS = Number(process.env.BENCH_SCALE_OBJECTS ?? 10);
@@ -159,8 +160,9 @@ async function measure(sb: Sandbox, clusters: number, upS: number): Promise<Row>
       closeAll(conns);
     }
     solo.sort((a, b) => a[1] - b[1]);
-    const floorObjs = benchObjects(OBJECTS, 0).map((o) => o.kind === 'Namespace' ? { ...o, metadata: { name: 'bench-floor' } } : { ...o, metadata: { ...o.metadata, namespace: 'bench-floor' } });
-    const floor = await patchFloor(clients, floorObjs);
+    const floorObjs = versionedObjects(OBJECTS, 0).map((o) => o.kind === 'Namespace' ? { ...o, metadata: { name: 'bench-floor' } } : { ...o, metadata: { ...o.metadata, namespace: 'bench-floor' } });
+    const perCluster = clients.map(() => floorObjs);
+    const floor = await patchFloor(clients, perCluster, await floorPaths(clients, perCluster), { fieldManager: 'floor' });
 
     // The operator, fed by a webhook.
     const secretFile = join(work, 'webhook-secret');
