@@ -17,6 +17,7 @@ import { blockUnreserved, reserveStaticIps, type StaticIpResults } from './stati
 import { addGceHealth, type FetchedBackendHealth } from './gce-health.js';
 import { planLeaving, withLeaving, type ClusterLeaving } from '../core/leaving.js';
 import { frontEndNaming, v2NamingBlocks } from '../core/glbc-naming.js';
+import { withUnreported } from '../core/shard-report.js';
 
 export interface ReconcileOptions {
   fleet: Fleet;
@@ -194,7 +195,11 @@ export async function reconcileFleet(opts: ReconcileOptions): Promise<ReconcileR
   try {
     const renderedKinds = new Set<string>();
     for (const m of fleet.manifests) renderedKinds.add(`${m.object.apiVersion} ${m.object.kind}`);
-    const kinds: Array<[string, string]> = [...PRUNE_KINDS];
+    // Owned objects of a kind Git does not render matter only to prune (and to a
+    // cluster leaving a shared load balancer); without them every cluster is
+    // spared a LIST per such kind (one-shot apply, status, doctor, quiet ticks).
+    // Render adds Namespaces and the ingress-uid ConfigMap of its own.
+    const kinds: Array<[string, string]> = opts.prune || opts.continueLeaving ? [...PRUNE_KINDS] : [['v1', 'Namespace'], ['v1', 'ConfigMap']];
     for (const k of renderedKinds) { const [v, kind] = k.split(' ') as [string, string]; if (!kinds.some(([a, b]) => a === v && b === kind)) kinds.push([v, kind]); }
 
     const shard = opts.shard;
@@ -205,7 +210,9 @@ export async function reconcileFleet(opts: ReconcileOptions): Promise<ReconcileR
       }
       return observeCluster(conn, { fleetName: fleet.settings.name, kinds, ...(opts.unschedulableAfterMs !== undefined ? { unschedulableAfterMs: opts.unschedulableAfterMs } : {}), ...(opts.probeTimeoutMs ? { probeTimeoutMs: opts.probeTimeoutMs } : {}), ...(opts.now ? { now: opts.now } : {}) });
     }));
-    const observations: Observations = { ...shard?.observations, ...Object.fromEntries(lives.map((l) => [l.cluster, l.observation])) };
+    const own: Observations = { ...shard?.observations, ...Object.fromEntries(lives.map((l) => [l.cluster, l.observation])) };
+    // Sharded: a cluster no shard has reported yet is unknown, not empty.
+    const observations = shard ? withUnreported(own, fleet.clusters.map((c) => c.name)) : own;
     const rendered = render({ fleet, observations, allocations: opts.allocations, ...(opts.loadFindings ? { loadFindings: opts.loadFindings } : {}), ...(opts.allowHealthCheckDivergence ? { allowHealthCheckDivergence: true } : {}) });
     const byCluster = new Map(rendered.clusters.map((c) => [c.cluster, c]));
     const stable = opts.rollout?.stable;

@@ -143,3 +143,23 @@ export function mergeObservations(own: Observations, digests: ReadonlyMap<string
 export function clustersNotReporting(clusters: readonly string[], revision: string, digests: ReadonlyMap<string, ClusterDigest>): string[] {
   return clusters.filter((c) => digests.get(c)?.revision !== revision);
 }
+
+/**
+ * The observation of a cluster whose owner has not reported yet (a replica
+ * just started, or its clusters just moved). Every part is marked failed, as
+ * a LIST that failed would be: the render core then blocks what depends on
+ * that cluster instead of treating it as empty (an empty node-port list would
+ * let the leader allocate a port something there already holds). It stays
+ * Ready, so its replicas are not moved away only because a report is late.
+ */
+export function unreportedObservation(cluster: string): ClusterObservation {
+  const why = `no report from the replica that owns ${cluster} yet`;
+  return { health: 'Ready', nodePorts: [], ingresses: [], workloads: [], failed: { nodePorts: why, ingressUid: why, ingresses: why, workloads: why } };
+}
+
+/** `observations` with every fleet cluster that has none filled in as unreported. */
+export function withUnreported(observations: Observations, clusters: readonly string[]): Observations {
+  const out: Observations = { ...observations };
+  for (const c of clusters) out[c] ??= unreportedObservation(c);
+  return out;
+}

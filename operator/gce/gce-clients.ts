@@ -9,7 +9,9 @@ import type { BackendServicesClient, GlobalAddressesClient } from '@google-cloud
 // (about 2 s idle, 6 s on a busy 2-core machine) and every `gitfed apply` and
 // `gitfed run` imports this module, most of them without --gce.
 const requireCjs = createRequire(import.meta.url);
-const compute = () => requireCjs('@google-cloud/compute') as typeof import('@google-cloud/compute');
+/** The client library, loaded on first use. */
+export const computeLibrary = () => requireCjs('@google-cloud/compute') as typeof import('@google-cloud/compute');
+const compute = computeLibrary;
 
 export interface GceOptions {
   /** "http://127.0.0.1:8085" for a local endpoint; absent = compute.googleapis.com with ADC. */

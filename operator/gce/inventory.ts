@@ -1,12 +1,8 @@
 // What GLBC built in a project, listed through @google-cloud/compute, and the
 // deletes `gitfed gce gc` makes. Each list and delete is one bounded call; a
 // failure names the call and the resource.
-import {
-  BackendServicesClient, FirewallsClient, GlobalForwardingRulesClient, HealthChecksClient, InstanceGroupsClient,
-  SslCertificatesClient, TargetHttpProxiesClient, TargetHttpsProxiesClient, UrlMapsClient,
-} from '@google-cloud/compute';
 import { GceError } from './backend-health.js';
-import { computeClientOptions, type GceOptions } from './gce-clients.js';
+import { computeClientOptions, computeLibrary, type GceOptions } from './gce-clients.js';
 import { awaitOperation, withTimeout } from './operation.js';
 import type { CloudResource } from '../core/gce-orphans.js';
 
@@ -25,6 +21,11 @@ type AnyClient = { list(req: object): Promise<unknown[]>; delete(req: object): P
 export function gceInventory(opts: GceOptions, timeoutMs = 20_000): GceInventory {
   const o = computeClientOptions(opts);
   // Each collection: its client and the request field that names one resource.
+  // Loaded here, on first use: every command imports this module, few of them with --gce.
+  const {
+    BackendServicesClient, FirewallsClient, GlobalForwardingRulesClient, HealthChecksClient, InstanceGroupsClient,
+    SslCertificatesClient, TargetHttpProxiesClient, TargetHttpsProxiesClient, UrlMapsClient,
+  } = computeLibrary();
   const clients: Record<(typeof GC_ORDER)[number], [AnyClient, string]> = {
     forwardingRules: [new GlobalForwardingRulesClient(o) as unknown as AnyClient, 'forwardingRule'],
     targetHttpsProxies: [new TargetHttpsProxiesClient(o) as unknown as AnyClient, 'targetHttpsProxy'],

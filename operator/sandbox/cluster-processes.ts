@@ -85,16 +85,24 @@ export async function startApiserver(bins: Binaries, sandboxDir: string, st: { n
   const server = `https://127.0.0.1:${port}`;
   const crt = join(st.dir, 'certs', 'apiserver.crt');
   await waitFor(`cluster ${st.name}: kube-apiserver`, 30_000, async () => existsSync(crt), rec.log, rec.pid);
-  const ca = caFromServingChain(await readFile(crt, 'utf8'));
-  const http = new KubeHttp({ server, ca, token }, 2000);
+  // The apiserver writes its serving chain (leaf, then its CA) while we may
+  // already read it: a half-written file yields the leaf alone, which then
+  // verifies nothing, ever. So the CA is read again until the probe succeeds.
+  let ca = '';
+  let http: KubeHttp | undefined;
+  const probe = async (path: string) => {
+    const next = caFromServingChain(await readFile(crt, 'utf8'));
+    if (next !== ca || !http) { http?.close(); ca = next; http = new KubeHttp({ server, ca, token }, 2000); }
+    return http.request({ path });
+  };
   try {
-    await waitFor(`cluster ${st.name}: kube-apiserver /readyz`, READYZ_TIMEOUT_MS, async () => (await http.request({ path: '/readyz' })).status === 200, rec.log, rec.pid).catch(async (e: Error) => {
+    await waitFor(`cluster ${st.name}: kube-apiserver /readyz`, READYZ_TIMEOUT_MS, async () => (await probe('/readyz')).status === 200, rec.log, rec.pid).catch(async (e: Error) => {
       // Its log is often silent at --v 0: the checks that are not ok say why.
-      const verbose = await http.request({ path: '/readyz?verbose' }).then((r) => r.text.split('\n').filter((l) => l.includes('failed')).join('; '), () => '');
+      const verbose = await probe('/readyz?verbose').then((r) => r.text.split('\n').filter((l) => l.includes('failed')).join('; '), (err: Error) => `(none: ${err.message})`);
       throw new Error(verbose ? `${e.message}\nfailing /readyz checks: ${verbose}` : e.message);
     });
   } finally {
-    http.close();
+    http?.close();
   }
   return { rec, ca, server };
 }

@@ -75,3 +75,16 @@ test('gitfed completion with an unknown shell is a usage error', async () => {
   assert.equal(await main(['completion', 'tcsh'], io), 2);
   assert.match(io.stderr, /expected bash, zsh or fish, got "tcsh"/);
 });
+
+test('a command without --gce never loads the Compute Engine client library (it costs seconds and ~150 MB on every apply and run)', () => {
+  // A fresh process: import every command module, as `gitfed apply` / `run` / `plan` / `status` / `doctor` do, then look at what was loaded.
+  const script = `
+    const { createRequire } = await import('node:module');
+    const { COMMANDS } = await import('./dist/operator/cli/command-table.js');
+    for (const c of Object.values(COMMANDS)) await c.load();
+    const loaded = Object.keys(createRequire(import.meta.url).cache).filter((k) => k.includes('@google-cloud'));
+    console.log(JSON.stringify(loaded));`;
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  assert.deepEqual(JSON.parse(r.stdout.trim().split('\n').pop()!), []);
+});

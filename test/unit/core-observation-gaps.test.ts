@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import { emptyAllocations, type ObservationFailures, type RenderResult } from '../../operator/core/model.js';
 import { render } from '../../operator/core/render.js';
 import { parseObservations } from '../../operator/core/state-files.js';
+import { withUnreported } from '../../operator/core/shard-report.js';
 import { deployment, fleet, cluster, ingress, observed, sampleFleet, service } from '../helpers/fleet-builder.js';
 
 const objectsIn = (r: RenderResult, c: string) => r.clusters.find((x) => x.cluster === c)!.objects.map((o) => `${o.kind}/${o.metadata.name}`);
@@ -90,4 +91,14 @@ test('observation gaps: an observations file can say what failed (gitfed render 
   const parsed = parseObservations({ 'us-east1': { failed: { ingresses: 'forbidden' } }, b: { failed: { pods: 'x' } } }, 'obs.yaml');
   assert.deepEqual(parsed.observations['us-east1']!.failed, { ingresses: 'forbidden' });
   assert.match(parsed.findings.map((f) => f.message).join('\n'), /b.failed.pods: unknown part/);
+});
+
+test('observation gaps (run --shards): a cluster whose owner has not reported yet is unknown, not empty: nothing that depends on it is written there, the others get everything, and its replicas stay put', () => {
+  const f = sampleFleet();
+  const clusters = f.clusters.map((c) => c.name);
+  const r = render({ fleet: f, observations: withUnreported({ 'europe-west1': observed(), 'asia-east1': observed() }, clusters), allocations: allocations() });
+  for (const o of ['ConfigMap/ingress-uid', 'Service/nginx', 'Ingress/nginx']) assert.ok(!objectsIn(r, 'us-east1').includes(o), `${o} is not written to us-east1`);
+  assert.match(blockedIn(r, 'us-east1').join('\n'), /could not observe .*no report from the replica that owns us-east1 yet/);
+  for (const other of ['europe-west1', 'asia-east1']) assert.deepEqual(objectsIn(r, other), ALL, `${other} is untouched`);
+  assert.ok(!r.findings.some((f) => /drops out of the replica plan/.test(f.message)), 'a late report does not move replicas');
 });
