@@ -14,6 +14,7 @@ import { runGlbcOnce } from '../../operator/sandbox/glbc-standin.js';
 import type { Sandbox } from '../../operator/sandbox/index.js';
 import { web, writeFleet } from '../helpers/fleet-dir.js';
 import { sandbox, uniqueNamespace, waitUntil } from '../helpers/sandbox.js';
+import { cliIO } from '../helpers/cli-io.js';
 
 const CLUSTERS = ['us-east1', 'europe-west1', 'asia-east1'];
 const PROJECT = 'gitfed-test';
@@ -21,11 +22,6 @@ const NEW_UID = 'migrated00000001';
 
 let standin: ComputeStandin | undefined;
 after(async () => { await standin?.close(); });
-
-function cliIO() {
-  const io = { stdout: '', stderr: '', cwd: process.cwd(), env: {} as NodeJS.ProcessEnv, out: (s: string) => { io.stdout += `${s}\n`; }, err: (s: string) => { io.stderr += `${s}\n`; } };
-  return io;
-}
 
 async function cli(args: string[]): Promise<{ code: number; out: string }> {
   const io = cliIO();

@@ -25,23 +25,13 @@ import { runGlbcOnce } from '../../operator/sandbox/glbc-standin.js';
 import type { Sandbox } from '../../operator/sandbox/index.js';
 import { web, writeFleet } from '../helpers/fleet-dir.js';
 import { sandbox, uniqueNamespace, waitUntil } from '../helpers/sandbox.js';
+import { cliIO, clusterGet as get } from '../helpers/cli-io.js';
 
 const CLUSTERS = ['us-east1', 'europe-west1', 'asia-east1'];
 const PROJECT = 'gitfed-test';
 
 let standin: ComputeStandin | undefined;
 after(async () => { await standin?.close(); });
-
-function cliIO() {
-  const io = { stdout: '', stderr: '', cwd: process.cwd(), env: {} as NodeJS.ProcessEnv, out: (s: string) => { io.stdout += `${s}\n`; }, err: (s: string) => { io.stderr += `${s}\n`; } };
-  return io;
-}
-
-async function get(sb: Sandbox, cluster: string, path: string): Promise<{ status: number; body: any }> {
-  const c = sb.clusters.find((x) => x.name === cluster)!;
-  const h = new KubeHttp({ server: c.server, ca: c.ca, token: c.adminToken });
-  try { const r = await h.request<any>({ path }); return { status: r.status, body: r.body }; } finally { h.close(); }
-}
 
 let left: { dir: string; uid: string } | undefined;
 
