@@ -60,8 +60,9 @@ export async function sendWebhook(url: string, secret: string): Promise<void> {
   await r.arrayBuffer();
 }
 
+/** The bench's own clients: 60 s per request, as 100 apiservers on 2 cores can keep one waiting past the usual 10 s. */
 export function clusterClients(sb: Sandbox): KubeHttp[] {
-  return sb.clusters.map((c) => new KubeHttp({ server: c.server, ca: c.ca, token: c.adminToken }));
+  return sb.clusters.map((c) => new KubeHttp({ server: c.server, ca: c.ca, token: c.adminToken }, 60_000));
 }
 
 /** Wait until cm-0 holds version v in every cluster; ms from `t0` (performance.now()) to then. */

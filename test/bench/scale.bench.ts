@@ -127,6 +127,9 @@ async function settled(url: string, before: number, timeoutMs: number): Promise<
   }
 }
 
+/** What measure() is doing (a failure says where). */
+let phase = 'start';
+
 async function measure(sb: Sandbox, clusters: number, upS: number): Promise<Row> {
   const work = await mkdtemp(join(tmpdir(), 'gitfed-scalebench-'));
   const clients = clusterClients(sb);
@@ -136,13 +139,16 @@ async function measure(sb: Sandbox, clusters: number, upS: number): Promise<Row>
     const apiPrivate = privateBytes(api) / api.length / 1048576;
     const sandboxPrivate = privateBytes(sb.pids()) / 1073741824;
     console.log(`  apiservers: ${apiserverMemory(api)}`);
+    phase = 'fleet repo';
     const repo = await fleetRepo(sb, work, OBJECTS);
     const timeout = 60_000 + clusters * 2000;
 
     // The one-shot CLI, and where its time goes.
+    phase = 'one-shot CLI';
     const cliFloor = timeCli(['--version']);
     const cliCold = timeCli(['apply', repo.dir, '--kubeconfig', sb.kubeconfig]);
     const cliNoop = timeCli(['apply', repo.dir, '--kubeconfig', sb.kubeconfig]);
+    phase = 'in-process no-op and each cluster alone';
     const { fleet } = await loadFleetDir(repo.dir);
     let t0 = performance.now();
     const all = await reconcileFleet({ fleet, kubeconfigPath: sb.kubeconfig, allocations: emptyAllocations(), dryRun: false, prune: false, writes: 'all' });
@@ -160,10 +166,12 @@ async function measure(sb: Sandbox, clusters: number, upS: number): Promise<Row>
       closeAll(conns);
     }
     solo.sort((a, b) => a[1] - b[1]);
+    phase = 'PATCH floor';
     const floorObjs = versionedObjects(OBJECTS, 0).map((o) => o.kind === 'Namespace' ? { ...o, metadata: { name: 'bench-floor' } } : { ...o, metadata: { ...o.metadata, namespace: 'bench-floor' } });
     const perCluster = clients.map(() => floorObjs);
     const floor = await patchFloor(clients, perCluster, await floorPaths(clients, perCluster), { fieldManager: 'floor' });
 
+    phase = 'operator and pushes';
     // The operator, fed by a webhook.
     const secretFile = join(work, 'webhook-secret');
     await writeFile(secretFile, 'bench\n');
@@ -232,7 +240,7 @@ for (const clusters of SIZES) {
     console.log(`  push -> applied p50 ${r.p50.toFixed(0)} ms, p99 ${r.p99.toFixed(0)} ms; quiet tick ${r.quietTickMs.toFixed(0)} ms, ${r.quietRequests} requests, ${r.quietCpuMs.toFixed(0)} ms CPU; operator RSS ${r.opRssMb.toFixed(0)} MB, ${r.opCpuS.toFixed(1)} s CPU over the pushes`);
     console.log(`  one-shot apply: cold ${r.cliCold.toFixed(0)} ms, no-op ${r.cliNoop.toFixed(0)} ms (node + gitfed --version ${r.cliFloor.toFixed(0)} ms; the no-op in-process ${r.inProcessNoop.toFixed(0)} ms; one cluster alone: median ${r.medianClusterMs.toFixed(0)} ms, slowest ${r.slowestCluster} ${r.slowestMs.toFixed(0)} ms; raw PATCH floor ${r.patchFloor.toFixed(0)} ms)`);
   } catch (e) {
-    console.log(`  failed: ${(e as Error).message.split('\n')[0]}`);
+    console.log(`  failed during ${phase}: ${(e as Error).message.split('\n')[0]}`);
   } finally {
     await sb.stop();
   }
