@@ -151,7 +151,9 @@ test('prune takes a cluster out of a shared Ingress only by the safe sequence (d
   assert.equal(await ingressIn('asia-east1'), 200, 'still there');
   const plan = cliIO();
   await main(['plan', dir, '--kubeconfig', sb.kubeconfig, '--prune'], plan);
-  assert.match(plan.stdout + plan.stderr, /step 1\/3 drain/, 'plan shows it');
+  // The replica split may have drained asia-east1 meanwhile (its endpoints go
+  // when the apply above moved its replicas), so plan may already be a step on.
+  assert.match(plan.stdout + plan.stderr, new RegExp(`leaving the shared load balancer of ${ns}/web.*step (1/3 drain|2/3 re-key)`), 'plan shows it');
   const allowed = cliIO();
   assert.equal(await main(['apply', dir, '--kubeconfig', sb.kubeconfig, '--prune', '--allow-shared-ingress-removal'], allowed), 0, allowed.stdout + allowed.stderr);
   assert.equal(await ingressIn('asia-east1'), 404, 'taken out when allowed');
