@@ -4,7 +4,7 @@
 // and the names and paths GLBC derives (v2 front ends, readiness probe path).
 import assert from 'node:assert/strict';
 import { createServer as createTcpServer, type Socket } from 'node:net';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import {
   BackendServicesClient, FirewallsClient, GlobalAddressesClient, GlobalForwardingRulesClient, HealthChecksClient, InstanceGroupsClient,
   SslCertificatesClient, TargetHttpProxiesClient, TargetHttpsProxiesClient, UrlMapsClient,
@@ -14,33 +14,19 @@ import { computeClientOptions } from '../../operator/gce/gce-clients.js';
 import { gceInventory } from '../../operator/gce/inventory.js';
 import { rangeContains } from '../../operator/sandbox/compute-health.js';
 import { parseFilter } from '../../operator/sandbox/compute-list.js';
-import { startComputeStandin, type ComputeStandin } from '../../operator/sandbox/compute-standin.js';
+import { startComputeStandin } from '../../operator/sandbox/compute-standin.js';
 import { probePathFor } from '../../operator/sandbox/glbc-probe-path.js';
+import { useComputeStandin, type StandinClients } from '../helpers/compute-standin-clients.js';
 
 const project = 'p2';
 const zone = 'us-east1-b';
-const closers: Array<{ close(): Promise<void> }> = [];
-let standin: ComputeStandin;
-let o: ReturnType<typeof computeClientOptions>;
-function client<T extends { close(): Promise<void> }>(C: new (opts: any) => T): T {
-  const c = new C(o);
-  closers.push(c);
-  return c;
-}
+const cloud = useComputeStandin();
+const client: StandinClients['client'] = (C) => cloud.client(C);
 const link = (rel: string) => `https://www.googleapis.com/compute/v1/projects/${project}/${rel}`;
-
-before(async () => {
-  standin = await startComputeStandin();
-  o = computeClientOptions({ endpoint: standin.url, token: 't' });
-});
-after(async () => {
-  await Promise.all(closers.map((c) => c.close()));
-  await standin.close();
-});
 
 /** A group of two tagged instances behind backend service `bs` on node port 30100, endpoints ready. */
 async function backend(bs: string, group: string, tag: string): Promise<string> {
-  const req = (rel: string, body: unknown) => fetch(`${standin.url}/compute/v1/projects/${project}/${rel}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const req = (rel: string, body: unknown) => fetch(`${cloud.standin.url}/compute/v1/projects/${project}/${rel}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   for (const n of [`${group}-n1`, `${group}-n2`]) await req(`zones/${zone}/instances`, { name: n, tags: { items: [tag] } });
   const groups = client(InstanceGroupsClient);
   await groups.insert({ project, zone, instanceGroupResource: { name: group, network: link('global/networks/default') } });
@@ -49,7 +35,7 @@ async function backend(bs: string, group: string, tag: string): Promise<string> 
   await client(HealthChecksClient).insert({ project, healthCheckResource: { name: bs, type: 'HTTP', httpHealthCheck: { port: 30100, requestPath: '/' } } });
   const selfLink = link(`zones/${zone}/instanceGroups/${group}`);
   await client(BackendServicesClient).insert({ project, backendServiceResource: { name: bs, port: 30100, portName: 'port30100', healthChecks: [link(`global/healthChecks/${bs}`)], backends: [{ group: selfLink }] } });
-  standin.store.setHealth(project, bs, selfLink, 'HEALTHY');
+  cloud.standin.store.setHealth(project, bs, selfLink, 'HEALTHY');
   return selfLink;
 }
 
@@ -57,7 +43,7 @@ async function states(bs: string, group: string): Promise<string[]> {
   const [h] = await client(BackendServicesClient).getHealth({ project, backendService: bs, resourceGroupReferenceResource: { group } });
   return (h.healthStatus ?? []).map((s) => s.healthState!);
 }
-const reasons = async (bs: string) => (await standin.health()).filter((r) => r.backendService === bs).map((r) => r.reason ?? 'HEALTHY');
+const reasons = async (bs: string) => (await cloud.standin.health()).filter((r) => r.backendService === bs).map((r) => r.reason ?? 'HEALTHY');
 
 test('health: UNHEALTHY until a firewall admits both prober ranges on the node port to the instances\' tags; the reason is on /_standin/health', async () => {
   const group = await backend('k8s-be-30100--fw', 'k8s-ig--fw', 'c1-node');
@@ -80,7 +66,7 @@ test('health: UNHEALTHY until a firewall admits both prober ranges on the node p
   await fw.update({ project, firewall: 'k8s-fw-l7--fw', firewallResource: { ...rule, targetTags: [], sourceRanges: ['0.0.0.0/0'] } });
   assert.deepEqual(await states('k8s-be-30100--fw', group), ['HEALTHY', 'HEALTHY']);
   // Ready endpoints still count: none -> UNHEALTHY with that reason.
-  standin.store.setHealth(project, 'k8s-be-30100--fw', group, 'UNHEALTHY');
+  cloud.standin.store.setHealth(project, 'k8s-be-30100--fw', group, 'UNHEALTHY');
   assert.deepEqual(await reasons('k8s-be-30100--fw'), ['no ready endpoints for the Service in this cluster', 'no ready endpoints for the Service in this cluster']);
   assert.equal(rangeContains('130.211.0.0/16', '130.211.0.0/22'), true);
   assert.equal(rangeContains('130.211.0.0/23', '130.211.0.0/22'), false);
@@ -96,7 +82,7 @@ test('health: a group whose cluster does not answer (refused, or accepted and si
   await new Promise<void>((r) => silent.listen(0, '127.0.0.1', () => r()));
   const port = (silent.address() as { port: number }).port;
   try {
-    await fetch(`${standin.url}/_standin/probe`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ project, group, cluster: 'c2', server: `https://127.0.0.1:${port}`, ca: '' }) });
+    await fetch(`${cloud.standin.url}/_standin/probe`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ project, group, cluster: 'c2', server: `https://127.0.0.1:${port}`, ca: '' }) });
     const started = Date.now();
     assert.deepEqual(await states('k8s-be-30100--gone', group), ['UNHEALTHY', 'UNHEALTHY']);
     assert.ok(Date.now() - started < 10_000, 'the probe has a short timeout');

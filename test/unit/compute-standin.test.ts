@@ -3,37 +3,22 @@
 // instance groups per zone, backend health per group, and the rules GLBC's
 // hazards hinge on. Plus GLBC's names, truncation included.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import {
   BackendServicesClient, FirewallsClient, GlobalAddressesClient, GlobalForwardingRulesClient, GlobalOperationsClient,
   HealthChecksClient, InstanceGroupsClient, TargetHttpProxiesClient, UrlMapsClient, ZoneOperationsClient,
 } from '@google-cloud/compute';
 import { glbcLoadBalancerForUrlMap, glbcNameBelongsTo, glbcNames, glbcTruncate } from '../../operator/core/glbc-names.js';
 import { backendServiceHealth } from '../../operator/gce/backend-health.js';
-import { computeClientOptions, gceClients } from '../../operator/gce/gce-clients.js';
+import { gceClients } from '../../operator/gce/gce-clients.js';
 import { ensureGlobalAddress } from '../../operator/gce/static-ip.js';
-import { startComputeStandin, type ComputeStandin } from '../../operator/sandbox/compute-standin.js';
 import { describeCompute } from '../../operator/sandbox/compute-summary.js';
+import { useComputeStandin, type StandinClients } from '../helpers/compute-standin-clients.js';
 
-let standin: ComputeStandin;
-let o: ReturnType<typeof computeClientOptions>;
-const closers: Array<{ close(): Promise<void> }> = [];
-function client<T extends { close(): Promise<void> }>(C: new (opts: any) => T): T {
-  const c = new C(o);
-  closers.push(c);
-  return c;
-}
+const cloud = useComputeStandin();
+const client: StandinClients['client'] = (C) => cloud.client(C);
 const project = 'p1';
 const zone = 'us-east1-b';
-
-before(async () => {
-  standin = await startComputeStandin();
-  o = computeClientOptions({ endpoint: standin.url, token: 't' });
-});
-after(async () => {
-  await Promise.all(closers.map((c) => c.close()));
-  await standin.close();
-});
 
 test('compute stand-in: address insert returns a DONE Operation, wait answers DONE, get finds it; 404 is code 5, 409 on a second insert', async () => {
   const addresses = client(GlobalAddressesClient);
@@ -54,7 +39,7 @@ test('compute stand-in: address insert returns a DONE Operation, wait answers DO
   const [list] = await addresses.list({ project });
   assert.deepEqual(list.map((a) => a.name), ['web-ip']);
   // gitfed's own reservation path works against it too.
-  const gce = gceClients({ endpoint: standin.url });
+  const gce = gceClients({ endpoint: cloud.standin.url });
   try {
     assert.deepEqual(await ensureGlobalAddress(gce, project, 'web-ip'), { name: 'web-ip', address: addr.address, created: false });
     assert.equal((await ensureGlobalAddress(gce, project, 'other-ip')).created, true);
@@ -81,14 +66,14 @@ test('compute stand-in: instance group per zone, named ports, instances; backend
   await client(HealthChecksClient).insert({ project, healthCheckResource: { name: 'k8s-be-30080--abc', type: 'HTTP', httpHealthCheck: { port: 30080, requestPath: '/' } } });
   const services = client(BackendServicesClient);
   await services.insert({ project, backendServiceResource: { name: 'k8s-be-30080--abc', port: 30080, portName: 'port30080', protocol: 'HTTP', healthChecks: [`projects/${project}/global/healthChecks/k8s-be-30080--abc`], backends: [{ group: ig.selfLink! }] } });
-  standin.store.setHealth(project, 'k8s-be-30080--abc', ig.selfLink!, 'HEALTHY');
+  cloud.standin.store.setHealth(project, 'k8s-be-30080--abc', ig.selfLink!, 'HEALTHY');
   // Ready endpoints are not enough: Google's probers need a firewall rule to the node port.
   const [blocked] = await services.getHealth({ project, backendService: 'k8s-be-30080--abc', resourceGroupReferenceResource: { group: ig.selfLink! } });
   assert.deepEqual(blocked.healthStatus?.map((h) => h.healthState), ['UNHEALTHY', 'UNHEALTHY']);
   await client(FirewallsClient).insert({ project, firewallResource: { name: 'allow-probers', network: 'global/networks/default', sourceRanges: ['130.211.0.0/22', '35.191.0.0/16'], allowed: [{ IPProtocol: 'tcp' }] } });
   const [health] = await services.getHealth({ project, backendService: 'k8s-be-30080--abc', resourceGroupReferenceResource: { group: ig.selfLink! } });
   assert.deepEqual(health.healthStatus?.map((h) => [h.instance, h.port, h.healthState]), [[instance('n1'), 30080, 'HEALTHY'], [instance('n2'), 30080, 'HEALTHY']]);
-  const gce = gceClients({ endpoint: standin.url });
+  const gce = gceClients({ endpoint: cloud.standin.url });
   try {
     assert.deepEqual((await backendServiceHealth(gce, project, 'k8s-be-30080--abc')).map((g) => [g.zone, g.state, g.healthy, g.total]), [[zone, 'HEALTHY', 2, 2]]);
   } finally {
@@ -119,7 +104,7 @@ test('compute stand-in: URL map, target proxy, forwarding rule on the reserved a
   await assert.rejects(client(TargetHttpProxiesClient).insert({ project, targetHttpProxyResource: { name: 'k8s-tp-x--abc', urlMap: `projects/${project}/global/urlMaps/missing` } }), (e: any) => e.code === 5);
 
   const firewalls = client(FirewallsClient);
-  standin.failNext({ collection: 'firewalls', verb: 'insert', code: 'QUOTA_EXCEEDED', message: 'Quota FIREWALLS exceeded' });
+  cloud.standin.failNext({ collection: 'firewalls', verb: 'insert', code: 'QUOTA_EXCEEDED', message: 'Quota FIREWALLS exceeded' });
   const [failed] = await firewalls.insert({ project, firewallResource: { name: 'k8s-fw-l7--p1', sourceRanges: ['130.211.0.0/22', '35.191.0.0/16'], allowed: [{ IPProtocol: 'tcp', ports: ['30000-32767'] }] } });
   const failedOp = failed.latestResponse as unknown as { status: string; error?: { errors: Array<{ code: string }> } };
   assert.equal(failedOp.status, 'DONE', 'the client does not throw for an Operation that ends with an error');
@@ -129,7 +114,7 @@ test('compute stand-in: URL map, target proxy, forwarding rule on the reserved a
   await firewalls.update({ project, firewall: 'k8s-fw-l7--p1', firewallResource: { name: 'k8s-fw-l7--p1', sourceRanges: ['130.211.0.0/22', '35.191.0.0/16'], allowed: [{ IPProtocol: 'tcp', ports: ['30000-32767'] }], targetTags: ['b'] } });
   assert.deepEqual((await firewalls.get({ project, firewall: 'k8s-fw-l7--p1' }))[0].targetTags, ['b']);
 
-  const snap = standin.snapshot();
+  const snap = cloud.standin.snapshot();
   assert.deepEqual(snap.forwardingRules!.map((r) => r.name), ['k8s-fw-web-web--abc']);
   assert.deepEqual(snap.instanceGroups!.map((g) => [g.name, g.instances!.length]), [['k8s-ig--abc', 2], ['k8s-ig--new', 1]]);
   assert.ok(snap.backendServices!.every((b) => /^\d+$/.test(b.id)));
