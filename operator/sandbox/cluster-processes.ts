@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import { KubeHttp } from '../cluster/kube-http.js';
 import type { Binaries } from './binaries.js';
 import { caFromServingChain, clusterIdentities, kubeconfig, serviceAccountKey, tokenFile, type Identity } from './identities.js';
-import { freePorts } from './ports.js';
-import { alive, startProcess, type ProcessRecord } from './supervisor.js';
+import { onFreshPorts } from './ports.js';
+import { startProcess, waitFor, type ProcessRecord } from './supervisor.js';
 
 export interface ClusterState {
   name: string;
@@ -24,17 +24,6 @@ export interface ClusterState {
 
 export function clusterName(i: number): string {
   return ['us-east1', 'europe-west1', 'asia-east1'][i] ?? `cluster-${String(i + 1).padStart(2, '0')}`;
-}
-
-async function waitFor(what: string, timeoutMs: number, check: () => Promise<boolean>, logFile?: string, pid?: number): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (Date.now() < until) {
-    if (await check().catch(() => false)) return;
-    if (pid !== undefined && !alive(pid)) { timeoutMs = 0; break; } // it died: say so now
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  const tail = logFile && existsSync(logFile) ? (await readFile(logFile, 'utf8')).split('\n').slice(-15).join('\n') : '';
-  throw new Error(`${what} ${timeoutMs === 0 ? 'exited before it was ready' : `did not become ready within ${timeoutMs / 1000}s`}${tail ? `; last log lines:\n${tail}` : ''}`);
 }
 
 /**
@@ -129,9 +118,11 @@ export async function startCluster(opts: { bins: Binaries; sandboxDir: string; i
   const ids = clusterIdentities(nodeNames);
   await writeFile(join(dir, 'tokens.csv'), tokenFile([ids.admin, ids.restricted, ids.controllerManager, ids.scheduler, ...ids.nodes]), { mode: 0o600 });
   await writeFile(join(dir, 'sa.key'), serviceAccountKey(), { mode: 0o600 });
-  const [apiPort, cmPort, schedPort] = await freePorts(3);
   const st = { name, dir };
-  const { rec, ca, server } = await startApiserver(opts.bins, opts.sandboxDir, st, apiserverArgs({ etcd: opts.etcd, name, port: apiPort!, dir, lean: !!opts.lean }), ids.admin.token, opts.track, opts.lean ? LEAN_APISERVER_ENV : {});
+  const { rec, ca, server, cmPort, schedPort } = await onFreshPorts(3, async ([apiPort, cmPort, schedPort]) => ({
+    ...await startApiserver(opts.bins, opts.sandboxDir, st, apiserverArgs({ etcd: opts.etcd, name, port: apiPort!, dir, lean: !!opts.lean }), ids.admin.token, opts.track, opts.lean ? LEAN_APISERVER_ENV : {}),
+    cmPort: cmPort!, schedPort: schedPort!,
+  }));
   const processes: Record<string, ProcessRecord> = { apiserver: rec };
   const tracked = (...args: Parameters<typeof startProcess>) => { const r = startProcess(...args); opts.track(r); return r; };
   const http = new KubeHttp({ server, ca, token: ids.admin.token });

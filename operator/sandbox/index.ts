@@ -12,8 +12,8 @@ import { ensureBinaries, type Binaries } from './binaries.js';
 import { apiserverArgs, startApiserver, startCluster, waitNodesReady, type ClusterState } from './cluster-processes.js';
 import { kubeconfig, RESTRICTED_USER } from './identities.js';
 import { createBareRepo } from './git-server.js';
-import { freePorts } from './ports.js';
-import { alive, signal, startProcess, stopProcess, type ProcessRecord } from './supervisor.js';
+import { onFreshPorts } from './ports.js';
+import { alive, signal, startProcess, stopProcess, waitFor, type ProcessRecord } from './supervisor.js';
 
 export { ensureBinaries } from './binaries.js';
 
@@ -125,23 +125,33 @@ function gitServerScript(): string {
 
 /** The Compute Engine stand-in and GLBC's, in a process of their own that reads the state file for the clusters. */
 async function startCompute(dir: string, st: SandboxState): Promise<ProcessRecord & { port: number }> {
-  const [port] = await freePorts(1);
-  const rec = startProcess(dir, 'compute', process.execPath, [join(dirname(fileURLToPath(import.meta.url)), 'compute-main.js'), '--dir', dir, '--port', String(port)]);
+  const script = join(dirname(fileURLToPath(import.meta.url)), 'compute-main.js');
+  const { rec, ports: [port] } = await startServing(1, (ports) => startProcess(dir, 'compute', process.execPath, [script, '--dir', dir, '--port', String(ports[0])]), (ports) => `http://127.0.0.1:${ports[0]}/_standin/state`, 15_000, 'compute stand-in');
   st.started.push(rec);
-  await waitHttp(`http://127.0.0.1:${port}/_standin/state`, 15_000, 'compute stand-in');
   return { ...rec, port: port! };
 }
 
-async function waitHttp(url: string, timeoutMs: number, what: string): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (Date.now() < until) {
+/**
+ * Start a process that serves HTTP on `n` fresh ports and wait until `url`
+ * answers. A process that does not come up is stopped before the error goes
+ * on, and one that lost its port to another is started again on new ones.
+ */
+async function startServing(n: number, start: (ports: number[]) => ProcessRecord, url: (ports: number[]) => string, timeoutMs: number, what: string): Promise<{ rec: ProcessRecord; ports: number[] }> {
+  return onFreshPorts(n, async (ports) => {
+    const rec = start(ports);
     try {
-      const r = await fetch(url, { signal: AbortSignal.timeout(1000) });
-      if (r.status < 500) return;
-    } catch { /* not yet */ }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${what} did not start within ${timeoutMs / 1000}s`);
+      await waitHttp(url(ports), timeoutMs, what, rec);
+      return { rec, ports };
+    } catch (e) {
+      await stopProcess(rec.pid);
+      throw e;
+    }
+  });
+}
+
+/** Wait until `url` answers (any status below 500); with `rec`, fail at once if that process dies. */
+function waitHttp(url: string, timeoutMs: number, what: string, rec?: ProcessRecord): Promise<void> {
+  return waitFor(what, timeoutMs, async () => (await fetch(url, { signal: AbortSignal.timeout(1000) })).status < 500, rec?.log, rec?.pid);
 }
 
 function startGit(dir: string, port: number, root: string, auth?: { username: string; password: string }): ProcessRecord & { port: number; root: string } {
@@ -180,18 +190,24 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
   if ((opts.controllers ?? true) && !bins.full) log(`note: ${bins.source} has no controller-manager/scheduler/hollow-node: starting apiservers only`);
   const lean = opts.lean ?? (!controllers && opts.clusters > LEAN_ABOVE);
 
-  const [etcdClient, etcdPeer, etcdMetrics, gitPort] = await freePorts(4);
-  const etcdUrl = `http://127.0.0.1:${etcdClient}`;
-  const etcd = startProcess(dir, 'etcd', bins.paths.etcd!, [
-    '--data-dir', join(dir, 'etcd'), '--listen-client-urls', etcdUrl, '--advertise-client-urls', etcdUrl,
-    '--listen-peer-urls', `http://127.0.0.1:${etcdPeer}`, '--initial-advertise-peer-urls', `http://127.0.0.1:${etcdPeer}`,
-    '--initial-cluster', `default=http://127.0.0.1:${etcdPeer}`, '--listen-metrics-urls', `http://127.0.0.1:${etcdMetrics}`,
+  const { rec: etcd, ports: [etcdClient] } = await startServing(3, ([client, peer, metrics]) => startProcess(dir, 'etcd', bins.paths.etcd!, [
+    '--data-dir', join(dir, 'etcd'), '--listen-client-urls', `http://127.0.0.1:${client}`, '--advertise-client-urls', `http://127.0.0.1:${client}`,
+    '--listen-peer-urls', `http://127.0.0.1:${peer}`, '--initial-advertise-peer-urls', `http://127.0.0.1:${peer}`,
+    '--initial-cluster', `default=http://127.0.0.1:${peer}`, '--listen-metrics-urls', `http://127.0.0.1:${metrics}`,
     '--log-level', 'warn',
-  ]);
+  ]), ([client]) => `http://127.0.0.1:${client}/health`, 30_000, 'etcd');
+  const etcdUrl = `http://127.0.0.1:${etcdClient}`;
   const repos = join(dir, 'repos');
   await mkdir(repos, { recursive: true });
   createBareRepo(repos, 'fleet.git');
-  const git = startGit(dir, gitPort!, repos, opts.gitAuth);
+  let git: SandboxState['git'];
+  try {
+    const started = await startServing(1, ([port]) => startGit(dir, port!, repos, opts.gitAuth), ([port]) => `http://127.0.0.1:${port}/`, 15_000, 'git server');
+    git = { ...started.rec, port: started.ports[0]!, root: repos };
+  } catch (e) {
+    await stopProcess(etcd.pid);
+    throw e;
+  }
   const state: SandboxState = { version: bins.version, etcd, git, clusters: [], kubeconfig: join(dir, 'kubeconfig'), tmpDir, ownsDir, started: [] };
   // Until this sandbox is handed to the caller, any failure stops what started.
   const onExit = () => { for (const pid of allPids(state)) signal(pid, 'SIGKILL'); };
@@ -200,8 +216,6 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
   let forgotten = false;
   const forget = () => { if (forgotten) return; forgotten = true; process.off('exit', onExit); hold(); };
   try {
-    await waitHttp(`${etcdUrl}/health`, 30_000, 'etcd');
-    await waitHttp(`http://127.0.0.1:${gitPort}/`, 15_000, 'git server');
     log(`==> starting ${opts.clusters} cluster(s) on Kubernetes ${bins.version}${lean ? ' (lean apiservers)' : ''}`);
     // A few apiservers at a time: ten at once on two cores starve each other.
     const clusters: ClusterState[] = new Array(opts.clusters);
@@ -293,7 +307,7 @@ function handle(dir: string, state: SandboxState, bins: Binaries, opts: SandboxO
       stop: async () => { await stopProcess(state.git.pid); },
       start: async () => {
         state.git = startGit(dir, state.git.port, state.git.root, auth);
-        await waitHttp(`${baseUrl}/`, 15_000, 'git server');
+        await waitHttp(`${baseUrl}/`, 15_000, 'git server', state.git);
         await save();
       },
     },

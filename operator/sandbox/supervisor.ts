@@ -2,7 +2,8 @@
 // while they run), logging to files in the sandbox dir, recorded in the
 // state file so that `sandbox down` from another process can stop them.
 import { spawn } from 'node:child_process';
-import { closeSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 export interface ProcessRecord {
@@ -84,4 +85,20 @@ function statusBytes(pids: number[], field: 'VmRSS' | 'RssAnon'): number {
     } catch { /* gone or not Linux */ }
   }
   return total;
+}
+
+/**
+ * Wait until `check` holds. If the process dies first, say so at once; either
+ * way the error carries the last lines of its log (where a failed bind says
+ * "address already in use", which `onFreshPorts` looks for).
+ */
+export async function waitFor(what: string, timeoutMs: number, check: () => Promise<boolean>, logFile?: string, pid?: number): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    if (await check().catch(() => false)) return;
+    if (pid !== undefined && !alive(pid)) { timeoutMs = 0; break; } // it died: say so now
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const tail = logFile && existsSync(logFile) ? (await readFile(logFile, 'utf8')).split('\n').slice(-15).join('\n') : '';
+  throw new Error(`${what} ${timeoutMs === 0 ? 'exited before it was ready' : `did not become ready within ${timeoutMs / 1000}s`}${tail ? `; last log lines:\n${tail}` : ''}`);
 }
