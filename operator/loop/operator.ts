@@ -134,6 +134,11 @@ export class Operator {
         this.allocations = read.allocations;
         if (read.finding) this.stateFindings = [read.finding];
       },
+      // Waves are stepped from the whole fleet's health by one writer; the
+      // shards do not drive them yet. Applying everywhere at once would break
+      // what the policy promises, so such a revision is refused (the last
+      // good one stays), with the policy's file and line.
+      ...(opts.shard ? { refuse: (fleet: Fleet) => rolloutPolicyWithShards(fleet) } : {}),
     });
     this.rollouts = new RolloutDriver({
       readIndex: () => opts.sink.read(ROLLOUT_INDEX_FILE), files: async (rev) => (await opts.source.files(rev)).files, log: opts.log, ...(opts.age ? { age: opts.age } : {}),
@@ -220,8 +225,7 @@ export class Operator {
     for (const [name, c] of this.connections!) if (!(c instanceof Error)) c.http.gateWrites(shard ? shard.signal(name) : signal);
     // With a RolloutPolicy only the clusters the rollout reached get this
     // revision; the others keep the stable one (per-cluster writes and prune).
-    // Sharded: RolloutPolicy waves are not driven (every cluster gets the revision; see README "Sharding").
-    if (shard && rev.fleet.rolloutPolicy) this.opts.log.warn('RolloutPolicy is not supported with --shards: every cluster gets the revision');
+    // Sharded, a revision with a RolloutPolicy was refused by the git stage.
     const rollout = shard ? undefined : await this.rollouts.before(rev);
     const result = await reconcileFleet({
       fleet: rev.fleet, loadFindings: rev.findings, kubeconfigPath: this.opts.kubeconfig, allocations: this.allocations,
@@ -428,4 +432,14 @@ export class Operator {
       return { committed: false, written: false };
     }
   }
+}
+
+/** `run --shards` refuses a RolloutPolicy: an error at the policy's place. */
+export function rolloutPolicyWithShards(fleet: Fleet): Finding[] {
+  const p = fleet.rolloutPolicy;
+  if (!p) return [];
+  return [{
+    severity: 'error', code: 'RolloutPolicyWithShards', ...(p.place ? { place: p.place } : {}),
+    message: `RolloutPolicy ${p.name} cannot be driven by a sharded operator (run --shards): its waves need one replica that sees every cluster. Run one replica (with --leader-elect for standbys), or remove the policy to apply every revision to all clusters`,
+  }];
 }
