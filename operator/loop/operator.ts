@@ -239,11 +239,7 @@ export class Operator {
       ...(shard && plan ? { shard: shard.reconcileShard(plan) } : {}),
     });
     if (shard) return this.afterShardPass(rev, writes, result, signal);
-    if (!result.renderFailed && this.opts.gceReports) {
-      // Listed once per tick; a Compute Engine that fails is an error line per project, never the tick.
-      this.gceProjects = (await this.opts.gceReports(rev.fleet, result).catch((e: Error) => [{ project: '(all)', resources: [], orphans: { orphans: [], unknown: [] }, firewall: [], error: e.message }]))
-        .map(({ resources: _r, ...p }) => p);
-    }
+    if (!result.renderFailed) await this.refreshGce(rev.fleet, result);
     if (!result.renderFailed) {
       this.allocations = result.allocations;
       this.observe(result, rev.revision);
@@ -271,7 +267,17 @@ export class Operator {
     if (result.renderFailed) return result;
     const merged = leading ? shard.merge(result, rev.fleet.clusters.map((c) => c.name)) : result;
     this.observe(result, rev.revision);
+    // Only the leader writes Git, from every shard's uids and backends.
+    if (leading) await this.refreshGce(rev.fleet, merged);
     return merged;
+  }
+
+  /** The Compute Engine side of the status commit (gce.yaml), from the whole fleet's result. */
+  private async refreshGce(fleet: Fleet, result: ReconcileResult): Promise<void> {
+    if (!this.opts.gceReports) return;
+    // Listed once per tick; a Compute Engine that fails is an error line per project, never the tick.
+    this.gceProjects = (await this.opts.gceReports(fleet, result).catch((e: Error) => [{ project: '(all)', resources: [], orphans: { orphans: [], unknown: [] }, firewall: [], error: e.message }]))
+      .map(({ resources: _r, ...p }) => p);
   }
 
   /** Sharded, not the leader: the allocations to render with, or undefined while the leader has not published them for `revision`. */

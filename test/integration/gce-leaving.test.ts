@@ -9,13 +9,15 @@
 // lists what that uid change left behind (orphans) and the firewall check;
 // and an Ingress GLBC names with v2 names is refused unless --allow-v2-naming.
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { after, test } from 'node:test';
 import { KubeHttp } from '../../operator/cluster/kube-http.js';
 import { main } from '../../operator/cli/main.js';
 import { leavingGlbcUid } from '../../operator/core/hashes.js';
+import { assignClusters } from '../../operator/core/shard-assignment.js';
 import { createLogger } from '../../operator/loop/logger.js';
 import { Metrics } from '../../operator/loop/metrics.js';
 import { Operator } from '../../operator/loop/operator.js';
@@ -129,6 +131,43 @@ test('run --gce-endpoint: the status commit lists the orphans a uid change in on
   await main(['plan', left.dir, '--kubeconfig', sb.kubeconfig, '--gce-endpoint', standin!.url], plan);
   assert.match(plan.stdout, new RegExp(`GCE backend k8s-be-\\d+--${left.uid} \\(Ingress .*/web\\) in us-east1: HEALTHY`), plan.stdout);
   assert.match(plan.stdout, new RegExp(`GCE orphan ${PROJECT} instanceGroups zones/asia-east1-a/k8s-ig--${left.uid}`), 'plan --gce lists the orphans too');
+});
+
+test('run --shards 2 --gce-endpoint: the leader writes gce.yaml (orphans, firewall) for the whole fleet, also the clusters the other replica holds', async () => {
+  const sb = await sandbox();
+  assert.ok(left, 'runs after the leaving test');
+  const file = join(left.dir, '.gitfed-status', 'gce.yaml');
+  await rm(file, { force: true });
+  const lease = uniqueNamespace('gce-shards');
+  const logs = ['', ''];
+  // Two replicas over three clusters: the leader holds at most two, so the third cluster's uid reaches gce.yaml only through the other's report.
+  const procs = [0, 1].map((i) => {
+    const p = spawn(process.execPath, ['bin/gitfed.js', 'run', '--dir', left!.dir, '--kubeconfig', sb.kubeconfig, '--interval', '1s', '--listen', '127.0.0.1:0',
+      '--shards', '2', '--replica-id', `r${i}`, '--lease-context', 'us-east1', '--lease-name', lease, '--lease-duration', '5s',
+      '--gce-endpoint', standin!.url, '--log-format', 'json'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    p.stderr!.on('data', (d) => { logs[i] += d.toString(); });
+    return p;
+  });
+  type GceFile = { projects: Array<{ project: string; firewall: Array<{ message: string }>; orphans: Array<{ resource: string }> }> };
+  const verdicts = (g: GceFile) => (g.projects.find((x) => x.project === PROJECT)?.firewall ?? []).map((f) => f.message.split(':')[0]).sort();
+  const want = assignClusters(CLUSTERS, ['r0', 'r1']);
+  const holder = async (c: string) => (await get(sb, 'us-east1', `/apis/coordination.k8s.io/v1/namespaces/default/leases/${lease}-cluster-${c}`)).body?.spec?.holderIdentity;
+  try {
+    // The first replica up holds every cluster until the second announces itself: wait for the split, then for a gce.yaml written after it.
+    await waitUntil('each replica holding its share of the clusters', 180_000, async () => (await Promise.all(CLUSTERS.map(async (c) => (await holder(c)) === want.get(c)))).every(Boolean) || undefined, 250)
+      .catch((e: Error) => { throw new Error(`${e.message}\n${logs.map((l) => l.split('\n').slice(-15).join('\n')).join('\n')}`); });
+    await rm(file, { force: true });
+    const gce = await waitUntil('gce.yaml with a firewall verdict for every cluster, written by the sharded leader', 180_000, async () => {
+      const text = await readFile(file, 'utf8').catch(() => undefined);
+      const g = text ? parse(text) as GceFile : undefined;
+      return g && verdicts(g).length === CLUSTERS.length ? g : undefined;
+    }, 250).catch((e: Error) => { throw new Error(`${e.message}\n${logs.map((l) => l.split('\n').slice(-15).join('\n')).join('\n')}`); });
+    assert.deepEqual(verdicts(gce), [...CLUSTERS].sort());
+    const p = gce.projects.find((x) => x.project === PROJECT)!;
+    assert.ok(p.orphans.some((o) => o.resource === `instanceGroups zones/asia-east1-a/k8s-ig--${left!.uid}`), `the orphan is listed: ${JSON.stringify(p.orphans)}`);
+  } finally {
+    for (const p of procs) p.kill('SIGKILL');
+  }
 });
 
 test('gitfed run --prune: the operator walks the same steps one per tick, also on ticks without a new revision, and the front end stays', async (t) => {
