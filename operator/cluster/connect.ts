@@ -1,9 +1,11 @@
 // From a kubeconfig context to a connection: credentials.ts reads the
 // kubeconfig (and keeps re-reading what may rotate), requests then go through
 // our own keep-alive client.
-import { KubeConfig } from '@kubernetes/client-node';
+import { readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import type { ClusterSpec } from '../core/model.js';
 import { KubeconfigCredentials } from './credentials.js';
+import { parseKubeconfig, type Kubeconfig } from './kubeconfig-file.js';
 import { Discovery } from './discovery.js';
 import { inClusterReason, type InClusterEnv } from './in-cluster.js';
 import { KubeHttp, type KubeEndpoint } from './kube-http.js';
@@ -26,14 +28,14 @@ export class KubeconfigError extends Error {
 
 /** The contexts of a kubeconfig with their user's exec plugin (never its credentials), in file order. */
 export function kubeconfigContexts(kubeconfigPath: string): Array<{ name: string; exec?: { command?: string; args?: string[] } }> {
-  const kc = new KubeConfig();
+  let kc: Kubeconfig;
   try {
-    kc.loadFromFile(kubeconfigPath);
+    kc = parseKubeconfig(readFileSync(kubeconfigPath, 'utf8'), dirname(kubeconfigPath));
   } catch (e) {
     throw new KubeconfigError(`cannot read kubeconfig ${kubeconfigPath}: ${(e as Error).message}`);
   }
-  return kc.getContexts().map((c) => {
-    const exec = kc.getUser(c.user)?.exec as { command?: string; args?: string[] } | undefined;
+  return kc.contexts.map((c) => {
+    const exec = c.user === undefined ? undefined : kc.users.find((u) => u.name === c.user)?.exec;
     return { name: c.name, ...(exec ? { exec: { ...(exec.command ? { command: exec.command } : {}), ...(exec.args ? { args: [...exec.args] } : {}) } } : {}) };
   });
 }

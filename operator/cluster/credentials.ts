@@ -8,44 +8,34 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
-import { dirname, isAbsolute, join } from 'node:path';
-import { KubeConfig } from '@kubernetes/client-node';
-import { parse } from 'yaml';
+import { dirname } from 'node:path';
+import type { KubeConfig } from '@kubernetes/client-node';
 import { KubeCredentialError, type CredentialSource, type KubeEndpoint } from './kube-http.js';
-
-interface ExecConfig {
-  apiVersion?: string;
-  command: string;
-  args?: string[];
-  env?: Array<{ name: string; value: string }> | null;
-  provideClusterInfo?: boolean;
-}
-
-type RawKubeconfig = { users?: Array<{ name?: string; user?: { tokenFile?: string } }> } | null;
+import { parseKubeconfig, type Kubeconfig, type KubeconfigExec as ExecConfig } from './kubeconfig-file.js';
 
 /**
  * The last parse of each kubeconfig file, shared by all its contexts: a
  * fleet of N clusters has N contexts in one file, and parsing the whole file
  * once per context made connecting O(N^2) (100 clusters: 10,000 entries parsed).
  */
-const parsedFiles = new Map<string, { hash: string; kc: KubeConfig; raw: RawKubeconfig }>();
+const parsedFiles = new Map<string, { hash: string; kc: Kubeconfig }>();
 
-function parsedKubeconfig(path: string, text: string, hash: string, where: string): { kc: KubeConfig; raw: RawKubeconfig } {
+function parsedKubeconfig(path: string, text: string, hash: string, where: string): Kubeconfig {
   const hit = parsedFiles.get(path);
-  if (hit?.hash === hash) return hit;
-  const kc = new KubeConfig();
+  if (hit?.hash === hash) return hit.kc;
+  let kc: Kubeconfig;
   try {
-    kc.loadFromString(text);
-    (kc as unknown as { makePathsAbsolute(dir: string): void }).makePathsAbsolute(dirname(path));
+    kc = parseKubeconfig(text, dirname(path));
   } catch (e) {
     throw new KubeCredentialError(`cannot read ${where}: ${(e as Error).message}`);
   }
-  const entry = { hash, kc, raw: parse(text) as RawKubeconfig };
-  parsedFiles.set(path, entry);
-  return entry;
+  parsedFiles.set(path, { hash, kc });
+  return kc;
 }
 
-function ownKubeconfig(path: string, text: string, context: string): KubeConfig {
+/** client-node, for a legacy auth-provider (oidc, gcp, azure) only: it refreshes those for its CURRENT context. */
+async function authProviderKubeconfig(path: string, text: string, context: string): Promise<KubeConfig> {
+  const { KubeConfig } = await import('@kubernetes/client-node');
   const kc = new KubeConfig();
   kc.loadFromString(text);
   (kc as unknown as { makePathsAbsolute(dir: string): void }).makePathsAbsolute(dirname(path));
@@ -57,13 +47,16 @@ interface ExecResult { token?: string; clientCert?: string; clientKey?: string; 
 
 interface Loaded {
   hash: string;
-  kc: KubeConfig;
+  /** The file's text, for client-node when the user has an auth-provider. */
+  text: string;
   /** TLS part and static auth, everything that does not change without the file changing. */
   base: KubeEndpoint;
   tokenFile?: string;
   exec?: ExecConfig;
   /** An auth-provider (oidc, gcp, azure): client-node refreshes those itself. */
   authProvider: boolean;
+  /** Its client-node KubeConfig, made on first use. */
+  authKc?: Promise<KubeConfig>;
 }
 
 const EXEC_TIMEOUT_MS = 30_000;
@@ -134,7 +127,8 @@ export class KubeconfigCredentials implements CredentialSource {
       ep.token = this.readTokenFile(loaded.tokenFile);
     } else if (loaded.authProvider) {
       const opts: { headers?: Record<string, string> } = {};
-      await loaded.kc.applyToHTTPSOptions(opts as never).catch((e: Error) => { throw new KubeCredentialError(`context "${this.context}": auth provider: ${e.message}`); });
+      loaded.authKc ??= authProviderKubeconfig(this.kubeconfigPath, loaded.text, this.context);
+      await (await loaded.authKc).applyToHTTPSOptions(opts as never).catch((e: Error) => { throw new KubeCredentialError(`context "${this.context}": auth provider: ${e.message}`); });
       const auth = opts.headers?.Authorization ?? opts.headers?.authorization;
       if (auth) ep.headers = { ...ep.headers, authorization: String(auth) };
     }
@@ -167,18 +161,13 @@ export class KubeconfigCredentials implements CredentialSource {
 
   private parse(text: string, hash: string): Loaded {
     const where = `kubeconfig ${this.kubeconfigPath}`;
-    const { kc: shared, raw } = parsedKubeconfig(this.kubeconfigPath, text, hash, where);
-    const ctx = shared.getContextObject(this.context);
-    if (!ctx) throw new KubeCredentialError(`${where} has no context "${this.context}" (contexts: ${shared.getContexts().map((c) => c.name).join(', ') || 'none'}); set the Cluster's spec.context`);
+    const kc = parsedKubeconfig(this.kubeconfigPath, text, hash, where);
+    const ctx = kc.contexts.find((c) => c.name === this.context);
+    if (!ctx) throw new KubeCredentialError(`${where} has no context "${this.context}" (contexts: ${kc.contexts.map((c) => c.name).join(', ') || 'none'}); set the Cluster's spec.context`);
     // The shared parse is read, never changed: every context of the file uses it.
-    const cluster = shared.getCluster(ctx.cluster);
+    const cluster = kc.clusters.find((c) => c.name === ctx.cluster);
     if (!cluster) throw new KubeCredentialError(`context "${this.context}" names no cluster`);
-    const user = shared.getUser(ctx.user);
-    // An auth provider is refreshed by client-node for the CURRENT context: that needs a KubeConfig of its own.
-    const kc = user?.authProvider ? ownKubeconfig(this.kubeconfigPath, text, this.context) : shared;
-    // client-node does not know `tokenFile` (client-go's key): read the raw entry.
-    const rawUser = raw?.users?.find((u) => u?.name === user?.name)?.user;
-    const abs = (p: string) => (isAbsolute(p) ? p : join(dirname(this.kubeconfigPath), p));
+    const user = ctx.user === undefined ? undefined : kc.users.find((u) => u.name === ctx.user);
     let base: KubeEndpoint;
     try {
       base = {
@@ -197,11 +186,10 @@ export class KubeconfigCredentials implements CredentialSource {
     if (user?.username) headers.authorization = `Basic ${Buffer.from(`${user.username}:${user.password ?? ''}`).toString('base64')}`;
     if (user?.impersonateUser) headers['impersonate-user'] = user.impersonateUser;
     if (Object.keys(headers).length) base.headers = headers;
-    const exec = user?.exec as ExecConfig | undefined;
     return {
-      hash, kc, base,
-      ...(exec?.command ? { exec } : {}),
-      ...(rawUser?.tokenFile ? { tokenFile: abs(rawUser.tokenFile) } : {}),
+      hash, text, base,
+      ...(user?.exec ? { exec: user.exec } : {}),
+      ...(user?.tokenFile ? { tokenFile: user.tokenFile } : {}),
       authProvider: !!user?.authProvider,
     };
   }

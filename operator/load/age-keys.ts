@@ -5,7 +5,6 @@
 // without a restart. No message here ever quotes a line of a key file: a
 // malformed line could be a secret key with a typo.
 import { readFile } from 'node:fs/promises';
-import { identityToRecipient } from 'age-encryption';
 
 export interface AgeKeySource {
   /** --age-key-file */
@@ -61,6 +60,7 @@ export async function readAgeIdentities(src: AgeKeySource): Promise<AgeIdentitie
   }
   if (identities.length === 0) return { error: `no age key was given: ${NO_KEY_HELP}` };
   const recipients: string[] = [];
+  const { identityToRecipient } = await import('age-encryption');
   for (const id of identities) {
     try {
       recipients.push(await identityToRecipient(id));

@@ -13,7 +13,6 @@
 //   lastmodified as additional data.
 // Messages never quote a value, encrypted or not, nor any key material.
 import { createDecipheriv, createHash, type Hash } from 'node:crypto';
-import { armor, Decrypter } from 'age-encryption';
 import { isAlias, isMap, isScalar, isSeq } from 'yaml';
 import type { FieldPath, SourcePos } from '../core/model.js';
 import type { AgeIdentities } from './age-keys.js';
@@ -31,6 +30,8 @@ export interface SopsProblem { code: 'SopsIntegrity' | 'SopsMacMismatch'; messag
 
 /** The data key, from the first age stanza one of the identities opens; else a message naming both sides' recipients. */
 export async function unwrapDataKey(meta: SopsMeta, ids: AgeIdentities): Promise<Uint8Array | string> {
+  // Loaded here, not at start-up: a fleet without encrypted files never needs it (about 60 modules).
+  const { armor, Decrypter } = await import('age-encryption');
   const decrypter = new Decrypter();
   for (const id of ids.identities) decrypter.addIdentity(id);
   // Stanzas for one of our recipients first; the others only cost a failed try.

@@ -77,3 +77,21 @@ test('a broken exec plugin is a credential error naming the context, not a crash
   const { path } = await kubeconfig({ exec: { apiVersion: 'client.authentication.k8s.io/v1', command: join(tmpdir(), 'gitfed-no-such-plugin') } });
   await assert.rejects(new KubeconfigCredentials(path, 'ctx').current(), (e: Error & { code?: string }) => e.code === 'ECREDENTIALS' && /context "ctx": exec plugin/.test(e.message));
 });
+
+test('a legacy auth-provider (gcp with a valid access-token) becomes a Bearer header; relative certificate paths are made absolute', async () => {
+  const expiry = new Date(Date.now() + 3_600_000).toISOString();
+  const { path } = await kubeconfig({ 'auth-provider': { name: 'gcp', config: { 'access-token': 'ya29.token', expiry } } });
+  const ep = await endpointFor(path, 'ctx');
+  assert.equal(ep.headers?.authorization, 'Bearer ya29.token');
+  const { dir, path: withCa } = await kubeconfig({ token: 't' }, { 'certificate-authority': 'ca.crt' });
+  await writeFile(join(dir, 'ca.crt'), 'CA FROM FILE\n');
+  assert.equal((await endpointFor(withCa, 'ctx')).ca, 'CA FROM FILE\n', 'read next to the kubeconfig');
+});
+
+test('a kubeconfig entry without its required field is an error that names it', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'gitfed-cred-'));
+  dirs.push(dir);
+  const path = join(dir, 'kubeconfig');
+  await writeFile(path, stringify({ apiVersion: 'v1', kind: 'Config', clusters: [{ name: 'c', cluster: {} }], users: [], contexts: [{ name: 'ctx', context: { cluster: 'c' } }] }));
+  await assert.rejects(endpointFor(path, 'ctx'), /clusters\[0\]\.cluster\.server is missing/);
+});
