@@ -13,11 +13,11 @@ import { ShardStore } from '../loop/shard-store.js';
 import { Sharding } from '../loop/sharding.js';
 import { createLogger } from '../loop/logger.js';
 import { Metrics } from '../loop/metrics.js';
-import { Operator } from '../loop/operator.js';
+import { Operator, type TickResult } from '../loop/operator.js';
 import { readiness } from '../loop/readiness.js';
 import { dirEnds, gitEnds } from '../loop/sources.js';
 import { checkStatusDir, checkStatusSubdir, StatusDirRefused } from '../loop/status-dir.js';
-import { every, schedule, watchDir, type Trigger } from '../loop/triggers.js';
+import { every, RetryBackoff, schedule, watchDir, type Trigger } from '../loop/triggers.js';
 import { parseCommandArgs, parseDuration, runCommand, UsageError } from './args.js';
 import { COMMANDS } from './command-table.js';
 import { ageKeySource } from './fleet-context.js';
@@ -40,6 +40,9 @@ options:
                            gitfed replaces everything in it: a directory that holds other files
                            (the checkout, the fleet, .git) is refused
   --git-timeout D          every git request must be done within D (default 60s)
+  --retry-interval D       after a tick in which a cluster failed (or git did), tick again after D, then
+                           2D, 4D... up to 16D and never longer than --interval (default 5s); a tick
+                           without failures resets it
   --listen HOST:PORT       /webhook, /healthz, /readyz, /metrics (default 127.0.0.1:8080; port 0 = any)
   --webhook-secret-file F  secret for GitHub/Gitea signatures and GitLab tokens
   --git-credentials-file F "user:password" or a token (else GITFED_GIT_TOKEN or GITFED_GIT_USERNAME/PASSWORD)
@@ -79,6 +82,8 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     if (v.interval && v.schedule) throw new UsageError('gitfed run: --interval and --schedule exclude each other');
     const kubeconfig = resolve(io.cwd, (v.kubeconfig as string) ?? io.env.KUBECONFIG ?? join(homedir(), '.kube', 'config'));
     const intervalMs = parseDuration('--interval', (v.interval as string) ?? '30s');
+    const retryMs = parseDuration('--retry-interval', (v['retry-interval'] as string) ?? '5s');
+    if (retryMs <= 0) throw new UsageError('gitfed run: --retry-interval must be more than 0');
     const gitTimeoutMs = v['git-timeout'] ? parseDuration('--git-timeout', v['git-timeout'] as string) : DEFAULT_GIT_TIMEOUT_MS;
     if (gitTimeoutMs <= 0) throw new UsageError('gitfed run: --git-timeout must be more than 0');
     const log = createLogger({ format: v['log-format'] === 'json' || (v['log-format'] !== 'text' && !process.stderr.isTTY) ? 'json' : 'text', write: (l) => io.err(l) });
@@ -149,8 +154,20 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
 
     // Only the leader ticks; its tick stops before the next write once leadership is lost.
     // Sharded, every replica ticks (for its clusters); the leader's signal marks the one that writes Git.
-    const fire = (reason: string) => { if (!elector) void operator.trigger(reason); else if (sharding || elector.leader) void operator.trigger(reason, elector.signal); };
     let periodMs = intervalMs;
+    // A tick with a failed cluster is retried soon (backoff), not an interval later.
+    const retry = new RetryBackoff(retryMs, () => periodMs, () => fire('retry'));
+    let lastOutcome: TickResult | undefined;
+    const judge = (r: TickResult) => {
+      if (r === lastOutcome) return; // ticks coalesce: one judgement per tick
+      lastOutcome = r;
+      const delay = retry.after(tickFailed(r));
+      if (delay !== undefined) log.info('a cluster or git failed: retrying', { inMs: delay });
+    };
+    const fire = (reason: string) => {
+      const t = !elector ? operator.trigger(reason) : (sharding || elector.leader) ? operator.trigger(reason, elector.signal) : undefined;
+      void t?.then(judge, () => undefined);
+    };
     let activeSince = performance.now();
     const ready = () => readiness({ now: performance.now(), activeSince, periodMs, ...(operator.lastTickCompletedAt !== undefined ? { lastTickCompletedAt: operator.lastTickCompletedAt } : {}), ...(elector && !sharding ? { leader: elector.leader } : {}) });
     metrics.setReadiness(ready);
@@ -187,6 +204,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
       const shutdown = async (sig: string) => {
         log.info('shutting down: finishing the tick in flight', { signal: sig });
         for (const t of triggers) await t.stop();
+        retry.stop();
         clearInterval(rebalance);
         // One in flight could take a cluster Lease after we released them all.
         await rebalancing;
@@ -203,6 +221,12 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
       process.once('SIGINT', () => void shutdown('SIGINT'));
     });
   });
+}
+
+/** A tick worth retrying soon: a cluster failed or git did (a revision with errors is not: retrying cannot fix it). */
+export function tickFailed(r: TickResult): boolean {
+  if (r.aborted) return false;
+  return !!r.error || !!r.gitError || !!r.result?.clusters.some((c) => c.errors.length > 0 || c.counts.failed > 0);
 }
 
 function refuseStatusDir(check: () => void): void {

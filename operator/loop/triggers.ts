@@ -29,3 +29,44 @@ export function watchDir(dir: string, ignore: string, fire: () => void): Trigger
   watcher.on('all', () => { clearTimeout(timer); timer = setTimeout(fire, 300); });
   return { stop: async () => { clearTimeout(timer); await watcher.close(); } };
 }
+
+/** The longest wait between retries, as a multiple of the first one. */
+export const RETRY_MAX_FACTOR = 16;
+
+/**
+ * After a tick in which a cluster failed (an apply error, an unreachable
+ * apiserver, git down), tick again soon instead of a whole interval later:
+ * after `firstMs`, then twice as long each time, up to 16x `firstMs` and
+ * never longer than the interval (Flux's retryInterval, with a backoff so a
+ * long outage is not hammered). A tick without failures resets it.
+ */
+export class RetryBackoff {
+  private timer?: NodeJS.Timeout;
+  private failures = 0;
+
+  /** `periodMs`: the trigger's longest period now (an interval, or a schedule's). */
+  constructor(private readonly firstMs: number, private readonly periodMs: () => number, private readonly fire: () => void) {}
+
+  /** The outcome of a tick: returns the delay of the retry it schedules, if any. */
+  after(failed: boolean): number | undefined {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    if (!failed) {
+      this.failures = 0;
+      return undefined;
+    }
+    const delay = retryDelay(this.firstMs, this.periodMs(), this.failures++);
+    this.timer = setTimeout(this.fire, delay);
+    this.timer.unref?.();
+    return delay;
+  }
+
+  stop(): void {
+    clearTimeout(this.timer);
+  }
+}
+
+/** The wait before retry number `n` (0-based). */
+export function retryDelay(firstMs: number, periodMs: number, n: number): number {
+  return Math.min(firstMs * 2 ** Math.min(n, 30), firstMs * RETRY_MAX_FACTOR, Math.max(firstMs, periodMs));
+}

@@ -8,6 +8,7 @@ import { gitRefusing, gitStalled, gitTrickling } from './cases/git-outage.js';
 import { leaderKilledMidApply } from './cases/leader-kill.js';
 import { ingressObservationFails } from './cases/observation-failure.js';
 import { overrideIntoIngressUid } from './cases/override-uid.js';
+import { writesRefusedThenRetried } from './cases/retry-after-failure.js';
 import { kindPathAttack, overrideNameAttack, statusDirAttack } from './cases/path-attacks.js';
 import { STATUS_GARBAGE } from './cases/status-garbage.js';
 import { WATCH_FAULTS } from './cases/watch-answers.js';
@@ -41,4 +42,5 @@ export const FAULT_CASES: FaultCase[] = [
   { label: 'run --dir . --status-dir .', fast: true, run: (env) => statusDirAttack(env, '.') },
   { label: 'run --dir . --status-dir .git', fast: true, run: (env) => statusDirAttack(env, '.git') },
   { label: `Ingress LIST forbidden on ${B} (uid safety)`, fast: true, run: ingressObservationFails },
+  { label: `writes refused on ${B}, --interval 1h (retried with backoff)`, fast: true, run: writesRefusedThenRetried },
 ];
