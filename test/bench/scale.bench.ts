@@ -59,6 +59,8 @@ interface Row {
 // Every process is stopped on the way out, also on Ctrl-C: the sandbox's
 // own exit hook kills its processes, this one the operator.
 let operatorChild: ChildProcess | undefined;
+/** The operator's last log lines (a failed size prints its warnings and errors). */
+let operatorLog = '';
 process.on('exit', () => { try { operatorChild?.kill('SIGKILL'); } catch { /* gone */ } });
 process.on('SIGINT', () => { console.error('interrupted: stopping everything'); process.exit(130); });
 
@@ -100,12 +102,14 @@ async function startOperator(sb: Sandbox, work: string, secretFile: string, time
   const child = spawn(process.execPath, [GITFED, 'run', '--repo', sb.git.url, '--kubeconfig', sb.kubeconfig, '--listen', '127.0.0.1:0', '--webhook-secret-file', secretFile,
     '--interval', '1h', '--work-dir', join(work, 'op'), '--log-format', 'json'], { stdio: ['ignore', 'ignore', 'pipe'] });
   operatorChild = child;
+  operatorLog = '';
   const url = await new Promise<string>((resolve, reject) => {
     let buf = '';
     const timer = setTimeout(() => reject(new Error('gitfed run did not log its listen address')), 60_000);
     child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`gitfed run exited ${code}: ${buf.slice(-800)}`)); });
     child.stderr!.on('data', (d: Buffer) => {
       buf += d.toString();
+      operatorLog = (operatorLog + d.toString()).slice(-200_000);
       const m = /"listen":"(http:\/\/[^"]+)"/.exec(buf);
       if (m) { clearTimeout(timer); resolve(m[1]!); }
       if (buf.length > 100_000) buf = buf.slice(-10_000);
@@ -129,6 +133,8 @@ async function settled(url: string, before: number, timeoutMs: number): Promise<
 
 /** What measure() is doing (a failure says where). */
 let phase = 'start';
+/** What a size measured before a later phase failed (its row shows those, the rest n/a). */
+let partial: Row | undefined;
 
 async function measure(sb: Sandbox, clusters: number, upS: number): Promise<Row> {
   const work = await mkdtemp(join(tmpdir(), 'gitfed-scalebench-'));
@@ -171,6 +177,9 @@ async function measure(sb: Sandbox, clusters: number, upS: number): Promise<Row>
     const perCluster = clients.map(() => floorObjs);
     const floor = await patchFloor(clients, perCluster, await floorPaths(clients, perCluster), { fieldManager: 'floor' });
 
+    const oneShot = { cliFloor, cliCold, cliNoop, inProcessNoop, slowestCluster: solo[solo.length - 1]![0], slowestMs: solo[solo.length - 1]![1], medianClusterMs: solo[Math.floor(solo.length / 2)]![1], patchFloor: floor };
+    console.log(`  one-shot apply: cold ${cliCold.toFixed(0)} ms, no-op ${cliNoop.toFixed(0)} ms (node + gitfed --version ${cliFloor.toFixed(0)} ms; the no-op in-process ${inProcessNoop.toFixed(0)} ms; one cluster alone: median ${oneShot.medianClusterMs.toFixed(0)} ms, slowest ${oneShot.slowestCluster} ${oneShot.slowestMs.toFixed(0)} ms; raw PATCH floor ${floor.toFixed(0)} ms)`);
+    partial = { clusters, upS, apiserverRssMb: apiRss, apiserverPrivateMb: apiPrivate, sandboxPrivateGb: sandboxPrivate, ...oneShot, p50: NaN, p99: NaN, quietTickMs: NaN, quietRequests: NaN, quietCpuMs: NaN, opRssMb: NaN, opCpuS: NaN };
     phase = 'operator and pushes';
     // The operator, fed by a webhook.
     const secretFile = join(work, 'webhook-secret');
@@ -238,20 +247,25 @@ for (const clusters of SIZES) {
     const r = await measure(sb, clusters, upS);
     rows.push(r);
     console.log(`  push -> applied p50 ${r.p50.toFixed(0)} ms, p99 ${r.p99.toFixed(0)} ms; quiet tick ${r.quietTickMs.toFixed(0)} ms, ${r.quietRequests} requests, ${r.quietCpuMs.toFixed(0)} ms CPU; operator RSS ${r.opRssMb.toFixed(0)} MB, ${r.opCpuS.toFixed(1)} s CPU over the pushes`);
-    console.log(`  one-shot apply: cold ${r.cliCold.toFixed(0)} ms, no-op ${r.cliNoop.toFixed(0)} ms (node + gitfed --version ${r.cliFloor.toFixed(0)} ms; the no-op in-process ${r.inProcessNoop.toFixed(0)} ms; one cluster alone: median ${r.medianClusterMs.toFixed(0)} ms, slowest ${r.slowestCluster} ${r.slowestMs.toFixed(0)} ms; raw PATCH floor ${r.patchFloor.toFixed(0)} ms)`);
   } catch (e) {
     console.log(`  failed during ${phase}: ${(e as Error).message.split('\n')[0]}`);
+    if (phase === 'operator and pushes') {
+      // Why: the operator's own warnings and errors (JSON lines), the last few.
+      const said = operatorLog.split('\n').filter((l) => /"level":"(warn|error)"/.test(l)).slice(-5);
+      for (const l of said) console.log(`    operator: ${l.slice(0, 400)}`);
+    }
+    if (partial?.clusters === clusters) rows.push(partial);
   } finally {
     await sb.stop();
   }
 }
 
 if (rows.length) {
-  const t = (x: number, target: number | undefined, r: Row) => `${x.toFixed(0)}${target !== undefined && r.clusters >= 100 ? ` (<= ${target})` : ''}`;
+  const t = (x: number, target: number | undefined, r: Row) => (Number.isNaN(x) ? 'n/a' : `${x.toFixed(0)}${target !== undefined && r.clusters >= 100 ? ` (<= ${target})` : ''}`);
   console.log('\n| clusters | sandbox up s | apiserver RSS / private MB | push->applied p50 / p99 ms | quiet tick ms / requests | operator RSS MB / CPU s | one-shot cold / no-op ms | no-op in-process ms | slowest cluster alone ms | PATCH floor ms |');
   console.log('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const r of rows) {
-    console.log(`| ${r.clusters} | ${r.upS.toFixed(0)} | ${r.apiserverRssMb.toFixed(0)} / ${r.apiserverPrivateMb.toFixed(0)} | ${r.p50.toFixed(0)} / ${t(r.p99, TARGETS.p99, r)} | ${t(r.quietTickMs, TARGETS.quietTick, r)} / ${r.quietRequests} | ${t(r.opRssMb, TARGETS.rssMb, r)} / ${r.opCpuS.toFixed(1)} | ${r.cliCold.toFixed(0)} / ${t(r.cliNoop, TARGETS.noop, r)} | ${r.inProcessNoop.toFixed(0)} | ${r.slowestMs.toFixed(0)} | ${r.patchFloor.toFixed(0)} |`);
+    console.log(`| ${r.clusters} | ${r.upS.toFixed(0)} | ${r.apiserverRssMb.toFixed(0)} / ${r.apiserverPrivateMb.toFixed(0)} | ${t(r.p50, undefined, r)} / ${t(r.p99, TARGETS.p99, r)} | ${t(r.quietTickMs, TARGETS.quietTick, r)} / ${t(r.quietRequests, undefined, r)} | ${t(r.opRssMb, TARGETS.rssMb, r)} / ${Number.isNaN(r.opCpuS) ? 'n/a' : r.opCpuS.toFixed(1)} | ${r.cliCold.toFixed(0)} / ${t(r.cliNoop, TARGETS.noop, r)} | ${r.inProcessNoop.toFixed(0)} | ${r.slowestMs.toFixed(0)} | ${r.patchFloor.toFixed(0)} |`);
   }
   console.log(`(targets at 100 clusters in parentheses; all sandbox processes together: ${rows.map((r) => `${r.clusters}: ${r.sandboxPrivateGb.toFixed(1)} GB private`).join(', ')})`);
 }

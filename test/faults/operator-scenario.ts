@@ -59,7 +59,8 @@ export interface OperatorFault {
 
 const ALL = (env: FaultEnv) => [env.a, env.b];
 
-async function converged(clusters: SandboxCluster[], def: FleetDef, rev: number): Promise<boolean> {
+/** Every cluster holds the objects of revision `rev`. */
+export async function converged(clusters: SandboxCluster[], def: FleetDef, rev: number): Promise<boolean> {
   return withViews(clusters, async (views) => (await Promise.all(views.map((v) => v.holds(expectedKeys(def, rev), rev)))).every(Boolean));
 }
 

@@ -13,16 +13,12 @@ import { OperatorProcess } from '../gitfed-process.js';
 import { startApiserverProxy } from '../injectors/apiserver-proxy.js';
 import { writeKubeconfig } from '../kubeconfigs.js';
 import { newOutcome, type FaultOutcome } from '../outcome.js';
-import type { SandboxCluster } from '../../../operator/sandbox/index.js';
+import { converged } from '../operator-scenario.js';
 import { waitFor } from '../wait.js';
 
 const RETRYING = 'a cluster or git failed: retrying';
 /** Retries per second above this mean no backoff. */
 const STORM_PER_SECOND = 3;
-
-async function converged(clusters: SandboxCluster[], def: FleetDef, rev: number): Promise<boolean> {
-  return withViews(clusters, async (views) => (await Promise.all(views.map((v) => v.holds(expectedKeys(def, rev), rev)))).every(Boolean));
-}
 
 export async function writesRefusedThenRetried(env: FaultEnv): Promise<FaultOutcome> {
   const outcome = newOutcome();
