@@ -17,7 +17,7 @@ import { Operator, type TickResult } from '../loop/operator.js';
 import { readiness } from '../loop/readiness.js';
 import { dirEnds, gitEnds } from '../loop/sources.js';
 import { checkStatusDir, checkStatusSubdir, StatusDirRefused } from '../loop/status-dir.js';
-import { every, RetryBackoff, schedule, watchDir, type Trigger } from '../loop/triggers.js';
+import { every, RetryBackoff, schedule, tickFailed, watchDir, type Trigger } from '../loop/triggers.js';
 import { parseCommandArgs, parseDuration, runCommand, UsageError } from './args.js';
 import { COMMANDS } from './command-table.js';
 import { ageKeySource } from './fleet-context.js';
@@ -221,12 +221,6 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
       process.once('SIGINT', () => void shutdown('SIGINT'));
     });
   });
-}
-
-/** A tick worth retrying soon: a cluster failed or git did (a revision with errors is not: retrying cannot fix it). */
-export function tickFailed(r: TickResult): boolean {
-  if (r.aborted) return false;
-  return !!r.error || !!r.gitError || !!r.result?.clusters.some((c) => c.errors.length > 0 || c.counts.failed > 0);
 }
 
 function refuseStatusDir(check: () => void): void {

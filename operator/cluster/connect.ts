@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { ClusterSpec } from '../core/model.js';
 import { KubeconfigCredentials } from './credentials.js';
-import { parseKubeconfig, type Kubeconfig } from './kubeconfig-file.js';
+import { parseKubeconfig, userOf, type Kubeconfig } from './kubeconfig-file.js';
 import { Discovery } from './discovery.js';
 import { inClusterReason, type InClusterEnv } from './in-cluster.js';
 import { KubeHttp, type KubeEndpoint } from './kube-http.js';
@@ -35,7 +35,7 @@ export function kubeconfigContexts(kubeconfigPath: string): Array<{ name: string
     throw new KubeconfigError(`cannot read kubeconfig ${kubeconfigPath}: ${(e as Error).message}`);
   }
   return kc.contexts.map((c) => {
-    const exec = c.user === undefined ? undefined : kc.users.find((u) => u.name === c.user)?.exec;
+    const exec = userOf(kc, c)?.exec;
     return { name: c.name, ...(exec ? { exec: { ...(exec.command ? { command: exec.command } : {}), ...(exec.args ? { args: [...exec.args] } : {}) } } : {}) };
   });
 }

@@ -11,7 +11,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { KubeCredentialError, type CredentialSource, type KubeEndpoint } from './kube-http.js';
-import { parseKubeconfig, type Kubeconfig, type KubeconfigExec as ExecConfig } from './kubeconfig-file.js';
+import { parseKubeconfig, userOf, type Kubeconfig, type KubeconfigExec as ExecConfig } from './kubeconfig-file.js';
 
 /**
  * The last parse of each kubeconfig file, shared by all its contexts: a
@@ -167,7 +167,7 @@ export class KubeconfigCredentials implements CredentialSource {
     // The shared parse is read, never changed: every context of the file uses it.
     const cluster = kc.clusters.find((c) => c.name === ctx.cluster);
     if (!cluster) throw new KubeCredentialError(`context "${this.context}" names no cluster`);
-    const user = ctx.user === undefined ? undefined : kc.users.find((u) => u.name === ctx.user);
+    const user = userOf(kc, ctx);
     let base: KubeEndpoint;
     try {
       base = {

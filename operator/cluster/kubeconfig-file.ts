@@ -101,6 +101,11 @@ export function parseKubeconfig(text: string, dir: string): Kubeconfig {
   return { clusters, users, contexts, ...opt('currentContext', str(doc['current-context'])) };
 }
 
+/** The user a context names: undefined when it names none or one the file does not have. */
+export function userOf(kc: Kubeconfig, ctx: KubeconfigContext): KubeconfigUser | undefined {
+  return ctx.user === undefined ? undefined : kc.users.find((u) => u.name === ctx.user);
+}
+
 function opt<K extends string>(key: K, v: string | undefined): { [P in K]?: string } {
   return (v !== undefined ? { [key]: v } : {}) as { [P in K]?: string };
 }

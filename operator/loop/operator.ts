@@ -239,8 +239,8 @@ export class Operator {
       ...(shard && plan ? { shard: shard.reconcileShard(plan) } : {}),
     });
     if (shard) return this.afterShardPass(rev, writes, result, signal);
-    if (!result.renderFailed) await this.refreshGce(rev.fleet, result);
     if (!result.renderFailed) {
+      await this.refreshGce(rev.fleet, result);
       this.allocations = result.allocations;
       this.observe(result, rev.revision);
       // Also without a policy: a revision applied everywhere becomes the stable one.

@@ -2,6 +2,7 @@
 // in --dir mode (chokidar), and webhooks (see http-server.ts).
 import chokidar from 'chokidar';
 import cron from 'node-cron';
+import type { TickResult } from './operator.js';
 
 export interface Trigger {
   stop(): Promise<void> | void;
@@ -68,5 +69,12 @@ export class RetryBackoff {
 
 /** The wait before retry number `n` (0-based). */
 export function retryDelay(firstMs: number, periodMs: number, n: number): number {
-  return Math.min(firstMs * 2 ** Math.min(n, 30), firstMs * RETRY_MAX_FACTOR, Math.max(firstMs, periodMs));
+  return Math.min(firstMs * 2 ** n, firstMs * RETRY_MAX_FACTOR, Math.max(firstMs, periodMs));
 }
+
+/** A tick worth retrying soon: a cluster failed or git did (a revision with errors is not: retrying cannot fix it). */
+export function tickFailed(r: TickResult): boolean {
+  if (r.aborted) return false;
+  return !!r.error || !!r.gitError || !!r.result?.clusters.some((c) => c.errors.length > 0 || c.counts.failed > 0);
+}
+

@@ -3,9 +3,8 @@
 // cluster that timed out once would otherwise wait an hour).
 import assert from 'node:assert/strict';
 import { mock, test } from 'node:test';
-import { tickFailed } from '../../operator/cli/run.js';
 import type { TickResult } from '../../operator/loop/operator.js';
-import { RetryBackoff, retryDelay } from '../../operator/loop/triggers.js';
+import { RetryBackoff, retryDelay, tickFailed } from '../../operator/loop/triggers.js';
 
 test('retry delays double from --retry-interval up to 16x, never past the interval', () => {
   assert.deepEqual([0, 1, 2, 3, 4, 5, 6].map((n) => retryDelay(5000, 3_600_000, n)), [5000, 10_000, 20_000, 40_000, 80_000, 80_000, 80_000]);
