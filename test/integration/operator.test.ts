@@ -193,6 +193,19 @@ test('operator: after SIGKILL mid-apply a restart converges with no duplicates',
   await waitUntil('the apply started', 30_000, async () => (await started()) || undefined, 20);
   child.kill('SIGKILL');
   await new Promise((r) => child.once('exit', r));
+  // A request the dead process sent can still be running in an apiserver
+  // (a Service create that holds its node port until it commits): the
+  // restart then races a client that no longer exists. Wait until the
+  // namespace's objects stop changing in every cluster, i.e. those requests landed.
+  const snapshot = async () => (await Promise.all(sb.clusters.map(async (c) => {
+    const h = admin(sb, c.name);
+    try {
+      const lists = await Promise.all([`/api/v1/namespaces/${ns}/services`, `/apis/apps/v1/namespaces/${ns}/deployments`].map((p) => h.request<any>({ path: p })));
+      return lists.flatMap((l) => (l.body?.items ?? []).map((o: any) => `${o.kind}/${o.metadata.name}@${o.metadata.resourceVersion}`)).sort().join(',');
+    } finally { h.close(); }
+  }))).join(' | ');
+  let last = await snapshot();
+  await waitUntil('the killed operator\'s last requests landed', 30_000, async () => { const now = await snapshot(); const same = now === last; last = now; return same || undefined; }, 250);
   const once = spawn(process.execPath, [...args, '--once'], { stdio: ['ignore', 'ignore', 'pipe'] });
   let logs = '';
   once.stderr.on('data', (d) => { logs += d; });
