@@ -19,6 +19,8 @@ export interface ObjectResult {
   diff?: FieldDiff[];
   /** cluster/kind/ns/name: the apiserver's message */
   error?: string;
+  /** A generated object (namespace, GLBC uid) another fleet owns with the same content: used, never owned, so never drift. */
+  sharedWith?: string;
   /** Fields another field manager owns that this apply takes over (plan only). */
   conflict?: string;
 }
@@ -46,14 +48,14 @@ export async function getLive(conn: Connection, obj: KubeObject): Promise<KubeOb
   return r.body;
 }
 
-async function ssa(conn: Connection, obj: KubeObject, opts: ApplyOptions): Promise<{ status: number; message: string }> {
+async function ssa(conn: Connection, obj: KubeObject, opts: ApplyOptions): Promise<{ status: number; message: string; body?: unknown }> {
   const { object } = await conn.discovery.paths(obj);
   const q = `?fieldManager=${FIELD_MANAGER}${opts.force ? '&force=true' : ''}${opts.dryRun ? '&dryRun=All' : ''}`;
   for (let attempt = 0; ; attempt++) {
     const r = await conn.http.request({ method: 'PATCH', path: object + q, contentType: 'application/apply-patch+yaml', body: JSON.stringify(obj) }).catch((e: Error) => ({ status: 0, text: e.message, body: undefined }));
     // Transport errors, throttling, server errors and conflicts are worth another try.
     const retryable = r.status === 0 || (r.status === 409 && opts.force) || r.status === 429 || r.status >= 500;
-    if (!retryable || attempt >= 3) return { status: r.status, message: r.status === 0 ? r.text : statusMessage(r as never) };
+    if (!retryable || attempt >= 3) return { status: r.status, message: r.status === 0 ? r.text : statusMessage(r as never), body: r.body };
     await sleep(200 * 2 ** attempt);
   }
 }
@@ -83,7 +85,7 @@ async function applyOne(conn: Connection, desired: KubeObject, owned: Map<string
       // ConfigMap) is shared by every fleet in the cluster: when another
       // fleet's copy already says the same, there is nothing to do.
       const generated = desired.metadata.annotations?.[NO_PRUNE_ANNOTATION] === 'false';
-      if (generated && (desired.kind === 'Namespace' || deepEqual(desired.data, live!.data))) return { ref, action: 'unchanged' };
+      if (generated && (desired.kind === 'Namespace' || deepEqual(desired.data, live!.data))) return { ref, action: 'unchanged', sharedWith: foreign };
       return { ref, action: 'failed', error: `${describe(conn.cluster, ref)}: owned by another gitfed fleet "${foreign}" (label ${FLEET_LABEL}=${foreign}); gitfed never adopts another fleet's objects: remove it from one of the two fleets` };
     }
     const diff = live ? liveDiff(desired, live) : undefined;
@@ -99,6 +101,8 @@ async function applyOne(conn: Connection, desired: KubeObject, owned: Map<string
       const hint = r.status === 409 ? ' (another field manager owns these fields; a DriftPolicy with mode: heal takes them back)' : '';
       return { ref, action: 'failed', error: `${describe(conn.cluster, ref)}: ${r.status ? `HTTP ${r.status}: ` : ''}${r.message}${hint}`, ...(diff ? { diff } : {}) };
     }
+    // The operator's watch caches hold the written object until its event arrives (read-your-writes).
+    if (!opts.dryRun) for (const c of conn.caches?.values() ?? []) c.wrote(r.body as KubeObject);
     const action: ObjectAction = owns ? 'updated' : (live ? false : r.status === 201) ? 'created' : 'adopted';
     return { ref, action, ...(diff ? { diff } : {}), ...conflictInfo };
   } catch (e) {

@@ -132,6 +132,7 @@ async function reconcileCluster(conn: Connection, live: LiveCluster, objects: Ku
     const next = new Map<string, string>();
     for (const r of results) {
       const k = keyOf(r.ref);
+      if (r.sharedWith) continue;
       if (r.action === 'failed' || r.action === 'skipped') { const prev = last?.get(k); if (prev) next.set(k, prev); }
       else next.set(k, json.get(k)!);
     }
@@ -140,7 +141,14 @@ async function reconcileCluster(conn: Connection, live: LiveCluster, objects: Ku
     for (const k of next.keys()) ever.add(k);
     opts.everOwned?.set(conn.cluster, ever);
   }
-  return { ...base, objects: results, pruned, drift, counts: counts(results, drift.length, blocked.length), workloads: workloadStatus(objects, live.owned) };
+  // The operator's status describes the cluster after the pass: a difference
+  // this pass overwrote in report mode (a new revision, or a replica's first
+  // pass on a cluster it took over) is not drift left in it, and reporting it
+  // would make one revision two status commits. What heal reverted stays:
+  // the status says what heal did.
+  const written = new Set(results.filter((r) => r.action === 'updated' || r.action === 'created' || r.action === 'adopted').map((r) => keyOf(r.ref)));
+  const left = opts.lastApplied ? drift.filter((d) => d.mode === 'heal' || !written.has(keyOf(d.ref))) : drift;
+  return { ...base, objects: results, pruned, drift: left, counts: counts(results, left.length, blocked.length), workloads: workloadStatus(objects, live.owned) };
 }
 
 const WORKLOAD_KINDS = new Set(['Deployment', 'ReplicaSet', 'StatefulSet']);

@@ -55,6 +55,46 @@ class WatchEventError extends Error {
 }
 
 const keyOf = (o: KubeObject) => `${o.metadata.namespace ?? ''}/${o.metadata.name}`;
+
+/**
+ * Kubernetes resource versions are decimal integers without leading zeros
+ * that compare by length, then digit by digit (KEP-5504, "comparable
+ * resource versions"). Negative when `a` is older; undefined when either is
+ * not such a number (then nothing is concluded from the order).
+ */
+export function compareResourceVersions(a: unknown, b: unknown): number | undefined {
+  const ok = (v: unknown): v is string => typeof v === 'string' && /^(0|[1-9][0-9]*)$/.test(v);
+  if (!ok(a) || !ok(b)) return undefined;
+  return a.length !== b.length ? a.length - b.length : a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * Does `o` belong in the collection at `path`? Only what the paths gitfed
+ * watches use is understood (a namespace, equality label selectors,
+ * metadata.name/namespace field selectors); anything else is "no", so a
+ * written object is never put where the server would not list it.
+ */
+export function pathSelects(path: string, o: KubeObject): boolean {
+  const [base, query = ''] = path.split('?', 2) as [string, string?];
+  const ns = /\/namespaces\/([^/]+)\/[^/]+$/.exec(base!)?.[1];
+  if (ns !== undefined && decodeURIComponent(ns) !== o.metadata.namespace) return false;
+  const params = new URLSearchParams(query);
+  for (const [name, value] of params) {
+    if (name !== 'labelSelector' && name !== 'fieldSelector') return false;
+    for (const term of value.split(',').filter(Boolean)) {
+      const m = /^([^=!]+?)\s*(==|=|!=)\s*(.*)$/.exec(term.trim());
+      if (!m) return false;
+      const [, k, op, v] = m as unknown as [string, string, string, string];
+      let actual: string | undefined;
+      if (name === 'labelSelector') actual = o.metadata.labels?.[k];
+      else if (k === 'metadata.name') actual = o.metadata.name;
+      else if (k === 'metadata.namespace') actual = o.metadata.namespace;
+      else return false;
+      if ((op === '!=') === (actual === v)) return false;
+    }
+  }
+  return true;
+}
 /** A watch that ran this long, or delivered events, was healthy: the backoff starts over. */
 const HEALTHY_WATCH_MS = 10_000;
 
@@ -79,6 +119,23 @@ export class WatchCache {
 
   state(): WatchState {
     return { kind: this.kind, path: this.path, synced: this.synced, objects: this.objects.size, failures: this.failures, ...(this.error ? { error: this.error } : {}) };
+  }
+
+  /**
+   * Read-your-writes: an object this process has just written (the
+   * apiserver's answer), before its watch event arrives. Without it, the pass
+   * after an apply can read the object as it was before that apply and report
+   * gitfed's own change as drift. Taken only while the cache is behind the
+   * write (its watch has not reached that resource version) and when the
+   * object belongs to this collection; an older event for it is then ignored.
+   */
+  wrote(o: KubeObject): void {
+    if (!this.synced || typeof o?.metadata?.name !== 'string') return;
+    if (o.kind !== this.kind || o.apiVersion !== this.apiVersion || !pathSelects(this.path, o)) return;
+    if ((compareResourceVersions(o.metadata.resourceVersion, this.rv) ?? 0) <= 0) return;
+    const cur = this.objects.get(keyOf(o));
+    if (cur && (compareResourceVersions(o.metadata.resourceVersion, cur.metadata.resourceVersion) ?? 0) <= 0) return;
+    this.objects.set(keyOf(o), this.fix(structuredClone(o)));
   }
 
   private fix(o: KubeObject): KubeObject {
@@ -117,6 +174,9 @@ export class WatchCache {
       throw new WatchEventError('EWATCHEVENT', `watch ${this.path}: an unexpected event ${String(ev?.type).slice(0, 20)}`);
     }
     if (rv) this.rv = String(rv);
+    // An event older than a write this process already holds (wrote()) is history.
+    const cur = this.objects.get(keyOf(obj));
+    if (cur && (compareResourceVersions(rv, cur.metadata.resourceVersion) ?? 0) < 0) return;
     if (ev.type === 'DELETED') this.objects.delete(keyOf(obj));
     else this.objects.set(keyOf(obj), this.fix(obj));
   }

@@ -64,6 +64,11 @@ export function statusLog(work: string, url: string, branch = 'gitfed/status'): 
   return sh(view(work, url, branch), 'log', '--format=%s', 'FETCH_HEAD').trim().split('\n');
 }
 
+/** The status commits whose subject names `text`, with their patches (for a failure message; cut at `max` characters). */
+export function statusPatches(work: string, url: string, text: string, max = 8000, branch = 'gitfed/status'): string {
+  return sh(view(work, url, branch), 'log', '-p', '--fixed-strings', `--grep=${text}`, 'FETCH_HEAD').slice(0, max);
+}
+
 export function statusText(work: string, url: string, path: string, branch = 'gitfed/status'): string {
   return sh(view(work, url, branch), 'show', `FETCH_HEAD:${path}`);
 }

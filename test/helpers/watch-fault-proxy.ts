@@ -1,6 +1,8 @@
 // A small HTTPS proxy in front of a REAL sandbox apiserver that can answer
 // watch requests with a fault: a status with a Status body, an empty 5xx, a
-// stall (200 and then nothing), an ERROR 410 event, garbage. Every other
+// stall (200 and then nothing), an ERROR 410 event, garbage, or hold (the
+// apiserver's events are kept back until release(), then delivered in
+// order: a watch that lags behind the writes). Every other
 // request (and every watch in "pass" mode) goes through to the apiserver.
 // It serves the apiserver's own certificate, so clients keep the sandbox CA.
 import { readFileSync } from 'node:fs';
@@ -14,12 +16,15 @@ export type WatchFault =
   | { kind: 'status'; status: number; body: string }
   | { kind: 'stall' }
   | { kind: 'gone-event' }
-  | { kind: 'garbage' };
+  | { kind: 'garbage' }
+  | { kind: 'hold' };
 
 export interface WatchFaultProxy {
   server: string;
   /** Answer watches with this from now on; watches open now are cut. */
   setFault(f: WatchFault): void;
+  /** Deliver what held watches kept back, and pass everything from now on (open watches stay open). */
+  release(): void;
   /** Arrival times (ms) of the watch requests seen so far. */
   watchTimes: number[];
   close(): Promise<void>;
@@ -36,8 +41,11 @@ export async function startWatchFaultProxy(sb: Sandbox, cluster: string): Promis
   const sockets = new Set<Socket>();
   const open = new Set<Socket>();
   let fault: WatchFault = { kind: 'pass' };
+  /** Held watches: each starts delivering when called. */
+  const held: Array<() => void> = [];
   const proxy: WatchFaultProxy = {
     server: '', watchTimes: [], close: async () => undefined,
+    release: () => { fault = { kind: 'pass' }; for (const go of held.splice(0)) go(); },
     setFault: (f) => { fault = f; for (const s of open) s.destroy(); open.clear(); },
   };
   const server: Server = createServer({ cert: readFileSync(join(certs, 'apiserver.crt')), key: readFileSync(join(certs, 'apiserver.key')) }, (req, res) => {
@@ -71,7 +79,9 @@ export async function startWatchFaultProxy(sb: Sandbox, cluster: string): Promis
     const up = request({ hostname: upstream.hostname, port: upstream.port, path: req.url, method: req.method, headers: req.headers, ca: c.ca }, (ures) => {
       res.writeHead(ures.statusCode ?? 502, ures.headers);
       res.flushHeaders(); // a watch's headers come before its first event, as from the apiserver itself
-      ures.pipe(res);
+      // Held: nothing is read from the apiserver (it waits in the stream) until release().
+      if (isWatch && f.kind === 'hold') held.push(() => ures.pipe(res));
+      else ures.pipe(res);
     });
     up.on('error', () => res.destroy());
     req.pipe(up);

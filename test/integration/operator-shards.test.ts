@@ -15,7 +15,7 @@ import { after, test } from 'node:test';
 import { stringify } from 'yaml';
 import { assignClusters } from '../../operator/core/shard-assignment.js';
 import { short } from '../../operator/report/status-tree.js';
-import { admin, fleetRepo, sh, statusLog } from '../helpers/fleet-repo.js';
+import { admin, fleetRepo, sh, statusLog, statusPatches } from '../helpers/fleet-repo.js';
 import { web } from '../helpers/fleet-dir.js';
 import { sandbox, uniqueNamespace, waitUntil } from '../helpers/sandbox.js';
 
@@ -100,7 +100,7 @@ test('--shards 3 over 6 clusters: one replica per cluster, one status commit per
     await waitUntil(`${replicas} replicas across the 6 clusters`, 90_000, () => deployed(replicas), 250);
     await waitUntil(`the status commit for ${short(rev)}`, 90_000, async () => statusLog(work, repo.url)[0] === `status: ${short(rev)} applied to 6/6 clusters` || undefined, 500);
     const log = await settledStatus();
-    assert.equal(log.filter((s) => s.includes(short(rev))).length, 1, `one status commit for ${short(rev)}:\n${log.join('\n')}`);
+    assert.equal(log.filter((s) => s.includes(short(rev))).length, 1, `one status commit for ${short(rev)}:\n${log.join('\n')}\n${statusPatches(work, repo.url, short(rev))}`);
     for (const c of names) {
       const by = ids.filter((id) => lines(id).some((l) => l.msg === 'cluster reconciled' && l.cluster === c && l.revision === rev));
       assert.deepEqual(by, [want.get(c)], `${c} applied ${short(rev)} by ${by.join(', ')}`);
@@ -138,7 +138,7 @@ test('--shards 3 over 6 clusters: one replica per cluster, one status commit per
     const newLead = await waitUntil('another replica leads', 60_000, async () => leader(), 250);
     console.log(`# ${newLead} leads ${Date.now() - lost} ms after the leader ${lead} was killed`);
     const { log: log5 } = await pushApplied(24, afterLeader);
-    assert.equal(log5.filter((s) => s.includes(short(third))).length, 1, `the new leader wrote no second status commit for ${short(third)}:\n${log5.join('\n')}`);
+    assert.equal(log5.filter((s) => s.includes(short(third))).length, 1, `the new leader wrote no second status commit for ${short(third)}:\n${log5.join('\n')}\n${statusPatches(work, repo.url, short(third))}`);
 
     // 6. A new replica joins: it takes the clusters the hashing over the live
     // replicas now gives it, and only those move (minimal movement; every

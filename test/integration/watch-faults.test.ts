@@ -175,3 +175,60 @@ test('operator: a cluster whose watches are refused is marked in errors.yaml and
     await proxy.close();
   }
 });
+
+test('operator: a watch that lags behind gitfed\'s own writes never turns them into drift, nor does what another fleet generated; a change by hand is still drift once the watch delivers it', async () => {
+  const sb = await sandbox({ clusters: 2, controllers: false });
+  // Another fleet in the same cluster generated the shared GLBC uid ConfigMap
+  // first: this fleet uses it as it is and never owns it, so it is not "deleted".
+  const otherDir = await writeFleet({ name: uniqueNamespace('other'), clusters: [CLUSTER], files: { 'manifests/ns.yaml': [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: uniqueNamespace('other') } }] } });
+  const other = new Operator({ ...dirEnds(otherDir, join(otherDir, '.gitfed-status')), kubeconfig: sb.kubeconfig, prune: false, log: createLogger({ format: 'json', write: () => undefined }), metrics: new Metrics() });
+  try { assert.equal((await other.tick('test')).applied, true); } finally { other.close(); }
+  const proxy = await startWatchFaultProxy(sb, CLUSTER);
+  // Every watch of the operator is held from the start: its caches see the
+  // first LIST and then nothing until release(), as a watch far behind the writes.
+  proxy.setFault({ kind: 'hold' });
+  const ns = uniqueNamespace('lag');
+  const cm = (a: string) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'app', namespace: ns }, data: { a } });
+  const dir = await writeFleet({ name: ns, clusters: [CLUSTER], files: { 'manifests/app.yaml': [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }, cm('1')] } });
+  const c = sb.clusters.find((x) => x.name === CLUSTER)!;
+  const kubeconfig = join(dir, 'kubeconfig');
+  await writeFile(kubeconfig, stringify({
+    apiVersion: 'v1', kind: 'Config', clusters: [{ name: CLUSTER, cluster: { server: proxy.server, 'certificate-authority-data': Buffer.from(c.ca).toString('base64') } }],
+    users: [{ name: CLUSTER, user: { token: c.adminToken } }], contexts: [{ name: CLUSTER, context: { cluster: CLUSTER, user: CLUSTER } }],
+  }));
+  const statusDir = join(dir, '.gitfed-status');
+  const op = new Operator({ ...dirEnds(dir, statusDir), kubeconfig, prune: false, log: createLogger({ format: 'json', write: () => undefined }), metrics: new Metrics() });
+  const direct = admin(sb);
+  const drift = (t: Awaited<ReturnType<Operator['tick']>>) => t.result?.clusters.find((x) => x.cluster === CLUSTER)?.drift ?? [];
+  try {
+    const created = await op.tick('test');
+    assert.equal(created.applied, true, created.error);
+    // The ConfigMap was created while the watch holds its ADDED event: not "deleted by hand".
+    const quiet = await op.tick('test');
+    assert.deepEqual(drift(quiet), [], JSON.stringify(drift(quiet)));
+    // A new revision changes it; the pass after still reads the written value, not the old one.
+    await writeFile(join(dir, 'manifests/app.yaml'), [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }, cm('2')].map((o) => stringify(o)).join('---\n'));
+    const updated = await op.tick('test');
+    assert.equal(updated.applied, true, updated.error);
+    assert.deepEqual(drift(await op.tick('test')), []);
+    assert.match(await readFile(join(statusDir, 'drift.yaml'), 'utf8'), /^drift: \[\]/m);
+    // The held events arrive (ADDED a=1, then MODIFIED a=2): the older one does not bring a=1 back.
+    const before = proxy.watchTimes.length;
+    proxy.release();
+    const live = await direct.request<any>({ path: `/api/v1/namespaces/${ns}/configmaps/app` });
+    assert.equal(live.body.data.a, '2');
+    // A change by hand (another field manager) is drift once the watch delivers it.
+    const hand = await direct.request({ method: 'PATCH', path: `/api/v1/namespaces/${ns}/configmaps/app?fieldManager=kubectl-edit&force=true`, contentType: 'application/apply-patch+yaml', body: JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'app', namespace: ns }, data: { a: 'by-hand' } }) });
+    assert.equal(hand.status, 200, hand.text);
+    const seen = await waitUntil('the change by hand reported as drift', 20_000, async () => {
+      const d = drift(await op.tick('test'));
+      return d.length ? d : undefined;
+    });
+    assert.deepEqual(seen.map((d) => [d.ref.kind, d.ref.name, d.kind, d.fields.map((f) => [f.path, f.git, f.live])]), [['ConfigMap', 'app', 'modified', [['data.a', '2', 'by-hand']]]]);
+    assert.equal(proxy.watchTimes.length, before, 'the released watches kept running (no reconnect was needed)');
+  } finally {
+    op.close();
+    direct.close();
+    await proxy.close();
+  }
+});
