@@ -23,9 +23,11 @@ up       starts one etcd, N kube-apiservers (each with a controller-manager, a
          instance group, backend service, URL map, forwarding rule and
          firewall GLBC would build, named with the cluster's ingress-uid.
          N is at most 100. --lean (only with --no-controllers; the default
-         there above 10 clusters) trims each apiserver's memory: no batch,
-         autoscaling, policy, certificates, events.k8s.io or flowcontrol
-         API groups, no priority and fairness, small watch caches, GOGC=50.
+         there above 10 clusters) trims each apiserver's memory and idle
+         CPU: no batch, autoscaling, policy, certificates, events.k8s.io or
+         flowcontrol API groups, no priority and fairness, GOGC=50, no
+         identity Lease or endpoint reconciler, no watch cache for
+         resources nothing here watches, one etcd compactor.
 down     stops every process the sandbox in D started.
 install  only makes sure the binaries exist (builds Kubernetes once per machine).`;
 

@@ -31,21 +31,39 @@ export function clusterName(i: number): string {
  * groups that neither gitfed nor the apiserver's own admission informers use
  * are off (so a fleet cannot apply a Job, HPA, PDB or Event to it), priority
  * and fairness is off (one client per cluster: nothing to be fair between),
- * watch caches keep 10 events (a watch that reconnects from an older
- * resourceVersion gets 410 Gone and relists, sooner than with the default),
- * and Go collects garbage at half the heap growth. Measured per idle
- * apiserver (Kubernetes 1.36, README "100 clusters").
+ * and Go collects garbage at half the heap growth (memory). For idle CPU,
+ * which is what runs out first at 100 clusters on 2 cores: no apiserver
+ * identity Lease and no `kubernetes` endpoint reconciler (each writes etcd
+ * every 10 s), no watch cache for the resources nothing here lists or
+ * watches through one (each cache wakes every second to send bookmarks;
+ * those LISTs and WATCHes go to etcd instead), and only the first apiserver
+ * compacts the shared etcd. Measured per idle apiserver (Kubernetes 1.36,
+ * README "100 clusters").
  */
+const UNCACHED_RESOURCES = [
+  'podtemplates', 'replicationcontrollers', 'limitranges', 'resourcequotas', 'persistentvolumes', 'persistentvolumeclaims', 'endpoints', 'nodes', 'events',
+  'controllerrevisions.apps', 'networkpolicies.networking.k8s.io', 'ingressclasses.networking.k8s.io', 'ipaddresses.networking.k8s.io', 'servicecidrs.networking.k8s.io',
+  'csidrivers.storage.k8s.io', 'csinodes.storage.k8s.io', 'csistoragecapacities.storage.k8s.io', 'volumeattachments.storage.k8s.io', 'storageclasses.storage.k8s.io', 'volumeattributesclasses.storage.k8s.io',
+  'runtimeclasses.node.k8s.io', 'priorityclasses.scheduling.k8s.io', 'leases.coordination.k8s.io',
+  'mutatingwebhookconfigurations.admissionregistration.k8s.io', 'validatingwebhookconfigurations.admissionregistration.k8s.io', 'validatingadmissionpolicies.admissionregistration.k8s.io',
+  'validatingadmissionpolicybindings.admissionregistration.k8s.io', 'mutatingadmissionpolicies.admissionregistration.k8s.io', 'mutatingadmissionpolicybindings.admissionregistration.k8s.io',
+  'roles.rbac.authorization.k8s.io', 'rolebindings.rbac.authorization.k8s.io', 'clusterroles.rbac.authorization.k8s.io', 'clusterrolebindings.rbac.authorization.k8s.io',
+  'deviceclasses.resource.k8s.io', 'resourceslices.resource.k8s.io', 'resourceclaims.resource.k8s.io', 'resourceclaimtemplates.resource.k8s.io',
+  'customresourcedefinitions.apiextensions.k8s.io', 'apiservices.apiregistration.k8s.io',
+];
 export const LEAN_APISERVER_ARGS = [
   // Not scheduling.k8s.io, storage, node or resource: the apiserver's own
   // admission and Node authorizer informers list those and /readyz waits for them.
   '--runtime-config=batch/v1=false,autoscaling/v1=false,autoscaling/v2=false,certificates.k8s.io/v1=false,events.k8s.io/v1=false,flowcontrol.apiserver.k8s.io/v1=false,policy/v1=false',
   '--enable-priority-and-fairness=false',
-  '--default-watch-cache-size=10',
+  '--endpoint-reconciler-type=none',
+  '--feature-gates=APIServerIdentity=false,UnknownVersionInteroperabilityProxy=false',
+  `--watch-cache-sizes=${UNCACHED_RESOURCES.map((r) => `${r}#0`).join(',')}`,
 ];
 export const LEAN_APISERVER_ENV: Record<string, string> = { GOGC: '50' };
 
-export function apiserverArgs(c: { etcd: string; name: string; port: number; dir: string; lean?: boolean }): string[] {
+/** `compacts: false` (lean, every apiserver but the first): etcd is shared, one compactor is enough. */
+export function apiserverArgs(c: { etcd: string; name: string; port: number; dir: string; lean?: boolean; compacts?: boolean }): string[] {
   return [
     '--etcd-servers', c.etcd, '--etcd-prefix', `/${c.name}`,
     '--secure-port', String(c.port), '--bind-address', '127.0.0.1', '--advertise-address', '127.0.0.1',
@@ -56,6 +74,7 @@ export function apiserverArgs(c: { etcd: string; name: string; port: number; dir
     '--service-cluster-ip-range', '10.96.0.0/16', '--service-node-port-range', '30000-32767',
     '--profiling=false', '--v', '0',
     ...(c.lean ? LEAN_APISERVER_ARGS : []),
+    ...(c.lean && c.compacts === false ? ['--etcd-compaction-interval=0'] : []),
   ];
 }
 
@@ -120,7 +139,7 @@ export async function startCluster(opts: { bins: Binaries; sandboxDir: string; i
   await writeFile(join(dir, 'sa.key'), serviceAccountKey(), { mode: 0o600 });
   const st = { name, dir };
   const { rec, ca, server, cmPort, schedPort } = await onFreshPorts(3, async ([apiPort, cmPort, schedPort]) => ({
-    ...await startApiserver(opts.bins, opts.sandboxDir, st, apiserverArgs({ etcd: opts.etcd, name, port: apiPort!, dir, lean: !!opts.lean }), ids.admin.token, opts.track, opts.lean ? LEAN_APISERVER_ENV : {}),
+    ...await startApiserver(opts.bins, opts.sandboxDir, st, apiserverArgs({ etcd: opts.etcd, name, port: apiPort!, dir, lean: !!opts.lean, compacts: opts.index === 0 }), ids.admin.token, opts.track, opts.lean ? LEAN_APISERVER_ENV : {}),
     cmPort: cmPort!, schedPort: schedPort!,
   }));
   const processes: Record<string, ProcessRecord> = { apiserver: rec };

@@ -27,8 +27,9 @@ export interface SandboxOptions {
   /** Leave the processes running when this process exits (`sandbox up`). */
   detach?: boolean;
   /**
-   * Trim every apiserver's memory (LEAN_APISERVER_ARGS: fewer API groups, no
-   * priority and fairness, small watch caches, GOGC=50). Only without
+   * Trim every apiserver's memory and idle CPU (LEAN_APISERVER_ARGS: fewer API
+   * groups, no priority and fairness, GOGC=50, no identity Lease or endpoint
+   * reconciler, no watch cache for unused resources, one etcd compactor). Only without
    * controllers (the controller-manager needs the groups it turns off).
    * Default: on when controllers are off and there are more than 10 clusters.
    */
