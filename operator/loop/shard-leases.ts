@@ -35,6 +35,8 @@ export function leaseName(prefix: string, kind: 'replica' | 'cluster' | 'shard',
 export class ShardLeases {
   private readonly own: LeaderElector;
   private readonly clusters = new Map<string, LeaderElector>();
+  /** Clusters being given up on purpose: their end of holding is a release, not a loss. */
+  private readonly releasing = new Set<string>();
   /** Lease name (replicas and clusters) -> its record and when (our clock) it last changed. */
   private readonly seen = new Map<string, { record: string; at: number }>();
 
@@ -92,9 +94,10 @@ export class ShardLeases {
     for (const [cluster, e] of [...this.clusters]) {
       if (assigned.has(cluster)) continue;
       this.clusters.delete(cluster);
-      const held = e.leader;
+      // Logged (by the callback) when writes stop, before the Lease is handed back.
+      this.releasing.add(cluster);
       await e.stop();
-      if (held) log.info('cluster released', { cluster, at: Date.now() });
+      this.releasing.delete(cluster);
     }
     for (const cluster of assigned) {
       if (this.clusters.has(cluster)) continue;
@@ -102,7 +105,11 @@ export class ShardLeases {
       const e = this.elector(name);
       e.seed(this.seen.get(name));
       this.clusters.set(cluster, e);
-      e.start((held) => (held ? log.info('cluster acquired', { cluster, at: Date.now() }) : log.warn('cluster lease lost', { cluster, at: Date.now() })));
+      e.start((held) => {
+        if (held) log.info('cluster acquired', { cluster, at: Date.now() });
+        else if (this.releasing.has(cluster)) log.info('cluster released', { cluster, at: Date.now() });
+        else log.warn('cluster lease lost', { cluster, at: Date.now() });
+      });
       await e.settled();
     }
     return new Set([...this.clusters].filter(([, e]) => e.leader).map(([c]) => c));

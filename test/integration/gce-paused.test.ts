@@ -5,7 +5,7 @@
 // apiserver, controllers and hollow nodes): nobody in it can report anything,
 // yet Google's probes of its nodes would fail, and so do the stand-in's.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -46,10 +46,15 @@ test('a paused cluster: its backend turns UNHEALTHY in the next status commit (t
     '--work-dir', join(work, 'op'), '--log-format', 'json'], { stdio: ['ignore', 'ignore', 'pipe'] });
   operator.stderr!.on('data', (d) => { stderr = (stderr + String(d)).slice(-4000); });
   const ingress = () => statusFile(work, repo.url, `ingresses/${ns}/web.yaml`);
+  /** For a failure message: what each cluster itself says (nodes, the fleet's Pods and EndpointSlices). */
+  const clusterState = () => CLUSTERS.map((c) => {
+    const k = (...args: string[]) => { try { return execFileSync(sb.kubectl, ['--kubeconfig', sb.kubeconfig, '--context', c, ...args], { encoding: 'utf8', timeout: 20_000 }); } catch (e) { return String((e as Error).message).slice(0, 300); } };
+    return `${c}:\n${k('get', 'nodes')}${k('-n', ns, 'get', 'pods,endpointslices', '-o', 'wide')}`;
+  }).join('\n');
   const healthy = await waitUntil('every cluster HEALTHY in a status commit', 240_000, async () => {
     const s = byCluster(ingress().shards);
     return CLUSTERS.every((c) => s[c] === 'HEALTHY') && s;
-  }, 1000).catch((e) => { throw new Error(`${(e as Error).message}\noperator stderr: ${stderr}`); });
+  }, 1000).catch((e) => { throw new Error(`${(e as Error).message}\noperator stderr: ${stderr}\n${clusterState()}`); });
   assert.deepEqual(healthy, { 'us-east1': 'HEALTHY', 'europe-west1': 'HEALTHY', 'asia-east1': 'HEALTHY' });
 
   sb.faults.pauseCluster(PAUSED);
@@ -79,7 +84,7 @@ test('a paused cluster: its backend turns UNHEALTHY in the next status commit (t
   const back = await waitUntil(`${PAUSED} HEALTHY again in a status commit`, 240_000, async () => {
     const s = byCluster(ingress().shards);
     return CLUSTERS.every((c) => s[c] === 'HEALTHY') && s;
-  }, 1000);
+  }, 1000).catch((e) => { throw new Error(`${(e as Error).message}\noperator stderr: ${stderr}\n${clusterState()}`); });
   assert.deepEqual(back, { 'us-east1': 'HEALTHY', 'europe-west1': 'HEALTHY', 'asia-east1': 'HEALTHY' });
   t.diagnostic(`${PAUSED} HEALTHY again in a status commit ${((Date.now() - resumedAt) / 1000).toFixed(1)} s after the resume`);
 });
