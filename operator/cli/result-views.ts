@@ -32,7 +32,7 @@ export function staticIpLines(r: ReconcileResult): string[] {
 export function replicaLines(r: ReconcileResult): string[] {
   return r.replicas.map((d) => {
     const parts = Object.entries(d.plan).map(([c, n]) => `${c}=${n}${d.overflow[c] ? ` (full: ${d.overflow[c]} moved)` : ''}`);
-    return `replicas ${d.ref.namespace}/${d.ref.name} (${d.total}): ${parts.join(' ')}`;
+    return `replicas ${d.ref.namespace}/${d.ref.name} (${d.total}): ${parts.join(' ')}${d.blocked ? ` (held as it runs: the workloads of ${d.blocked.cluster} were not observed)` : ''}`;
   });
 }
 

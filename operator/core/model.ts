@@ -319,6 +319,8 @@ export interface ReplicaDecision {
   plan: Record<string, number>;
   /** cluster -> replicas that did not fit there (moved elsewhere) */
   overflow: Record<string, number>;
+  /** No plan: a counted cluster's workloads were not observed (`plan` is then what runs where it is known); the workload is written nowhere. */
+  blocked?: Finding;
 }
 
 export interface ClusterRender {

@@ -45,8 +45,24 @@ export function planWorkloads(index: FleetIndex, observations: Observations): Wo
       if (w.unschedulable && w.unschedulable > 0) capacity[c.name] = Math.max(0, w.replicas - w.unschedulable);
     }
     const total = specReplicas(obj.spec);
-    const out = planReplicas({ total, preferences: m.preferences, clusters: counted, current, capacity, workloadKey: `${ns}/${obj.metadata.name}` });
     const ref = refOf(obj);
+    // Where replicas run (and what a cluster can hold) is half the plan: a
+    // cluster whose workloads could not be listed would count as running
+    // none, and the plan would move replicas on a guess. Nothing of this
+    // workload is written anywhere until every counted cluster answers.
+    const unknown = counted.find((c) => observations[c]?.failed?.workloads !== undefined);
+    if (unknown) {
+      const finding: Finding = {
+        severity: 'error', code: 'ObservationFailed', cluster: unknown, object: ref, place: m.source.place,
+        message: `cluster ${unknown}: could not observe workloads: ${observations[unknown]!.failed!.workloads}; where the replicas of ${describeRef(ref)} run is unknown, so gitfed writes it in no cluster until it can (a plan from a partial observation would move replicas)`,
+      };
+      const decision: ReplicaDecision = { ref, total, plan: current, overflow: {}, blocked: finding };
+      decisions.push(decision);
+      byKey.set(m.key, decision);
+      findings.push(finding);
+      continue;
+    }
+    const out = planReplicas({ total, preferences: m.preferences, clusters: counted, current, capacity, workloadKey: `${ns}/${obj.metadata.name}` });
     const decision: ReplicaDecision = { ref, total, plan: out.plan, overflow: out.overflow };
     decisions.push(decision);
     byKey.set(m.key, decision);

@@ -138,7 +138,9 @@ function renderObject(b: BaseObject, cluster: ClusterSpec, d: Decisions, overrid
   const portGap = d.portGaps[cluster.name];
   if (portGap && (b.ingressBackend || b.gceIngress)) return { blocked: { ref: b.ref, finding: portGap } };
   if (WORKLOAD_KINDS.has(obj.kind)) {
-    const replicas = d.replicas.byKey.get(b.info.key)?.plan[cluster.name] ?? 0;
+    const decision = d.replicas.byKey.get(b.info.key);
+    if (decision?.blocked) return { blocked: { ref: b.ref, finding: decision.blocked } };
+    const replicas = decision?.plan[cluster.name] ?? 0;
     obj = { ...obj, spec: { ...(obj.spec as Record<string, unknown>), replicas } };
   }
   if (b.overrides.length === 0) return { object: obj };

@@ -30,7 +30,7 @@ export function renderReadme(s: StatusInput): string {
   if (r?.replicas.length) {
     lines.push('', '## Replicas', '');
     for (const d of r.replicas) {
-      lines.push(`- ${mdCode(`${d.ref.namespace}/${d.ref.name}`)} (${d.total}): ${mdText(Object.entries(d.plan).map(([c, n]) => `${c}=${n}${d.overflow[c] ? ` (full, ${d.overflow[c]} moved)` : ''}`).join(', '))}`);
+      lines.push(`- ${mdCode(`${d.ref.namespace}/${d.ref.name}`)} (${d.total}): ${mdText(Object.entries(d.plan).map(([c, n]) => `${c}=${n}${d.overflow[c] ? ` (full, ${d.overflow[c]} moved)` : ''}`).join(', '))}${d.blocked ? mdText(` (held as it runs: the workloads of ${d.blocked.cluster} were not observed)`) : ''}`);
     }
   }
   for (const i of r?.ingresses ?? []) {

@@ -1,6 +1,7 @@
 // One real sandbox per test file (started on first use, stopped after the
 // file's tests, and killed on any exit), plus unique namespaces so tests in a
 // file never see each other's objects.
+import { execFileSync } from 'node:child_process';
 import { after } from 'node:test';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../operator/sandbox/index.js';
 
@@ -37,4 +38,12 @@ export async function waitUntil<T>(what: string, timeoutMs: number, fn: () => Pr
     await new Promise((r) => setTimeout(r, intervalMs));
   }
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ''}`);
+}
+
+/** For a failure message: each cluster's nodes and the namespace's Deployments, Pods and EndpointSlices, as kubectl shows them. */
+export function clusterState(sb: Sandbox, clusters: readonly string[], ns: string): string {
+  return clusters.map((c) => {
+    const k = (...args: string[]) => { try { return execFileSync(sb.kubectl, ['--kubeconfig', sb.kubeconfig, '--context', c, ...args], { encoding: 'utf8', timeout: 20_000 }); } catch (e) { return String((e as Error).message).slice(0, 300); } };
+    return `${c}:\n${k('get', 'nodes')}${k('-n', ns, 'get', 'deployments,pods,endpointslices', '-o', 'wide')}`;
+  }).join('\n');
 }

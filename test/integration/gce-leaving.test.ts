@@ -26,7 +26,8 @@ import { startComputeStandin, type ComputeStandin } from '../../operator/sandbox
 import { runGlbcOnce } from '../../operator/sandbox/glbc-standin.js';
 import type { Sandbox } from '../../operator/sandbox/index.js';
 import { web, writeFleet } from '../helpers/fleet-dir.js';
-import { sandbox, uniqueNamespace, waitUntil } from '../helpers/sandbox.js';
+import { replicas } from '../helpers/fleet-repo.js';
+import { clusterState, sandbox, uniqueNamespace, waitUntil } from '../helpers/sandbox.js';
 import { cliIO, clusterGet as get } from '../helpers/cli-io.js';
 
 const CLUSTERS = ['us-east1', 'europe-west1', 'asia-east1'];
@@ -139,6 +140,8 @@ test('run --shards 2 --gce-endpoint: the leader writes gce.yaml (orphans, firewa
   const file = join(left.dir, '.gitfed-status', 'gce.yaml');
   await rm(file, { force: true });
   const lease = uniqueNamespace('gce-shards');
+  const ns = (await readFile(join(left.dir, 'manifests', 'app.yaml'), 'utf8')).match(/namespace: (leave-[a-z0-9-]+)/)![1]!;
+  const split = await replicas(sb, ns);
   const logs = ['', ''];
   // Two replicas over three clusters: the leader holds at most two, so the third cluster's uid reaches gce.yaml only through the other's report.
   const procs = [0, 1].map((i) => {
@@ -168,6 +171,9 @@ test('run --shards 2 --gce-endpoint: the leader writes gce.yaml (orphans, firewa
   } finally {
     for (const p of procs) p.kill('SIGKILL');
   }
+  // Nothing changed in Git, so no replica moved, also not while a replica's
+  // clusters had no report yet (their workloads unknown, not "none running").
+  assert.deepEqual(await replicas(sb, ns), split, `replicas per cluster (${sb.clusters.map((c) => c.name).join(', ')}) before and after the sharded run`);
 });
 
 test('gitfed run --prune: the operator walks the same steps one per tick, also on ticks without a new revision, and the front end stays', async (t) => {
@@ -182,6 +188,8 @@ test('gitfed run --prune: the operator walks the same steps one per tick, also o
   // europe-west1 leaves too: only us-east1 keeps the Ingress.
   const placement = { apiVersion: 'gitfed.io/v1alpha1', kind: 'Placement', metadata: { name: 'web' }, spec: { resources: [{ kind: 'Deployment', name: 'web', namespace: ns }, { kind: 'Service', name: 'web', namespace: ns }, { kind: 'Ingress', name: 'web', namespace: ns }], clusters: { names: ['us-east1'] } } };
   await writeFleet({ name: 'leave', clusters: CLUSTERS, files: { 'manifests/app.yaml': web(ns, { replicas: 3 }), 'policies/placement.yaml': [placement] } }, dir);
+  // What the first tick is about to see (printed when the steps are not the expected ones).
+  const before = clusterState(sb, CLUSTERS, ns);
   const operator = new Operator({ ...dirEnds(dir, join(dir, '.gitfed-status')), kubeconfig: sb.kubeconfig, prune: true, log: createLogger({ format: 'json', level: 'error', write: () => undefined }), metrics: new Metrics(), probeTimeoutMs: 5000 });
   const missing: string[] = [];
   const steps: string[] = [];
@@ -202,7 +210,7 @@ test('gitfed run --prune: the operator walks the same steps one per tick, also o
   }
   t.diagnostic(`operator ticks until europe-west1 had left: ${ticks} (${steps.join('; ')})`);
   assert.deepEqual(missing, [], 'the shared front end was there after every tick and every GLBC sync');
-  assert.deepEqual([...new Set(steps.map((x) => x.replace(/^\d+( \(new revision\))?: /, '')))], ['drain', 're-key', 'delete'], steps.join('; '));
+  assert.deepEqual([...new Set(steps.map((x) => x.replace(/^\d+( \(new revision\))?: /, '')))], ['drain', 're-key', 'delete'], `${steps.join('; ')}\nbefore the first tick:\n${before}`);
   assert.ok(steps.some((x) => /^\d+: (re-key|delete)$/.test(x)), `a step ran on a tick without a new revision: ${steps.join('; ')}`);
   assert.equal((await get(sb, 'europe-west1', '/api/v1/namespaces/kube-system/configmaps/ingress-uid')).body.data.uid, leavingGlbcUid(uid, 'europe-west1'));
   assert.equal((await get(sb, 'us-east1', `/apis/networking.k8s.io/v1/namespaces/${ns}/ingresses/web`)).status, 200);

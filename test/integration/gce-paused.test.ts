@@ -5,14 +5,14 @@
 // apiserver, controllers and hollow nodes): nobody in it can report anything,
 // yet Google's probes of its nodes would fail, and so do the stand-in's.
 import assert from 'node:assert/strict';
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { main } from '../../operator/cli/main.js';
 import { CLUSTERS, fleetRepo, statusFile } from '../helpers/fleet-repo.js';
-import { sandbox, uniqueNamespace, waitUntil } from '../helpers/sandbox.js';
+import { clusterState as stateOf, sandbox, uniqueNamespace, waitUntil } from '../helpers/sandbox.js';
 
 const ZONES: Record<string, string> = { 'us-east1': 'us-east1-b', 'europe-west1': 'europe-west1-c', 'asia-east1': 'asia-east1-a' };
 const PAUSED = 'europe-west1';
@@ -47,10 +47,7 @@ test('a paused cluster: its backend turns UNHEALTHY in the next status commit (t
   operator.stderr!.on('data', (d) => { stderr = (stderr + String(d)).slice(-4000); });
   const ingress = () => statusFile(work, repo.url, `ingresses/${ns}/web.yaml`);
   /** For a failure message: what each cluster itself says (nodes, the fleet's Pods and EndpointSlices). */
-  const clusterState = () => CLUSTERS.map((c) => {
-    const k = (...args: string[]) => { try { return execFileSync(sb.kubectl, ['--kubeconfig', sb.kubeconfig, '--context', c, ...args], { encoding: 'utf8', timeout: 20_000 }); } catch (e) { return String((e as Error).message).slice(0, 300); } };
-    return `${c}:\n${k('get', 'nodes')}${k('-n', ns, 'get', 'pods,endpointslices', '-o', 'wide')}`;
-  }).join('\n');
+  const clusterState = () => stateOf(sb, CLUSTERS, ns);
   const healthy = await waitUntil('every cluster HEALTHY in a status commit', 240_000, async () => {
     const s = byCluster(ingress().shards);
     return CLUSTERS.every((c) => s[c] === 'HEALTHY') && s;
