@@ -87,7 +87,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     const gitTimeoutMs = v['git-timeout'] ? parseDuration('--git-timeout', v['git-timeout'] as string) : DEFAULT_GIT_TIMEOUT_MS;
     if (gitTimeoutMs <= 0) throw new UsageError('gitfed run: --git-timeout must be more than 0');
     const log = createLogger({ format: v['log-format'] === 'json' || (v['log-format'] !== 'text' && !process.stderr.isTTY) ? 'json' : 'text', write: (l) => io.err(l) });
-    const metrics = new Metrics();
+    const metrics = new Metrics().collectProcessMetrics();
     const author = { name: (v['author-name'] as string) ?? 'gitfed', email: (v['author-email'] as string) ?? 'gitfed@localhost' };
     let ends;
     let dirWatch: { dir: string; statusDir: string } | undefined;

@@ -1,5 +1,5 @@
 // Prometheus metrics of the operator (prom-client, own registry).
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { NOT_READY_REASONS, type Readiness } from './readiness.js';
 
 export class Metrics {
@@ -26,6 +26,18 @@ export class Metrics {
       for (const reason of NOT_READY_REASONS) this.notReady.set({ reason }, r && !r.ready && r.reason === reason ? 1 : 0);
     },
   });
+
+  /**
+   * The process's own metrics as every Node service exports them
+   * (`process_resident_memory_bytes`, `nodejs_heap_size_used_bytes`,
+   * `nodejs_external_memory_bytes`, CPU, event loop lag, GC): what memory
+   * per member cluster is made of. Only for `gitfed run`; the collectors
+   * are per process, so tests that make many Metrics do not start them.
+   */
+  collectProcessMetrics(): this {
+    collectDefaultMetrics({ register: this.registry });
+    return this;
+  }
 
   /** What /readyz and gitfed_not_ready report. */
   setReadiness(fn: () => Readiness): void {

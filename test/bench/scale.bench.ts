@@ -56,6 +56,10 @@ interface Row {
   quietCpuMs: number;
   opRssMb: number;
   opCpuS: number;
+  /** What the operator's RSS is made of, from its own /metrics: V8 heap used / total, and memory outside the heap (Buffers, TLS). */
+  opHeapUsedMb: number;
+  opHeapTotalMb: number;
+  opExternalMb: number;
 }
 
 // Every process is stopped on the way out, also on Ctrl-C: the sandbox's
@@ -189,7 +193,7 @@ async function measure(sb: Sandbox, clusters: number, upS: number): Promise<Row>
 
     const oneShot = { cliFloor, cliCold, cliNoop, ...(cliFailed ? { cliFailed } : {}), inProcessNoop, slowestCluster: solo[solo.length - 1]![0], slowestMs: solo[solo.length - 1]![1], medianClusterMs: solo[Math.floor(solo.length / 2)]![1], patchFloor: floor };
     console.log(`  one-shot apply: cold ${cliCold.toFixed(0)} ms, no-op ${cliNoop.toFixed(0)} ms (node + gitfed --version ${cliFloor.toFixed(0)} ms; the no-op in-process ${inProcessNoop.toFixed(0)} ms; one cluster alone: median ${oneShot.medianClusterMs.toFixed(0)} ms, slowest ${oneShot.slowestCluster} ${oneShot.slowestMs.toFixed(0)} ms; raw PATCH floor ${floor.toFixed(0)} ms)`);
-    partial = { clusters, upS, apiserverRssMb: apiRss, apiserverPrivateMb: apiPrivate, sandboxPrivateGb: sandboxPrivate, ...oneShot, p50: NaN, p99: NaN, quietTickMs: NaN, quietRequests: NaN, quietCpuMs: NaN, opRssMb: NaN, opCpuS: NaN };
+    partial = { clusters, upS, apiserverRssMb: apiRss, apiserverPrivateMb: apiPrivate, sandboxPrivateGb: sandboxPrivate, ...oneShot, p50: NaN, p99: NaN, quietTickMs: NaN, quietRequests: NaN, quietCpuMs: NaN, opRssMb: NaN, opCpuS: NaN, opHeapUsedMb: NaN, opHeapTotalMb: NaN, opExternalMb: NaN };
     phase = 'operator and pushes';
     // The operator, fed by a webhook.
     const secretFile = join(work, 'webhook-secret');
@@ -218,6 +222,7 @@ async function measure(sb: Sandbox, clusters: number, upS: number): Promise<Row>
     quiet.sort((a, b) => a.ms - b.ms);
     const q = quiet[Math.floor(quiet.length / 2)]!;
     const opRss = rssBytes([op.child.pid!]) / 1048576;
+    const [heapUsed, heapTotal, external] = await Promise.all(['nodejs_heap_size_used_bytes', 'nodejs_heap_size_total_bytes', 'nodejs_external_memory_bytes'].map(async (n) => (await metric(op.url, n)) / 1048576));
     const opCpu = cpuSeconds(op.child.pid!) - cpuBefore;
     await stopProcess(op.child.pid!, 10_000);
     operatorChild = undefined;
@@ -225,6 +230,7 @@ async function measure(sb: Sandbox, clusters: number, upS: number): Promise<Row>
       clusters, upS, apiserverRssMb: apiRss, apiserverPrivateMb: apiPrivate, sandboxPrivateGb: sandboxPrivate,
       ...oneShot,
       p50: percentile(latencies, 50), p99: percentile(latencies, 99), quietTickMs: q.ms, quietRequests: q.requests, quietCpuMs: q.cpuMs, opRssMb: opRss, opCpuS: opCpu,
+      opHeapUsedMb: heapUsed!, opHeapTotalMb: heapTotal!, opExternalMb: external!,
     };
   } finally {
     if (operatorChild) { await stopProcess(operatorChild.pid!, 2000).catch(() => undefined); operatorChild = undefined; }
@@ -277,5 +283,6 @@ if (rows.length) {
   for (const r of rows) {
     console.log(`| ${r.clusters} | ${r.upS.toFixed(0)} | ${r.apiserverRssMb.toFixed(0)} / ${r.apiserverPrivateMb.toFixed(0)} | ${t(r.p50, undefined, r)} / ${t(r.p99, TARGETS.p99, r)} | ${t(r.quietTickMs, TARGETS.quietTick, r)} / ${t(r.quietRequests, undefined, r)} | ${t(r.opRssMb, TARGETS.rssMb, r)} / ${Number.isNaN(r.opCpuS) ? 'n/a' : r.opCpuS.toFixed(1)} | ${r.cliCold.toFixed(0)} / ${t(r.cliNoop, TARGETS.noop, r)}${r.cliFailed ? ' (failed)' : ''} | ${r.inProcessNoop.toFixed(0)} | ${r.slowestMs.toFixed(0)} | ${r.patchFloor.toFixed(0)} |`);
   }
+  console.log(`operator memory: ${rows.map((r) => `${r.clusters} clusters: RSS ${r.opRssMb.toFixed(0)} MB = V8 heap ${r.opHeapTotalMb.toFixed(0)} MB (${r.opHeapUsedMb.toFixed(0)} used) + external ${r.opExternalMb.toFixed(0)} MB + the rest ${(r.opRssMb - r.opHeapTotalMb - r.opExternalMb).toFixed(0)} MB (code, TLS, stacks)`).join('; ')}`);
   console.log(`(targets at 100 clusters in parentheses; all sandbox processes together: ${rows.map((r) => `${r.clusters}: ${r.sandboxPrivateGb.toFixed(1)} GB private`).join(', ')})`);
 }

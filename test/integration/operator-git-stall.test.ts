@@ -71,6 +71,10 @@ test('gitfed run: /readyz turns 503 (reason stalled in /metrics) when no tick co
     const metrics0 = await (await fetch(`${url}/metrics`)).text();
     assert.match(metrics0, /^gitfed_last_tick_completed_timestamp_seconds \d/m);
     assert.match(metrics0, /^gitfed_not_ready\{reason="stalled"\} 0$/m);
+    // The process's own memory, as every Node service exports it (what a cluster costs).
+    const rss = Number(/^process_resident_memory_bytes (\d+)$/m.exec(metrics0)?.[1]);
+    assert.ok(rss > 10 * 1048576, `process_resident_memory_bytes ${rss}`);
+    assert.match(metrics0, /^nodejs_heap_size_used_bytes \d+/m);
     proxy.stall(true);
     const stalled = await waitUntil('not ready while the tick hangs on git', 20_000, async () => { const r = await readyz(); return r.status === 503 ? r : undefined; });
     assert.match(stalled.text, /no tick has completed for/);
