@@ -7,6 +7,7 @@
 // files, a rotated kubeconfig): with a CredentialSource the endpoint is asked
 // for before each request, and a 401 makes it re-read everything and retry once.
 import { Agent, request as httpsRequest } from 'node:https';
+import { createSecureContext, type SecureContext } from 'node:tls';
 
 export interface KubeEndpoint {
   /** https://127.0.0.1:6443 */
@@ -130,10 +131,16 @@ export class KubeHttp {
     const key = tlsKey(ep);
     if (key === this.agentKey) return;
     const old = [this.agent, this.watchAgentFor];
-    const tls = {
-      ...(ep.ca ? { ca: ep.ca } : {}), ...(ep.clientCert ? { cert: ep.clientCert } : {}), ...(ep.clientKey ? { key: ep.clientKey } : {}),
-      ...(ep.tlsServerName ? { servername: ep.tlsServerName } : {}), rejectUnauthorized: !ep.insecureSkipTlsVerify,
-    };
+    // One TLS context for every socket to this cluster: without it each
+    // connection (a watch stream each, about 16 per cluster) parses the CA,
+    // certificate and key into a context of its own, which a fleet of 100
+    // clusters pays in native memory outside the JS heap.
+    // A CA or key that does not parse is not thrown here: each request then
+    // fails with that error, as a value for this cluster only.
+    const material = { ...(ep.ca ? { ca: ep.ca } : {}), ...(ep.clientCert ? { cert: ep.clientCert } : {}), ...(ep.clientKey ? { key: ep.clientKey } : {}) };
+    let context: { secureContext: SecureContext } | typeof material;
+    try { context = { secureContext: createSecureContext(material) }; } catch { context = material; }
+    const tls = { ...context, ...(ep.tlsServerName ? { servername: ep.tlsServerName } : {}), rejectUnauthorized: !ep.insecureSkipTlsVerify };
     this.agent = new Agent({ keepAlive: true, maxSockets: 64, ...tls });
     this.watchAgentFor = new Agent({ keepAlive: false, ...tls });
     this.agentKey = key;

@@ -5,6 +5,7 @@ import type { ObjectResult } from './apply.js';
 import type { Drift } from './drift.js';
 import type { EndpointCount } from './observe.js';
 import type { PruneResult } from './prune.js';
+import type { ClusterGates } from '../core/rollout-model.js';
 
 export interface SyncCounts {
   inSync: number;
@@ -38,6 +39,13 @@ export interface ClusterResult {
   ingressUid?: { uid?: string; providerUid?: string };
   /** This cluster is taking part in leaving (or rejoining) a shared load balancer: the step this pass made (core/leaving.ts). */
   leaving?: { step: string; message: string };
+  /** run --shards: the rollout gates the replica that owns this cluster judged, and the revision its objects were at (the leader's copy of another replica's cluster). */
+  reportedGates?: ReportedGates;
+}
+
+export interface ReportedGates {
+  revision: string;
+  gates: ClusterGates;
 }
 
 export interface WorkloadStatus {

@@ -39,10 +39,27 @@ export function clusterGates(c: ClusterResult, ingresses: readonly IngressStatus
       for (const [backend, state] of states) if (state !== 'HEALTHY') failing.push(`backendHealth ${name(ingress.ref)}: ${backend} is ${state}`);
     }
   }
-  if (gates.prometheus) {
-    if (!prometheus || prometheus.error) failing.push(`prometheus: ${prometheus?.error ?? 'not queried'}`);
-    else if (prometheus.value === undefined || Number.isNaN(prometheus.value)) failing.push('prometheus: the query returned no value');
-    else if (prometheus.value > (prometheusMax ?? gates.prometheus.max)) failing.push(`prometheus: ${prometheus.value} > max ${prometheusMax ?? gates.prometheus.max}`);
-  }
+  failing.push(...prometheusFailing(gates, prometheus, prometheusMax));
   return { atTarget, ready, failing };
+}
+
+/** The Prometheus gate alone (also added by the sharded leader to gates another replica judged). */
+export function prometheusFailing(gates: RolloutGates, prometheus?: { value?: number; error?: string }, prometheusMax?: number): string[] {
+  if (!gates.prometheus) return [];
+  if (!prometheus || prometheus.error) return [`prometheus: ${prometheus?.error ?? 'not queried'}`];
+  if (prometheus.value === undefined || Number.isNaN(prometheus.value)) return ['prometheus: the query returned no value'];
+  const max = prometheusMax ?? gates.prometheus.max;
+  return prometheus.value > max ? [`prometheus: ${prometheus.value} > max ${max}`] : [];
+}
+
+/**
+ * The gates a cluster's result speaks for (run --shards): the replica that
+ * owns the cluster judges them from its own pass and publishes them with the
+ * revision the cluster's objects are at; the leader adds Prometheus, which it
+ * queries itself. Gates judged at another revision say "not at target".
+ */
+export function reportedGates(reported: { revision: string; gates: ClusterGates }, target: string, gates: RolloutGates, prometheus?: { value?: number; error?: string }): ClusterGates {
+  if (reported.revision !== target) return { atTarget: false, ready: reported.gates.ready, failing: [] };
+  if (!reported.gates.atTarget) return reported.gates;
+  return { ...reported.gates, failing: [...reported.gates.failing, ...prometheusFailing(gates, prometheus)] };
 }

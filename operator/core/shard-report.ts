@@ -6,6 +6,7 @@
 // and whole objects are never included, only what the render core and the
 // status files need. Pure: no IO, no clock (the loop stamps the time).
 import type { ClusterHealth, ClusterObservation, ObjectRef, Observations } from './model.js';
+import type { ClusterGates } from './rollout-model.js';
 
 export const REPORT_LIMITS = {
   errors: 10, errorChars: 300, drift: 50, driftFields: 20, valueChars: 200, endpoints: 200, ingressShards: 200,
@@ -52,6 +53,8 @@ export interface ClusterDigest {
   endpoints: Record<string, { ready: number; total: number }>;
   ingressShards: DigestIngressShard[];
   ingressUid?: { uid?: string; providerUid?: string };
+  /** With a RolloutPolicy: the gates this cluster's replica judged, at the revision its objects were at (target or stable). */
+  rollout?: { revision: string; gates: ClusterGates };
   /** Lists that were cut to REPORT_LIMITS. */
   truncated?: string[];
 }
@@ -135,8 +138,20 @@ export function digestsByCluster(reports: readonly ShardReport[], owners: Readon
 /** Observations for the render: our own for the clusters we observed, the shards' digests for the rest. */
 export function mergeObservations(own: Observations, digests: ReadonlyMap<string, ClusterDigest>): Observations {
   const out: Observations = {};
-  for (const [cluster, d] of digests) out[cluster] = d.observation;
+  for (const [cluster, d] of digests) out[cluster] = reportedObservation(d);
   return { ...out, ...own };
+}
+
+/**
+ * A digest's observation, where a list cut to fit the ConfigMap counts as
+ * failed to observe: a shortened Ingress list would look like "no Ingresses"
+ * to the GLBC uid decision, a shortened workload list like "no replicas here".
+ */
+function reportedObservation(d: ClusterDigest): ClusterObservation {
+  const cut = (['ingresses', 'workloads'] as const).filter((part) => d.truncated?.includes(part));
+  if (!cut.length) return d.observation;
+  const why = `the report of ${d.cluster} was cut to fit its ConfigMap`;
+  return { ...d.observation, failed: { ...d.observation.failed, ...Object.fromEntries(cut.map((part) => [part, why])) } };
 }
 
 /** Clusters (of `clusters`) whose digest does not yet report `revision` applied: the leader waits for them before the status commit. */

@@ -36,8 +36,6 @@ export interface GitStageOptions {
   waitMs?: number;
   /** allocations.yaml of the status branch, read once at start-up. */
   onAllocations(read: AllocationsRead): void;
-  /** What this operator refuses in a fleet that loaded (e.g. a RolloutPolicy when sharded): error findings refuse the revision like load errors. */
-  refuse?(fleet: Fleet): Finding[];
 }
 
 /** What one fetch brought: nothing in it has touched the stage's state yet. */
@@ -131,7 +129,7 @@ export class GitStage {
     this.lastFilesHash = hash;
     this.lastSeen = head;
     const loaded = got.loaded!;
-    const findings = [...read.findings, ...loaded.findings, ...(this.opts.refuse?.(loaded.fleet) ?? [])];
+    const findings = [...read.findings, ...loaded.findings];
     this.headFindings = findings;
     this.pending = undefined;
     if (hasErrors(findings)) {

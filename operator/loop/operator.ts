@@ -15,7 +15,7 @@
 // stages once it is aborted, before any further write.
 import { closeAll, connect, type Connection, type KubeconfigError } from '../cluster/connect.js';
 import { podEnvironment } from '../cluster/in-cluster.js';
-import { reconcileFleet } from '../cluster/reconcile.js';
+import { reconcileFleet, type ReconcileOptions } from '../cluster/reconcile.js';
 import type { GceEdge, ReconcileResult } from '../cluster/reconcile-types.js';
 import type { ProjectReport } from '../gce/gce-report.js';
 import { emptyAllocations, hasErrors, type Allocations, type Finding, type Fleet } from '../core/model.js';
@@ -27,6 +27,7 @@ import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
 import { RolloutDriver, ROLLOUT_INDEX_FILE } from './rollout-driver.js';
 import type { Sharding } from './sharding.js';
+import type { PublishedAllocations } from './shard-store.js';
 
 /** Where revisions come from: a git remote or a local directory. */
 export interface RevisionSource {
@@ -107,6 +108,8 @@ export class Operator {
   /** Loaded, rendered and applied: what is healed while the head is broken. */
   private lastGood?: Revision;
   private allocations: Allocations = emptyAllocations();
+  /** Sharded, not the leader: what the leader last published (allocations, rollout targets). */
+  private published?: PublishedAllocations;
   private stateFindings: Finding[] = [];
   private gceProjects: Array<Omit<ProjectReport, 'resources'>> | undefined;
   /** The revision whose git note was written. */
@@ -134,11 +137,6 @@ export class Operator {
         this.allocations = read.allocations;
         if (read.finding) this.stateFindings = [read.finding];
       },
-      // Waves are stepped from the whole fleet's health by one writer; the
-      // shards do not drive them yet. Applying everywhere at once would break
-      // what the policy promises, so such a revision is refused (the last
-      // good one stays), with the policy's file and line.
-      ...(opts.shard ? { refuse: (fleet: Fleet) => rolloutPolicyWithShards(fleet) } : {}),
     });
     this.rollouts = new RolloutDriver({
       readIndex: () => opts.sink.read(ROLLOUT_INDEX_FILE), files: async (rev) => (await opts.source.files(rev)).files, log: opts.log, ...(opts.age ? { age: opts.age } : {}),
@@ -225,8 +223,11 @@ export class Operator {
     for (const [name, c] of this.connections!) if (!(c instanceof Error)) c.http.gateWrites(shard ? shard.signal(name) : signal);
     // With a RolloutPolicy only the clusters the rollout reached get this
     // revision; the others keep the stable one (per-cluster writes and prune).
-    // Sharded, a revision with a RolloutPolicy was refused by the git stage.
-    const rollout = shard ? undefined : await this.rollouts.before(rev);
+    // Sharded, the leader steps the waves and publishes where they stand;
+    // the other replicas follow what it published for this revision.
+    const leading = !shard || (!!signal && shard.isLeader());
+    const rollout = leading ? await this.rollouts.before(rev)
+      : await this.rollouts.follow(rev, this.published?.revision === rev.revision ? this.published.rollout : undefined);
     const result = await reconcileFleet({
       fleet: rev.fleet, loadFindings: rev.findings, kubeconfigPath: this.opts.kubeconfig, allocations: this.allocations,
       dryRun: false, prune: this.opts.prune && (writes === 'all' || !!rollout), pruneAll: this.opts.pruneAll ?? false, writes,
@@ -238,7 +239,7 @@ export class Operator {
       ...(this.opts.prune ? { continueLeaving: true } : {}),
       ...(shard && plan ? { shard: shard.reconcileShard(plan) } : {}),
     });
-    if (shard) return this.afterShardPass(rev, writes, result, signal);
+    if (shard) return this.afterShardPass(rev, writes, result, signal, rollout);
     if (!result.renderFailed) {
       await this.refreshGce(rev.fleet, result);
       this.allocations = result.allocations;
@@ -258,17 +259,26 @@ export class Operator {
    * the other shards refuse the revision too instead of waiting) and gets
    * the whole fleet's result for the status commit.
    */
-  private async afterShardPass(rev: Revision, writes: 'all' | 'heal', result: ReconcileResult, signal?: AbortSignal): Promise<ReconcileResult> {
+  private async afterShardPass(rev: Revision, writes: 'all' | 'heal', result: ReconcileResult, signal: AbortSignal | undefined, rollout: ReconcileOptions['rollout']): Promise<ReconcileResult> {
     const shard = this.opts.shard!;
     const leading = !!signal && shard.isLeader();
     if (!result.renderFailed) this.allocations = result.allocations;
-    if (leading && (writes === 'all' || !result.renderFailed)) await shard.publishAllocations(rev.revision, this.allocations);
-    await shard.publish(result, result.renderFailed ? undefined : rev.revision);
+    // The rollout's targets as this pass used them: the leader's index as last committed (or about to be), never ahead of it.
+    const targets = rollout ? { targets: [...rollout.targetClusters].sort(), ...(this.rollouts.stableRevision ? { stable: this.rollouts.stableRevision } : {}) } : undefined;
+    if (leading && (writes === 'all' || !result.renderFailed)) await shard.publishAllocations(rev.revision, this.allocations, targets);
+    await shard.publish(result, result.renderFailed ? undefined : rev.revision, result.renderFailed ? undefined : this.rollouts.ownGates(rev, result));
     if (result.renderFailed) return result;
     const merged = leading ? shard.merge(result, rev.fleet.clusters.map((c) => c.name)) : result;
     this.observe(result, rev.revision);
-    // Only the leader writes Git, from every shard's uids and backends.
-    if (leading) await this.refreshGce(rev.fleet, merged);
+    if (!leading) {
+      this.rollouts.record(result);
+      return merged;
+    }
+    // Only the leader writes Git, from every shard's uids and backends, and steps the waves from every shard's gates.
+    await this.refreshGce(rev.fleet, merged);
+    const step = await this.rollouts.after(rev, merged, Date.now());
+    this.rolloutEvents.push(...step.events);
+    if (step.again) this.again ??= { reason: 'rollout', signal };
     return merged;
   }
 
@@ -283,7 +293,7 @@ export class Operator {
   /** Sharded, not the leader: the allocations to render with, or undefined while the leader has not published them for `revision`. */
   private async leaderAllocations(revision: string | undefined): Promise<boolean> {
     const got = await this.opts.shard!.allocationsFor(revision);
-    if (got) this.allocations = got;
+    if (got) { this.allocations = got.allocations; this.published = got; }
     return !!got;
   }
 
@@ -363,7 +373,7 @@ export class Operator {
         return { ...base, statusCommitted: false };
       }
       // A status written without the rollout state would drop rollouts/index.yaml from the branch.
-      if (good?.fleet.rolloutPolicy && !this.rollouts.state && !this.opts.shard) {
+      if (good?.fleet.rolloutPolicy && !this.rollouts.state) {
         log.warn('status not written: the rollout state could not be read; it is written on the next tick that reads it');
         return { ...base, statusCommitted: false };
       }
@@ -438,14 +448,4 @@ export class Operator {
       return { committed: false, written: false };
     }
   }
-}
-
-/** `run --shards` refuses a RolloutPolicy: an error at the policy's place. */
-export function rolloutPolicyWithShards(fleet: Fleet): Finding[] {
-  const p = fleet.rolloutPolicy;
-  if (!p) return [];
-  return [{
-    severity: 'error', code: 'RolloutPolicyWithShards', ...(p.place ? { place: p.place } : {}),
-    message: `RolloutPolicy ${p.name} cannot be driven by a sharded operator (run --shards): its waves need one replica that sees every cluster. Run one replica (with --leader-elect for standbys), or remove the policy to apply every revision to all clusters`,
-  }];
 }

@@ -6,14 +6,15 @@
 // and aborts on branch gitfed/control: a restart resumes at the same wave.
 import { parse, stringify } from 'yaml';
 import type { ReconcileOptions } from '../cluster/reconcile.js';
-import type { ReconcileResult } from '../cluster/reconcile-types.js';
+import type { ReconcileResult, ReportedGates } from '../cluster/reconcile-types.js';
 import { emptyAllocations, hasErrors, type Fleet, type Finding } from '../core/model.js';
 import { render } from '../core/render.js';
 import { currentTargets, renderFingerprints, stepRollout } from '../core/rollout.js';
-import { clusterGates } from '../core/rollout-gates.js';
+import { clusterGates, reportedGates } from '../core/rollout-gates.js';
 import { emptyControl, emptyIndex, type ClusterGates, type RolloutControl, type RolloutIndex, type RolloutPolicy } from '../core/rollout-model.js';
 import type { FleetFile } from '../load/index.js';
 import { loadFleet, type AgeKeySource } from '../load/index.js';
+import type { PublishedRollout } from './shard-store.js';
 
 export const ROLLOUT_INDEX_FILE = 'rollouts/index.yaml';
 
@@ -59,6 +60,9 @@ export class RolloutDriver {
   /** cluster -> the revision last applied there in full (a change means apply all + prune). */
   private readonly applied = new Map<string, string>();
   private used: string[] = [];
+  /** The revision the last option gives a cluster: the target where the rollout reached it, else the stable one. */
+  private revisionOf: (cluster: string) => string = () => '';
+  private optionStable?: string;
 
   constructor(private readonly ends: RolloutEnds) {}
 
@@ -92,20 +96,62 @@ export class RolloutDriver {
       try { this.control = parseControl(await this.ends.readControl()); } catch (e) { this.ends.log.warn('could not read gitfed/control; using the last control read', { error: (e as Error).message }); }
     }
     const stableRev = this.index.current?.revision === target.revision ? this.index.current.stable ?? this.index.stable : this.index.stable;
+    return this.option(target, new Set(currentTargets(this.index, target.revision, target.fleet.clusters, policy)), stableRev);
+  }
+
+  /**
+   * run --shards, a replica that does not lead: the rollout option from what
+   * the leader published for this revision (the clusters the rollout reached,
+   * the stable revision). Nothing published yet: every cluster is held.
+   */
+  async follow(target: Target, published: PublishedRollout | undefined): Promise<ReconcileOptions['rollout'] | undefined> {
+    if (!target.fleet.rolloutPolicy) return undefined;
+    return this.option(target, new Set(published?.targets ?? []), published?.stable);
+  }
+
+  /** The stable revision the last option kept the other clusters on (what a sharded leader publishes). */
+  get stableRevision(): string | undefined {
+    return this.optionStable;
+  }
+
+  private async option(target: Target, targets: Set<string>, stableRev: string | undefined): Promise<ReconcileOptions['rollout']> {
     if (stableRev && this.stable?.revision !== stableRev && stableRev !== target.revision) {
       const loaded = await loadFleet(await this.ends.files(stableRev), this.ends.age ? { age: this.ends.age } : {});
       if (hasErrors(loaded.findings)) this.ends.log.warn('the stable revision no longer loads; clusters outside the rollout are only observed', { revision: stableRev });
       else this.stable = { revision: stableRev, fleet: loaded.fleet, findings: loaded.findings };
     }
-    const targets = new Set(currentTargets(this.index, target.revision, target.fleet.clusters, policy));
     this.used = [...targets].sort();
     const stable = this.stable && this.stable.revision === stableRev ? this.stable : undefined;
-    const revisionOf = (c: string) => (targets.has(c) ? target.revision : stable?.revision ?? '');
+    this.optionStable = stable?.revision;
+    this.revisionOf = (c: string) => (targets.has(c) ? target.revision : stable?.revision ?? '');
+    const revisionOf = this.revisionOf;
     return {
       targetClusters: targets,
       ...(stable ? { stable: { fleet: stable.fleet, loadFindings: stable.findings } } : {}),
       writesFor: (c) => (this.applied.get(c) === revisionOf(c) ? 'heal' : 'all'),
     };
+  }
+
+  /** Clusters applied without errors this pass are at the revision their option gave them (the next pass only heals them). */
+  record(result: ReconcileResult): void {
+    for (const c of result.clusters) {
+      if (c.reportedGates) continue; // another replica's cluster (run --shards): it records its own
+      if (c.errors.length === 0 && !c.skipped && c.objects.every((o) => o.action !== 'failed')) this.applied.set(c.cluster, this.revisionOf(c.cluster));
+    }
+  }
+
+  /**
+   * run --shards: the gates of this replica's clusters, judged from its own
+   * pass, with the revision their objects are at; the leader reads them from
+   * the shard reports (Prometheus it queries itself).
+   */
+  ownGates(target: Target, result: ReconcileResult): Map<string, ReportedGates> {
+    const policy = target.fleet.rolloutPolicy;
+    const out = new Map<string, ReportedGates>();
+    if (!policy) return out;
+    const { prometheus: _p, ...gates } = policy.gates;
+    for (const c of result.clusters) out.set(c.cluster, { revision: this.revisionOf(c.cluster), gates: clusterGates(c, result.ingresses, gates) });
+    return out;
   }
 
   /** Judge the gates, step the rollout; true in `again` when the assignment changed (tick again now). */
@@ -119,12 +165,12 @@ export class RolloutDriver {
       if (result.clusters.every((c) => c.errors.length === 0 && c.objects.every((o) => o.action !== 'failed'))) this.index.stable = target.revision;
       return { events: [], again: false };
     }
-    for (const c of result.clusters) {
-      if (c.errors.length === 0 && !c.skipped && c.objects.every((o) => o.action !== 'failed')) this.applied.set(c.cluster, this.used.includes(c.cluster) ? target.revision : this.stable?.revision ?? '');
-    }
+    this.record(result);
     const gates: Record<string, ClusterGates> = {};
     const prom = await this.prometheus(policy, this.used);
-    for (const c of result.clusters) gates[c.cluster] = clusterGates(c, result.ingresses, policy.gates, prom[c.cluster]);
+    for (const c of result.clusters) {
+      gates[c.cluster] = c.reportedGates ? reportedGates(c.reportedGates, target.revision, policy.gates, prom[c.cluster]) : clusterGates(c, result.ingresses, policy.gates, prom[c.cluster]);
+    }
     const renders = renderFingerprints(render({ fleet: target.fleet, observations: {}, allocations: emptyAllocations(), ...(this.ends.allowHealthCheckDivergence ? { allowHealthCheckDivergence: true } : {}) }));
     const step = stepRollout({ policy, clusters: target.fleet.clusters, target: target.revision, renders, index: this.index, control: this.control, gates, now });
     this.index = step.index;

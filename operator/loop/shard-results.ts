@@ -1,13 +1,13 @@
 // A cluster's reconcile result <-> the digest its shard publishes. The
 // leader turns the other shards' digests back into cluster results, so the
 // status commit describes the whole fleet with the same files as unsharded.
-import type { ClusterResult, IngressStatus, ReconcileResult } from '../cluster/reconcile-types.js';
+import type { ClusterResult, IngressStatus, ReconcileResult, ReportedGates } from '../cluster/reconcile-types.js';
 import type { ClusterObservation } from '../core/model.js';
-import type { ClusterDigest } from '../core/shard-report.js';
+import { REPORT_LIMITS, type ClusterDigest } from '../core/shard-report.js';
 
 const EMPTY: ClusterObservation = { health: 'Unknown', nodePorts: [], ingresses: [], workloads: [] };
 
-export function digestOf(c: ClusterResult, ingresses: readonly IngressStatus[], observation: ClusterObservation | undefined, revision: string | undefined): ClusterDigest {
+export function digestOf(c: ClusterResult, ingresses: readonly IngressStatus[], observation: ClusterObservation | undefined, revision: string | undefined, rollout?: ReportedGates): ClusterDigest {
   const { inSync, changed, drifted, missing, failed, blocked } = c.counts;
   return {
     cluster: c.cluster, ...(revision ? { revision } : {}), observation: observation ?? EMPTY,
@@ -20,6 +20,7 @@ export function digestOf(c: ClusterResult, ingresses: readonly IngressStatus[], 
       ...(s.frontEndNaming ? { frontEndNaming: s.frontEndNaming } : {}),
     }))),
     ...(c.ingressUid ? { ingressUid: c.ingressUid } : {}),
+    ...(rollout ? { rollout: { revision: rollout.revision, gates: { ...rollout.gates, failing: rollout.gates.failing.slice(0, REPORT_LIMITS.errors) } } } : {}),
   };
 }
 
@@ -29,6 +30,7 @@ export function resultOf(d: ClusterDigest): ClusterResult {
     cluster: d.cluster, health: d.health, reason: d.reason, message: d.message, ...(d.skipped ? { skipped: d.skipped } : {}), ...(d.pruneRefused ? { pruneRefused: d.pruneRefused } : {}),
     objects: [], pruned: [], blocked: [], drift: d.drift.map((x) => ({ cluster: d.cluster, ...x })), errors: d.errors, counts: d.counts, endpoints: d.endpoints,
     ...(d.ingressUid ? { ingressUid: d.ingressUid } : {}),
+    ...(d.rollout ? { reportedGates: d.rollout } : {}),
   };
 }
 

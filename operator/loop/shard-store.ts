@@ -3,8 +3,10 @@
 // - `<prefix>-shard-<id>`: one per replica, its ShardReport (the observation
 //   digest and results of the clusters it works on), rewritten each tick.
 // - `<prefix>-allocations`: written by the leader only: the node ports and
-//   GLBC uids it decided for a revision. Other shards apply a revision only
-//   once this names it, so every cluster gets the same allocations.
+//   GLBC uids it decided for a revision, and with a RolloutPolicy the
+//   clusters the rollout reached and the stable revision. Other shards apply
+//   a revision only once this names it, so every cluster gets the same
+//   allocations and waves are stepped by one writer.
 // Both carry the label gitfed.io/shards=<prefix>, so one LIST finds them.
 import type { KubeHttp } from '../cluster/kube-http.js';
 import type { Allocations } from '../core/model.js';
@@ -16,6 +18,13 @@ const LABEL = 'gitfed.io/shards';
 export interface PublishedAllocations {
   revision: string;
   allocations: Allocations;
+  /** With a RolloutPolicy: the clusters the rollout reached (they get `revision`) and the stable revision the others keep. */
+  rollout?: PublishedRollout;
+}
+
+export interface PublishedRollout {
+  targets: string[];
+  stable?: string;
 }
 
 interface ConfigMap { metadata: { name: string; resourceVersion?: string; labels?: Record<string, string> }; data?: Record<string, string> }
@@ -59,7 +68,7 @@ export class ShardStore {
   }
 
   async publishAllocations(p: PublishedAllocations): Promise<void> {
-    await this.put(`${this.prefix}-allocations`, { revision: p.revision, 'allocations.json': JSON.stringify(p.allocations) });
+    await this.put(`${this.prefix}-allocations`, { revision: p.revision, 'allocations.json': JSON.stringify(p.allocations), ...(p.rollout ? { 'rollout.json': JSON.stringify(p.rollout) } : {}) });
   }
 
   async allocations(): Promise<PublishedAllocations | undefined> {
@@ -68,6 +77,6 @@ export class ShardStore {
     if (r.status !== 200) throw new Error(`ConfigMap ${this.namespace}/${this.prefix}-allocations: HTTP ${r.status}`);
     const d = r.body.data ?? {};
     if (!d.revision || !d['allocations.json']) return undefined;
-    return { revision: d.revision, allocations: JSON.parse(d['allocations.json']) as Allocations };
+    return { revision: d.revision, allocations: JSON.parse(d['allocations.json']) as Allocations, ...(d['rollout.json'] ? { rollout: JSON.parse(d['rollout.json']) as PublishedRollout } : {}) };
   }
 }

@@ -6,14 +6,14 @@
 // Git stages stay single-writer: the leader (the ordinary leader Lease)
 // decides and publishes the allocations and alone writes Git, from every
 // shard's report.
-import type { ReconcileResult } from '../cluster/reconcile-types.js';
+import type { ReconcileResult, ReportedGates } from '../cluster/reconcile-types.js';
 import type { Allocations } from '../core/model.js';
 import { assignClusters } from '../core/shard-assignment.js';
 import { clustersNotReporting, digestsByCluster, mergeObservations, type ClusterDigest } from '../core/shard-report.js';
 import type { Logger } from './logger.js';
 import type { ShardLeases } from './shard-leases.js';
 import { digestOf, mergeResults } from './shard-results.js';
-import type { ShardStore } from './shard-store.js';
+import type { PublishedAllocations, PublishedRollout, ShardStore } from './shard-store.js';
 
 export interface ShardingOptions {
   identity: string;
@@ -114,7 +114,7 @@ export class Sharding {
   }
 
   /** Step 4: our clusters' digests; each names `revision` (undefined: a failed render) as the one it was reconciled at. */
-  async publish(result: ReconcileResult, revision: string | undefined): Promise<void> {
+  async publish(result: ReconcileResult, revision: string | undefined, gates?: ReadonlyMap<string, ReportedGates>): Promise<void> {
     const plan = this.plan;
     if (!plan) return;
     for (const c of result.clusters) {
@@ -126,21 +126,22 @@ export class Sharding {
       if (this.signal(c.cluster)?.aborted !== false) continue;
       this.opts.log.info('cluster reconciled', { cluster: c.cluster, revision: this.reported.get(c.cluster), changed: c.counts.changed, at: Date.now() });
     }
-    const clusters = result.clusters.filter((c) => plan.owned.has(c.cluster)).map((c) => digestOf(c, result.ingresses, result.observations?.[c.cluster], this.reported.get(c.cluster)));
+    const clusters = result.clusters.filter((c) => plan.owned.has(c.cluster)).map((c) => digestOf(c, result.ingresses, result.observations?.[c.cluster], this.reported.get(c.cluster), gates?.get(c.cluster)));
     await this.opts.store.writeReport({ replica: this.opts.identity, at: new Date().toISOString(), clusters });
   }
 
   /** Written only when it changed (read first: another leader may have written it since we last did). */
-  async publishAllocations(revision: string, allocations: Allocations): Promise<void> {
+  async publishAllocations(revision: string, allocations: Allocations, rollout?: PublishedRollout): Promise<void> {
     const cur = await this.opts.store.allocations();
-    if (cur && cur.revision === revision && JSON.stringify(cur.allocations) === JSON.stringify(allocations)) return;
-    await this.opts.store.publishAllocations({ revision, allocations });
+    const next: PublishedAllocations = { revision, allocations, ...(rollout ? { rollout } : {}) };
+    if (cur && JSON.stringify(cur) === JSON.stringify(next)) return;
+    await this.opts.store.publishAllocations(next);
   }
 
-  /** The leader's allocations, when it published them for `revision` (any revision when undefined). */
-  async allocationsFor(revision?: string): Promise<Allocations | undefined> {
+  /** What the leader published for `revision` (any revision when undefined). */
+  async allocationsFor(revision?: string): Promise<PublishedAllocations | undefined> {
     const p = await this.opts.store.allocations();
-    return p && (revision === undefined || p.revision === revision) ? p.allocations : undefined;
+    return p && (revision === undefined || p.revision === revision) ? p : undefined;
   }
 
   /** The leader's result for the whole fleet. */

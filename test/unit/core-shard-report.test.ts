@@ -48,3 +48,15 @@ test('shard report: the current owner\'s digest wins over a dead replica\'s stal
   assert.equal(obs.a!.health, 'Offline');
   assert.equal(obs.b!.health, 'Ready');
 });
+
+test('shard report: a list cut to fit the ConfigMap is not "nothing there" to the leader: its part counts as failed to observe (no uid or replica plan from half a list)', () => {
+  const cut = boundDigest(digest('a', { observation: { health: 'Ready', nodePorts: [], ingresses: [], workloads: Array.from({ length: REPORT_LIMITS.workloads + 1 }, (_, i) => ({ kind: 'Deployment', namespace: 'n', name: `w${i}`, replicas: 1, readyReplicas: 1 })) } }));
+  const obs = mergeObservations({}, new Map([['a', cut], ['b', digest('b')]]));
+  assert.deepEqual(obs.a!.failed, { workloads: 'the report of a was cut to fit its ConfigMap' });
+  assert.equal(obs.b!.failed, undefined, 'a whole report is taken as it is');
+  // Over the byte limit the largest clusters lose their Ingress and workload lists: both count as failed.
+  const big = (name: string) => digest(name, { observation: { health: 'Ready', nodePorts: [], workloads: Array.from({ length: 1000 }, (_, i) => ({ kind: 'Deployment', namespace: 'n'.repeat(100), name: `w${i}${'y'.repeat(100)}`, replicas: 1, readyReplicas: 1 })), ingresses: [] } });
+  const back = (JSON.parse(serializeReport({ replica: 'r', at: '2026-01-01T00:00:00Z', clusters: [big('a'), big('b'), big('c')] })) as ShardReport).clusters;
+  const dropped = back.find((c) => c.observation.workloads.length === 0)!;
+  assert.deepEqual(Object.keys(mergeObservations({}, new Map([[dropped.cluster, dropped]]))[dropped.cluster]!.failed ?? {}).sort(), ['ingresses', 'workloads']);
+});

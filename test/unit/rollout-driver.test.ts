@@ -51,3 +51,29 @@ test('rollout driver: a wave that passed in a tick whose status commit failed is
   assert.deepEqual(await targets(), ['c1', 'c2'], 'widened once the commit landed');
   assert.match(driver.files().get('rollouts/index.yaml')!, /state: passed/);
 });
+
+test('rollout driver, run --shards: the leader judges another replica\'s cluster by the gates it reported, only at the target revision; a follower writes what the leader published', async () => {
+  const driver = new RolloutDriver({ readIndex: async () => undefined, files: async () => files, log: { warn: () => undefined } });
+  await driver.before(target);
+  await driver.after(target, result(), 1_000);
+  driver.settle(true);
+  assert.deepEqual([...(await driver.before(target))!.targetClusters], ['c1']);
+  // c1 is another replica's: no objects here, only its report. At the stable revision it is not at target, whatever its gates say.
+  const reported = (revision: string, failing: string[] = []): ReconcileResult => ({ ...result(), clusters: [{ ...clusterAtTarget('c1'), reportedGates: { revision, gates: { atTarget: true, ready: true, failing } } }, clusterAtTarget('c2')] });
+  const stale = await driver.after(target, reported('a'.repeat(40)), 2_000);
+  assert.doesNotMatch(stale.events.join('\n'), /passed/, 'gates judged at another revision do not pass the wave');
+  const failing = await driver.after(target, reported(target.revision, ['readyEndpoints web/web: 0/1 ready']), 3_000);
+  assert.doesNotMatch(failing.events.join('\n'), /passed/, 'a failing gate holds the wave');
+  const passed = await driver.after(target, reported(target.revision), 4_000);
+  assert.match(passed.events.join('\n'), /wave canary passed/);
+
+  // The other replica: the clusters the leader published get the revision, the others are held; applied once, then only healed.
+  const follower = new RolloutDriver({ readIndex: async () => undefined, files: async () => files, log: { warn: () => undefined } });
+  assert.deepEqual([...(await follower.follow(target, undefined))!.targetClusters], [], 'nothing published yet: every cluster held');
+  const opt = (await follower.follow(target, { targets: ['c2'] }))!;
+  assert.deepEqual([...opt.targetClusters], ['c2']);
+  assert.equal(opt.writesFor!('c2'), 'all');
+  follower.record(result());
+  assert.equal((await follower.follow(target, { targets: ['c2'] }))!.writesFor!('c2'), 'heal', 'applied: only healed from now on');
+  assert.deepEqual([...follower.ownGates(target, result()).entries()].map(([c, g]) => [c, g.revision, g.gates.atTarget]), [['c1', '', true], ['c2', target.revision, true]]);
+});
