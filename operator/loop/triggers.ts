@@ -72,9 +72,14 @@ export function retryDelay(firstMs: number, periodMs: number, n: number): number
   return Math.min(firstMs * 2 ** n, firstMs * RETRY_MAX_FACTOR, Math.max(firstMs, periodMs));
 }
 
-/** A tick worth retrying soon: a cluster failed or git did (a revision with errors is not: retrying cannot fix it). */
+/**
+ * A tick worth retrying soon: a cluster failed, did not answer its health
+ * probe (skipped as unreachable: its objects were not written, and its probe
+ * reports no error of its own), or git failed. A revision with errors is not
+ * retried: retrying cannot fix it.
+ */
 export function tickFailed(r: TickResult): boolean {
   if (r.aborted) return false;
-  return !!r.error || !!r.gitError || !!r.result?.clusters.some((c) => c.errors.length > 0 || c.counts.failed > 0);
+  return !!r.error || !!r.gitError || !!r.result?.clusters.some((c) => c.errors.length > 0 || c.counts.failed > 0 || c.skipped === 'unreachable');
 }
 

@@ -68,10 +68,15 @@ export function clusterClients(sb: Sandbox): KubeHttp[] {
 /** Wait until cm-0 holds version v in every cluster; ms from `t0` (performance.now()) to then. */
 export async function waitApplied(clients: KubeHttp[], v: number, t0: number, timeoutMs = 120_000): Promise<number> {
   const pending = new Set(clients);
+  const last = new Map<KubeHttp, string>();
   while (pending.size) {
-    if (performance.now() - t0 > timeoutMs) throw new Error(`version ${v} not in ${pending.size} of ${clients.length} clusters after ${timeoutMs / 1000} s`);
+    if (performance.now() - t0 > timeoutMs) {
+      throw new Error(`version ${v} not in ${pending.size} of ${clients.length} clusters after ${timeoutMs / 1000} s (${[...pending].map((h) => `${h.endpoint.server} has version ${last.get(h)}`).join(', ')})`);
+    }
     await Promise.all([...pending].map(async (h) => {
-      if ((await h.request<{ data?: { version?: string } }>({ path: '/api/v1/namespaces/bench/configmaps/cm-0' })).body?.data?.version === String(v)) pending.delete(h);
+      const got = (await h.request<{ data?: { version?: string } }>({ path: '/api/v1/namespaces/bench/configmaps/cm-0' })).body?.data?.version;
+      last.set(h, String(got));
+      if (got === String(v)) pending.delete(h);
     }));
     // Every round is a GET per pending cluster: at 100 clusters polling every
     // 10 ms would load the apiservers the operator is writing to.

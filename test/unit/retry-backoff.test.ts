@@ -44,6 +44,9 @@ test('which ticks are retried: a failed cluster or git, not a broken revision or
   assert.equal(tickFailed(tick({ clusters: [cluster([])] })), false);
   assert.equal(tickFailed(tick({ clusters: [cluster([]), cluster(['ConfigMap a/b: HTTP 503'], 1)] })), true);
   assert.equal(tickFailed(tick({ clusters: [cluster(['cluster unreachable: connect ECONNREFUSED'])] })), true);
+  // A health probe that timed out: the cluster is skipped with no error of its own, and its objects wait for the retry (not an --interval of 1h).
+  assert.equal(tickFailed(tick({ clusters: [{ ...cluster([]), health: 'Offline', skipped: 'unreachable' }] })), true);
+  assert.equal(tickFailed(tick({ clusters: [{ ...cluster([]), skipped: 'paused' }, { ...cluster([]), skipped: 'held' }] })), false, 'a paused cluster or one a rollout holds is not a failure');
   assert.equal(tickFailed(tick({ gitError: 'git has not answered within 5s' })), true);
   assert.equal(tickFailed(tick({ applied: false, notApplied: 'manifests/a.yaml:3: kind is missing' })), false);
   assert.equal(tickFailed(tick({ aborted: true, error: 'leadership lost' })), false);
