@@ -5,7 +5,7 @@ import type { ObjectResult } from './apply.js';
 import type { Drift } from './drift.js';
 import type { EndpointCount } from './observe.js';
 import type { PruneResult } from './prune.js';
-import type { ClusterGates } from '../core/rollout-model.js';
+import type { ReportedGates } from '../core/rollout-model.js';
 
 export interface SyncCounts {
   inSync: number;
@@ -41,11 +41,6 @@ export interface ClusterResult {
   leaving?: { step: string; message: string };
   /** run --shards: the rollout gates the replica that owns this cluster judged, and the revision its objects were at (the leader's copy of another replica's cluster). */
   reportedGates?: ReportedGates;
-}
-
-export interface ReportedGates {
-  revision: string;
-  gates: ClusterGates;
 }
 
 export interface WorkloadStatus {

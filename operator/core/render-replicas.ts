@@ -51,21 +51,15 @@ export function planWorkloads(index: FleetIndex, observations: Observations): Wo
     // none, and the plan would move replicas on a guess. Nothing of this
     // workload is written anywhere until every counted cluster answers.
     const unknown = counted.find((c) => observations[c]?.failed?.workloads !== undefined);
-    if (unknown) {
-      const finding: Finding = {
-        severity: 'error', code: 'ObservationFailed', cluster: unknown, object: ref, place: m.source.place,
-        message: `cluster ${unknown}: could not observe workloads: ${observations[unknown]!.failed!.workloads}; where the replicas of ${describeRef(ref)} run is unknown, so gitfed writes it in no cluster until it can (a plan from a partial observation would move replicas)`,
-      };
-      const decision: ReplicaDecision = { ref, total, plan: current, overflow: {}, blocked: finding };
-      decisions.push(decision);
-      byKey.set(m.key, decision);
-      findings.push(finding);
-      continue;
-    }
-    const out = planReplicas({ total, preferences: m.preferences, clusters: counted, current, capacity, workloadKey: `${ns}/${obj.metadata.name}` });
-    const decision: ReplicaDecision = { ref, total, plan: out.plan, overflow: out.overflow };
+    const blocked: Finding | undefined = unknown ? {
+      severity: 'error', code: 'ObservationFailed', cluster: unknown, object: ref, place: m.source.place,
+      message: `cluster ${unknown}: could not observe workloads: ${observations[unknown]!.failed!.workloads}; where the replicas of ${describeRef(ref)} run is unknown, so gitfed writes it in no cluster until it can (a plan from a partial observation would move replicas)`,
+    } : undefined;
+    const out = blocked ? { plan: current, overflow: {}, unplaced: 0 } : planReplicas({ total, preferences: m.preferences, clusters: counted, current, capacity, workloadKey: `${ns}/${obj.metadata.name}` });
+    const decision: ReplicaDecision = { ref, total, plan: out.plan, overflow: out.overflow, ...(blocked ? { blocked } : {}) };
     decisions.push(decision);
     byKey.set(m.key, decision);
+    if (blocked) findings.push(blocked);
     for (const [cluster, n] of Object.entries(out.overflow)) {
       findings.push({
         severity: 'info', code: 'ReplicasOverflow', cluster, object: ref, place: m.source.place,

@@ -4,7 +4,7 @@
 // renders) and every workload observed its newest generation; only then do
 // ready replicas, endpoints and backend health count.
 import type { ClusterResult, IngressStatus } from '../cluster/reconcile-types.js';
-import type { ClusterGates, RolloutGates } from './rollout-model.js';
+import type { ClusterGates, ReportedGates, RolloutGates } from './rollout-model.js';
 
 const name = (r: { namespace?: string; name: string }) => `${r.namespace ? `${r.namespace}/` : ''}${r.name}`;
 
@@ -58,7 +58,7 @@ export function prometheusFailing(gates: RolloutGates, prometheus?: { value?: nu
  * revision the cluster's objects are at; the leader adds Prometheus, which it
  * queries itself. Gates judged at another revision say "not at target".
  */
-export function reportedGates(reported: { revision: string; gates: ClusterGates }, target: string, gates: RolloutGates, prometheus?: { value?: number; error?: string }): ClusterGates {
+export function reportedGates(reported: ReportedGates, target: string, gates: RolloutGates, prometheus?: { value?: number; error?: string }): ClusterGates {
   if (reported.revision !== target) return { atTarget: false, ready: reported.gates.ready, failing: [] };
   if (!reported.gates.atTarget) return reported.gates;
   return { ...reported.gates, failing: [...reported.gates.failing, ...prometheusFailing(gates, prometheus)] };

@@ -89,6 +89,12 @@ export interface RolloutControl {
 }
 
 /** One cluster's gates for the target revision, as observed this tick. */
+/** run --shards: the gates the replica that owns a cluster judged, and the revision the cluster's objects were at (target or stable). */
+export interface ReportedGates {
+  revision: string;
+  gates: ClusterGates;
+}
+
 export interface ClusterGates {
   /** Every object matches what the target renders and workloads observed their new generation. */
   atTarget: boolean;

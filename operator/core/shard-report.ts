@@ -6,7 +6,7 @@
 // and whole objects are never included, only what the render core and the
 // status files need. Pure: no IO, no clock (the loop stamps the time).
 import type { ClusterHealth, ClusterObservation, ObjectRef, Observations } from './model.js';
-import type { ClusterGates } from './rollout-model.js';
+import type { ReportedGates } from './rollout-model.js';
 
 export const REPORT_LIMITS = {
   errors: 10, errorChars: 300, drift: 50, driftFields: 20, valueChars: 200, endpoints: 200, ingressShards: 200,
@@ -54,7 +54,7 @@ export interface ClusterDigest {
   ingressShards: DigestIngressShard[];
   ingressUid?: { uid?: string; providerUid?: string };
   /** With a RolloutPolicy: the gates this cluster's replica judged, at the revision its objects were at (target or stable). */
-  rollout?: { revision: string; gates: ClusterGates };
+  rollout?: ReportedGates;
   /** Lists that were cut to REPORT_LIMITS. */
   truncated?: string[];
 }
@@ -97,6 +97,7 @@ export function boundDigest(d: ClusterDigest): ClusterDigest {
     drift: cap(d.drift, L.drift, 'drift', cut).map((x) => ({ ...x, fields: x.fields.slice(0, L.driftFields).map((f) => ({ ...f, git: clipValue(f.git), live: clipValue(f.live) })) })),
     endpoints: Object.fromEntries(cap(endpoints, L.endpoints, 'endpoints', cut)),
     ingressShards: cap(d.ingressShards, L.ingressShards, 'ingressShards', cut),
+    ...(d.rollout ? { rollout: { ...d.rollout, gates: { ...d.rollout.gates, failing: cap(d.rollout.gates.failing, L.errors, 'rollout', cut).map((f) => clip(f, L.errorChars)) } } } : {}),
   };
   if (cut.length) out.truncated = [...new Set(cut)];
   else delete out.truncated;

@@ -6,12 +6,12 @@
 // and aborts on branch gitfed/control: a restart resumes at the same wave.
 import { parse, stringify } from 'yaml';
 import type { ReconcileOptions } from '../cluster/reconcile.js';
-import type { ReconcileResult, ReportedGates } from '../cluster/reconcile-types.js';
+import type { ReconcileResult } from '../cluster/reconcile-types.js';
 import { emptyAllocations, hasErrors, type Fleet, type Finding } from '../core/model.js';
 import { render } from '../core/render.js';
 import { currentTargets, renderFingerprints, stepRollout } from '../core/rollout.js';
 import { clusterGates, reportedGates } from '../core/rollout-gates.js';
-import { emptyControl, emptyIndex, type ClusterGates, type RolloutControl, type RolloutIndex, type RolloutPolicy } from '../core/rollout-model.js';
+import { emptyControl, emptyIndex, type ClusterGates, type ReportedGates, type RolloutControl, type RolloutIndex, type RolloutPolicy } from '../core/rollout-model.js';
 import type { FleetFile } from '../load/index.js';
 import { loadFleet, type AgeKeySource } from '../load/index.js';
 import type { PublishedRollout } from './shard-store.js';

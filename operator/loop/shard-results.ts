@@ -1,9 +1,10 @@
 // A cluster's reconcile result <-> the digest its shard publishes. The
 // leader turns the other shards' digests back into cluster results, so the
 // status commit describes the whole fleet with the same files as unsharded.
-import type { ClusterResult, IngressStatus, ReconcileResult, ReportedGates } from '../cluster/reconcile-types.js';
+import type { ClusterResult, IngressStatus, ReconcileResult } from '../cluster/reconcile-types.js';
+import type { ReportedGates } from '../core/rollout-model.js';
 import type { ClusterObservation } from '../core/model.js';
-import { REPORT_LIMITS, type ClusterDigest } from '../core/shard-report.js';
+import type { ClusterDigest } from '../core/shard-report.js';
 
 const EMPTY: ClusterObservation = { health: 'Unknown', nodePorts: [], ingresses: [], workloads: [] };
 
@@ -20,7 +21,7 @@ export function digestOf(c: ClusterResult, ingresses: readonly IngressStatus[], 
       ...(s.frontEndNaming ? { frontEndNaming: s.frontEndNaming } : {}),
     }))),
     ...(c.ingressUid ? { ingressUid: c.ingressUid } : {}),
-    ...(rollout ? { rollout: { revision: rollout.revision, gates: { ...rollout.gates, failing: rollout.gates.failing.slice(0, REPORT_LIMITS.errors) } } } : {}),
+    ...(rollout ? { rollout } : {}),
   };
 }
 

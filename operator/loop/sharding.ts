@@ -6,7 +6,8 @@
 // Git stages stay single-writer: the leader (the ordinary leader Lease)
 // decides and publishes the allocations and alone writes Git, from every
 // shard's report.
-import type { ReconcileResult, ReportedGates } from '../cluster/reconcile-types.js';
+import type { ReconcileResult } from '../cluster/reconcile-types.js';
+import type { ReportedGates } from '../core/rollout-model.js';
 import type { Allocations } from '../core/model.js';
 import { assignClusters } from '../core/shard-assignment.js';
 import { clustersNotReporting, digestsByCluster, mergeObservations, type ClusterDigest } from '../core/shard-report.js';

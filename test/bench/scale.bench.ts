@@ -264,13 +264,14 @@ for (const clusters of SIZES) {
     rows.push(r);
     console.log(`  push -> applied p50 ${r.p50.toFixed(0)} ms, p99 ${r.p99.toFixed(0)} ms; quiet tick ${r.quietTickMs.toFixed(0)} ms, ${r.quietRequests} requests, ${r.quietCpuMs.toFixed(0)} ms CPU; operator RSS ${r.opRssMb.toFixed(0)} MB, ${r.opCpuS.toFixed(1)} s CPU over the pushes`);
   } catch (e) {
-    console.log(`  failed during ${phase}: ${(e as Error).message.split('\n')[0]}${sb ? ` [${sb.clusters.filter((c) => (e as Error).message.includes(`${c.server} has`)).map((c) => c.name).join(', ')}]` : ''}`);
+    // The clusters that lacked a version, by name (waitApplied names their servers).
+    const lacking = sb.clusters.filter((c) => (e as Error).message.includes(`${c.server} has`)).map((c) => c.name);
+    console.log(`  failed during ${phase}: ${(e as Error).message.split('\n')[0]}${lacking.length ? ` [${lacking.join(', ')}]` : ''}`);
     if (phase === 'operator and pushes') {
       // Why: the operator's own warnings and errors (JSON lines), the last few.
       const said = operatorLog.split('\n').filter((l) => /"level":"(warn|error)"/.test(l)).slice(-5);
       for (const l of said) console.log(`    operator: ${l.slice(0, 400)}`);
       // And what it said last, about the clusters that lacked the version and in general.
-      const lacking = sb.clusters.filter((c) => (e as Error).message.includes(`${c.server} has`)).map((c) => c.name);
       const about = operatorLog.split('\n').filter((l) => lacking.some((n) => l.includes(`"${n}"`))).slice(-5);
       for (const l of [...about, ...operatorLog.split('\n').filter(Boolean).slice(-5)]) console.log(`    operator: ${l.slice(0, 400)}`);
     }

@@ -60,3 +60,10 @@ test('shard report: a list cut to fit the ConfigMap is not "nothing there" to th
   const dropped = back.find((c) => c.observation.workloads.length === 0)!;
   assert.deepEqual(Object.keys(mergeObservations({}, new Map([[dropped.cluster, dropped]]))[dropped.cluster]!.failed ?? {}).sort(), ['ingresses', 'workloads']);
 });
+
+test('shard report: the rollout gates a replica reports are cut like its errors (a long failing list still fails the gate)', () => {
+  const d = boundDigest(digest('a', { rollout: { revision: 'r1', gates: { atTarget: true, ready: true, failing: Array.from({ length: 50 }, (_, i) => `readyEndpoints web/s${i}: 0/1 ready ${'x'.repeat(400)}`) } } }));
+  assert.equal(d.rollout!.gates.failing.length, REPORT_LIMITS.errors);
+  assert.ok(d.rollout!.gates.failing.every((f) => f.length <= REPORT_LIMITS.errorChars));
+  assert.deepEqual(d.truncated, ['rollout']);
+});
