@@ -163,10 +163,16 @@ export async function observeCluster(conn: Connection, opts: ObserveOptions): Pr
  * Pods: no cache ever holds the cluster's Pods.
  */
 async function workloads(conn: Connection, opts: ObserveOptions, ownedSelector: string): Promise<ObservedWorkload[]> {
-  const [deps, rss] = await Promise.all([
+  // Both LISTs run at once; when both fail, the error is always the
+  // Deployments' (not whichever answered first): the finding, and so the
+  // status files, stay the same from one tick to the next.
+  const [depsOut, rssOut] = await Promise.allSettled([
     list(conn, '/apis/apps/v1/deployments', 'apps/v1', 'Deployment', projectDeployment),
     list(conn, `/apis/apps/v1/replicasets?labelSelector=${ownedSelector}`, 'apps/v1', 'ReplicaSet'),
   ]);
+  if (depsOut.status === 'rejected') throw depsOut.reason;
+  if (rssOut.status === 'rejected') throw rssOut.reason;
+  const [deps, rss] = [depsOut.value, rssOut.value];
   const now = opts.now ?? Date.now();
   const threshold = opts.unschedulableAfterMs ?? 60_000;
   const owned = (w: any) => w.metadata.labels?.[MANAGED_BY_LABEL] === MANAGED_BY_VALUE && w.metadata.labels?.[FLEET_LABEL] === opts.fleetName;
