@@ -90,9 +90,14 @@ export async function observeCluster(conn: Connection, opts: ObserveOptions): Pr
   const selector = encodeURIComponent(`${MANAGED_BY_LABEL}=${MANAGED_BY_VALUE},${FLEET_LABEL}=${opts.fleetName}`);
   // A failed part is recorded as failed, never as an empty list: the render
   // core then blocks what depends on it instead of writing blind.
+  // The steps run at once, but their errors are listed in the order written
+  // here, not in the order they failed: the cluster's errors (and the status
+  // files made from them) stay the same from one tick to the next.
+  const failures: Array<string | undefined> = [];
   const step = async (what: string, fn: () => Promise<void>, part?: keyof ObservationFailures) => {
+    const slot = failures.push(undefined) - 1;
     try { await fn(); } catch (e) {
-      live.errors.push(`${what}: ${(e as Error).message}`);
+      failures[slot] = `${what}: ${(e as Error).message}`;
       if (part) live.observation.failed = { ...live.observation.failed, [part]: (e as Error).message };
     }
   };
@@ -138,22 +143,32 @@ export async function observeCluster(conn: Connection, opts: ObserveOptions): Pr
       for (const [k, e] of pods) live.endpoints.set(k, { ready: e.ready.size, total: e.all.size });
     }),
     step('owned objects', async () => {
-      await Promise.all(opts.kinds.map(async ([apiVersion, kind]) => {
+      const perKind = await settledInOrder(opts.kinds.map(async ([apiVersion, kind]) => {
         const info = await conn.discovery.resource(apiVersion, kind).catch(() => undefined);
-        if (!info) return;
-        for (const o of await list<KubeObject>(conn, `${collectionPath(info.groupVersion, info.name)}?labelSelector=${selector}`, apiVersion, kind)) {
-          o.apiVersion ??= apiVersion;
-          o.kind ??= kind;
-          live.owned.set(keyOf(refOf(o)), o);
-        }
+        if (!info) return [];
+        const items = await list<KubeObject>(conn, `${collectionPath(info.groupVersion, info.name)}?labelSelector=${selector}`, apiVersion, kind);
+        return items.map((o) => ({ ...o, apiVersion: o.apiVersion ?? apiVersion, kind: o.kind ?? kind }));
       }));
+      for (const o of perKind.flat()) live.owned.set(keyOf(refOf(o)), o);
     }),
     step('workloads', async () => {
       live.observation.workloads = await workloads(conn, opts, selector);
     }, 'workloads'),
   ]);
-  live.errors.push(...watchErrors(conn));
+  live.errors.push(...failures.filter((f): f is string => f !== undefined), ...watchErrors(conn));
   return live;
+}
+
+/**
+ * Like Promise.all, but waits for every promise and throws the first failure
+ * in the order given, not the first in time: the error a tick reports does
+ * not change with which request happened to answer first.
+ */
+async function settledInOrder<T extends unknown[]>(ps: [...{ [K in keyof T]: Promise<T[K]> }]): Promise<T> {
+  const out = await Promise.allSettled(ps);
+  const failed = out.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+  if (failed) throw failed.reason;
+  return out.map((o) => (o as PromiseFulfilledResult<unknown>).value) as T;
 }
 
 /**
@@ -164,22 +179,18 @@ export async function observeCluster(conn: Connection, opts: ObserveOptions): Pr
  */
 async function workloads(conn: Connection, opts: ObserveOptions, ownedSelector: string): Promise<ObservedWorkload[]> {
   // Both LISTs run at once; when both fail, the error is always the
-  // Deployments' (not whichever answered first): the finding, and so the
-  // status files, stay the same from one tick to the next.
-  const [depsOut, rssOut] = await Promise.allSettled([
+  // Deployments' (not whichever answered first).
+  const [deps, rss] = await settledInOrder([
     list(conn, '/apis/apps/v1/deployments', 'apps/v1', 'Deployment', projectDeployment),
     list(conn, `/apis/apps/v1/replicasets?labelSelector=${ownedSelector}`, 'apps/v1', 'ReplicaSet'),
   ]);
-  if (depsOut.status === 'rejected') throw depsOut.reason;
-  if (rssOut.status === 'rejected') throw rssOut.reason;
-  const [deps, rss] = [depsOut.value, rssOut.value];
   const now = opts.now ?? Date.now();
   const threshold = opts.unschedulableAfterMs ?? 60_000;
   const owned = (w: any) => w.metadata.labels?.[MANAGED_BY_LABEL] === MANAGED_BY_VALUE && w.metadata.labels?.[FLEET_LABEL] === opts.fleetName;
   const short = [...deps.map((w) => ['Deployment', w] as const), ...rss.map((w) => ['ReplicaSet', w] as const)]
     .filter(([, w]) => owned(w) && (w.spec?.replicas ?? 0) > (w.status?.readyReplicas ?? 0) && w.spec?.selector);
   const stuck = new Map<string, number>();
-  await Promise.all(short.map(async ([kind, w]) => {
+  await settledInOrder(short.map(async ([kind, w]) => {
     const q = `labelSelector=${encodeURIComponent(selectorString(w.spec.selector))}&fieldSelector=${encodeURIComponent('status.phase=Pending')}`;
     const r = await conn.http.request<List>({ path: `/api/v1/namespaces/${encodeURIComponent(w.metadata.namespace)}/pods?${q}` });
     if (r.status !== 200) throw new Error(`GET Pending Pods of ${kind} ${w.metadata.namespace}/${w.metadata.name}: ${statusMessage(r)}`);

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { test } from 'node:test';
 import { closeAll, connect, type Connection } from '../../operator/cluster/connect.js';
+import { observeCluster } from '../../operator/cluster/observe.js';
 import { reconcileFleet, type ReconcileOptions } from '../../operator/cluster/reconcile.js';
 import { deterministicGlbcUid, federationProviderUid } from '../../operator/core/hashes.js';
 import { emptyAllocations, type Allocations } from '../../operator/core/model.js';
@@ -178,6 +179,20 @@ test('permissions: with a token without rights, doctor names what is missing and
   assert.match(apply.out, /blocked us-east1 Service [\w-]+\/web: cluster us-east1: could not observe node ports \(Services\): .*forbidden/);
   // Nor Deployments: where its replicas run is unknown, so the Deployment is not written on a guess.
   assert.match(apply.out, /blocked us-east1 Deployment [\w-]+\/web: cluster us-east1: could not observe workloads: .*deployments.apps is forbidden/);
+  // Every part of the observation fails at once: the errors come in one order, the same every time
+  // (not in the order the LISTs happened to fail), so the status files do not change between ticks.
+  const conns = await connect(sb.kubeconfig, [{ name: 'us-east1', labels: {}, context: 'us-east1-restricted', provider: 'gce', paused: false, place: { file: 'clusters/us-east1.yaml', line: 1, col: 1 } }]);
+  const conn = conns.get('us-east1') as Connection;
+  try {
+    const observe = async () => (await observeCluster(conn, { fleetName: 'rbac', kinds: [['v1', 'ConfigMap'], ['apps/v1', 'Deployment'], ['v1', 'Service']] })).errors;
+    const first = await observe();
+    assert.deepEqual(first.map((e) => e.split(':')[0]), ['services', 'ingress-uid ConfigMap', 'ingresses', 'endpoints', 'owned objects', 'workloads'], first.join('\n'));
+    assert.match(first[4]!, /configmaps is forbidden/, 'the first kind listed for ownership, not whichever failed first');
+    assert.match(first[5]!, /deployments\.apps is forbidden/);
+    for (let i = 0; i < 5; i++) assert.deepEqual(await observe(), first);
+  } finally {
+    closeAll(conns);
+  }
 });
 
 test('capacity: Pods that do not fit in one cluster overflow to the others', async () => {
