@@ -1,13 +1,19 @@
-// A small HTTPS client for one kube-apiserver: keep-alive connections, a
-// timeout on every request, JSON in and out. Apply and observe send many
-// small requests to many clusters; a pooled agent per cluster and no extra
-// layers is what keeps a no-op reconcile in the millisecond range.
+// A small HTTPS client for one kube-apiserver: one HTTP/2 connection for
+// every request and watch of the cluster (kube-h2.ts; HTTP/1.1 with a pooled
+// agent when the server does not offer h2), a timeout on every request, JSON
+// in and out. Apply and observe send many small requests to many clusters; a
+// shared connection and no extra layers is what keeps a no-op reconcile in
+// the millisecond range.
 //
 // Credentials may change while the operator runs (exec plugins, rotated token
 // files, a rotated kubeconfig): with a CredentialSource the endpoint is asked
 // for before each request, and a 401 makes it re-read everything and retry once.
+import type { IncomingHttpHeaders } from 'node:http';
+import type { ClientHttp2Stream } from 'node:http2';
 import { Agent, request as httpsRequest } from 'node:https';
+import type { Readable } from 'node:stream';
 import { createSecureContext, type SecureContext } from 'node:tls';
+import { CANCEL, H2Connection, h2Headers, type Transport } from './kube-h2.js';
 
 export interface KubeEndpoint {
   /** https://127.0.0.1:6443 */
@@ -103,6 +109,7 @@ function authKey(e: KubeEndpoint): string {
 export class KubeHttp {
   private agent!: Agent;
   private watchAgentFor?: Agent;
+  private conn!: H2Connection;
   private agentKey = '';
   private ep: KubeEndpoint;
   private readonly source?: CredentialSource;
@@ -122,15 +129,21 @@ export class KubeHttp {
     this.useAgents(this.ep);
   }
 
+  /** HTTP/2 (one connection for every request and watch) or HTTP/1.1 (the server does not offer h2); undefined before the first request. */
+  get protocol(): 'h2' | 'http/1.1' | undefined {
+    return this.conn.protocol;
+  }
+
   /** The endpoint used last (its server names the cluster in messages). */
   get endpoint(): KubeEndpoint {
     return this.ep;
   }
 
   private useAgents(ep: KubeEndpoint): void {
-    const key = tlsKey(ep);
+    const key = JSON.stringify([ep.server, tlsKey(ep)]);
     if (key === this.agentKey) return;
     const old = [this.agent, this.watchAgentFor];
+    const oldConn = this.conn;
     // One TLS context for every socket to this cluster: without it each
     // connection (a watch stream each, about 16 per cluster) parses the CA,
     // certificate and key into a context of its own, which a fleet of 100
@@ -143,9 +156,54 @@ export class KubeHttp {
     const tls = { ...context, ...(ep.tlsServerName ? { servername: ep.tlsServerName } : {}), rejectUnauthorized: !ep.insecureSkipTlsVerify };
     this.agent = new Agent({ keepAlive: true, maxSockets: 64, ...tls });
     this.watchAgentFor = new Agent({ keepAlive: false, ...tls });
+    this.conn = new H2Connection(ep.server, tls, this.defaultTimeoutMs);
     this.agentKey = key;
     // Requests in flight on the old agents finish (their own timeouts bound them); then the sockets go.
     for (const a of old) if (a) setTimeout(() => a.destroy(), 60_000).unref();
+    if (oldConn) setTimeout(() => oldConn.close(), 60_000).unref();
+  }
+
+  /** HTTP/2 or HTTP/1.1 for this cluster, waiting at most `ms` for the connection. */
+  private transport(ep: KubeEndpoint, ms: number): Promise<Transport> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`no connection within ${ms} ms`)), ms); });
+    return Promise.race([this.conn.transport(), late])
+      .catch((e) => { throw new KubeUnreachableError(ep.server, e as Error); })
+      .finally(() => clearTimeout(timer));
+  }
+
+  /**
+   * Start one request on whichever transport the cluster speaks. `onResponse`
+   * gets the status, the headers and the body to read; `onError` a transport
+   * failure. Returns how to give up on it (a timeout, an idle watch).
+   */
+  private open(t: Transport, ep: KubeEndpoint, o: { method: string; path: string; headers: Record<string, string>; payload?: string; signal?: AbortSignal; agent: Agent },
+    onResponse: (status: number, headers: IncomingHttpHeaders, body: Readable) => void, onError: (e: Error) => void): (why: 'timeout' | 'done') => void {
+    const url = new URL(ep.server);
+    const path = url.pathname.replace(/\/$/, '') + o.path;
+    if (t !== 'http/1.1') {
+      let req: ClientHttp2Stream;
+      try {
+        req = this.conn.request(t.h2, h2Headers(o.method, path, o.headers), o.payload === undefined, o.signal);
+      } catch (e) {
+        // The session closed between choosing it and now (a GOAWAY): a transport failure like any other, told after the caller set up.
+        process.nextTick(() => onError(e as Error));
+        return () => undefined;
+      }
+      let answered = false;
+      req.on('response', (h) => { answered = true; onResponse(Number(h[':status'] ?? 0), h as IncomingHttpHeaders, req); });
+      req.on('error', onError);
+      req.on('close', () => { if (!answered) onError(new Error(`the stream closed before an answer (HTTP/2 code ${req.rstCode ?? 0})`)); });
+      if (o.payload !== undefined) req.end(o.payload);
+      return (why) => { if (why === 'timeout') this.conn.suspect(); if (!req.closed) req.close(CANCEL); };
+    }
+    const req = httpsRequest({
+      protocol: 'https:', hostname: url.hostname, port: url.port || 443, path, method: o.method, headers: o.headers, agent: o.agent, ...(o.signal ? { signal: o.signal } : {}),
+    }, (res) => onResponse(res.statusCode ?? 0, res.headers, res));
+    req.on('error', onError);
+    if (o.payload !== undefined) req.write(o.payload);
+    req.end();
+    return (why) => req.destroy(why === 'timeout' ? new Error('timed out') : undefined);
   }
 
   private async resolve(): Promise<KubeEndpoint> {
@@ -194,36 +252,37 @@ export class KubeHttp {
     return authKey(next) === authKey(ep) ? r : this.send<T>(next, method, opts, payload);
   }
 
-  private send<T>(ep: KubeEndpoint, method: string, opts: RequestOptions, payload: string | undefined): Promise<KubeResponse<T>> {
-    const url = new URL(ep.server);
+  private async send<T>(ep: KubeEndpoint, method: string, opts: RequestOptions, payload: string | undefined): Promise<KubeResponse<T>> {
     const headers = this.headersFor(ep);
     if (payload !== undefined) {
       headers['content-type'] = opts.contentType ?? 'application/json';
       headers['content-length'] = String(Buffer.byteLength(payload));
     }
     const timeout = opts.timeoutMs ?? this.defaultTimeoutMs;
+    const started = Date.now();
+    const t = await this.transport(ep, timeout);
+    const left = Math.max(1, timeout - (Date.now() - started));
     return new Promise((resolve, reject) => {
-      const req = httpsRequest({
-        protocol: 'https:', hostname: url.hostname, port: url.port || 443,
-        path: (url.pathname.replace(/\/$/, '') + opts.path), method, headers, agent: this.agent,
-      }, (res) => {
+      let timer: NodeJS.Timeout | undefined;
+      const fail = (e: Error) => { clearTimeout(timer); reject(new KubeUnreachableError(ep.server, e)); };
+      const cancel = this.open(t, ep, { method, path: opts.path, headers, ...(payload !== undefined ? { payload } : {}), agent: this.agent }, (status, h, res) => {
         const chunks: Buffer[] = [];
+        let ended = false;
         res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('close', () => { if (!ended) fail(new Error('the connection closed mid-response')); });
         res.on('end', () => {
+          ended = true;
           clearTimeout(timer);
           const text = Buffer.concat(chunks).toString('utf8');
           let body: unknown = undefined;
-          if (text && (res.headers['content-type'] ?? '').includes('json')) {
+          if (text && String(h['content-type'] ?? '').includes('json')) {
             try { body = JSON.parse(text); } catch { body = undefined; }
           }
-          resolve({ status: res.statusCode ?? 0, body: body as T, text });
+          resolve({ status, body: body as T, text });
         });
-        res.on('error', (e) => { clearTimeout(timer); reject(new KubeUnreachableError(ep.server, e)); });
-      });
-      const timer = setTimeout(() => req.destroy(new Error(`no answer within ${timeout} ms`)), timeout);
-      req.on('error', (e) => { clearTimeout(timer); reject(new KubeUnreachableError(ep.server, e)); });
-      if (payload !== undefined) req.write(payload);
-      req.end();
+        res.on('error', fail);
+      }, fail);
+      timer = setTimeout(() => { cancel('timeout'); fail(new Error(`no answer within ${timeout} ms`)); }, left);
     });
   }
 
@@ -237,20 +296,17 @@ export class KubeHttp {
    */
   async stream(path: string, { onLine, onOpen, signal, idleTimeoutMs = 300_000 }: StreamOptions): Promise<StreamEnd> {
     const ep = await this.resolve();
-    const url = new URL(ep.server);
+    const t = await this.transport(ep, Math.min(idleTimeoutMs, this.defaultTimeoutMs));
     const end = await new Promise<StreamEnd>((resolve, reject) => {
       let idle: NodeJS.Timeout | undefined;
-      const fail = (e: Error) => { clearTimeout(idle); req.destroy(); reject(e); };
+      let cancel: (why: 'timeout' | 'done') => void = () => undefined;
+      const fail = (e: Error, why: 'timeout' | 'done' = 'done') => { clearTimeout(idle); cancel(why); reject(e); };
       const arm = () => {
         clearTimeout(idle);
-        idle = setTimeout(() => fail(new WatchIdleError(`watch ${path}: nothing received for ${idleTimeoutMs} ms`)), idleTimeoutMs);
+        idle = setTimeout(() => fail(new WatchIdleError(`watch ${path}: nothing received for ${idleTimeoutMs} ms`), 'timeout'), idleTimeoutMs);
       };
-      const req = httpsRequest({
-        protocol: 'https:', hostname: url.hostname, port: url.port || 443, path: url.pathname.replace(/\/$/, '') + path,
-        method: 'GET', headers: this.headersFor(ep), agent: this.watchAgentFor, signal,
-      }, (res) => {
+      cancel = this.open(t, ep, { method: 'GET', path, headers: this.headersFor(ep), signal, agent: this.watchAgentFor! }, (status, _h, res) => {
         arm();
-        const status = res.statusCode ?? 0;
         let buf = '';
         let lines = 0;
         res.setEncoding('utf8');
@@ -281,10 +337,8 @@ export class KubeHttp {
         res.on('end', () => { ended = true; clearTimeout(idle); resolve({ status, text: status === 200 ? '' : buf, lines }); });
         res.on('error', (e) => fail(e));
         res.on('close', () => { if (!ended) fail(new Error(`watch ${path}: the connection closed mid-response`)); });
-      });
+      }, (e) => { clearTimeout(idle); reject(e); });
       arm();
-      req.on('error', (e) => { clearTimeout(idle); reject(e); });
-      req.end();
     });
     if (end.status === 401) this.source?.invalidate();
     return end;
@@ -293,6 +347,7 @@ export class KubeHttp {
   close(): void {
     this.agent.destroy();
     this.watchAgentFor?.destroy();
+    this.conn.close();
   }
 }
 
