@@ -147,7 +147,11 @@ export async function observeCluster(conn: Connection, opts: ObserveOptions): Pr
         const info = await conn.discovery.resource(apiVersion, kind).catch(() => undefined);
         if (!info) return [];
         const items = await list<KubeObject>(conn, `${collectionPath(info.groupVersion, info.name)}?labelSelector=${selector}`, apiVersion, kind);
-        return items.map((o) => ({ ...o, apiVersion: o.apiVersion ?? apiVersion, kind: o.kind ?? kind }));
+        for (const o of items) {
+          o.apiVersion ??= apiVersion;
+          o.kind ??= kind;
+        }
+        return items;
       }));
       for (const o of perKind.flat()) live.owned.set(keyOf(refOf(o)), o);
     }),

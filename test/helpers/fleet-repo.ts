@@ -84,9 +84,10 @@ export function noteOf(work: string, url: string, commit: string): string | unde
   try { return sh(dir, 'notes', '--ref', 'gitfed', 'show', commit).trim(); } catch { return undefined; }
 }
 
-export function admin(sb: Sandbox, cluster: string): KubeHttp {
+/** A client with the cluster's admin token; `server` sends it elsewhere (a proxy in front of that apiserver). */
+export function admin(sb: Sandbox, cluster: string, server?: string): KubeHttp {
   const c = sb.clusters.find((x) => x.name === cluster)!;
-  return new KubeHttp({ server: c.server, ca: c.ca, token: c.adminToken });
+  return new KubeHttp({ server: server ?? c.server, ca: c.ca, token: c.adminToken });
 }
 
 /** The body of a GET in one cluster, as its admin (a Status object when it is missing). */

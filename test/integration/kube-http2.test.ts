@@ -7,16 +7,11 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { test } from 'node:test';
 import { KubeHttp, KubeUnreachableError } from '../../operator/cluster/kube-http.js';
-import type { Sandbox } from '../../operator/sandbox/index.js';
+import { admin } from '../helpers/fleet-repo.js';
 import { sandbox, uniqueNamespace, waitUntil } from '../helpers/sandbox.js';
 import { startWatchFaultProxy } from '../helpers/watch-fault-proxy.js';
 
 const CLUSTER = 'us-east1';
-
-function admin(sb: Sandbox, server?: string): KubeHttp {
-  const c = sb.clusters.find((x) => x.name === CLUSTER)!;
-  return new KubeHttp({ server: server ?? c.server, ca: c.ca, token: c.adminToken });
-}
 
 /** TCP connections this process holds open to `port` on 127.0.0.1 (from /proc: our socket fds, matched by inode). */
 function connectionsTo(port: number): number {
@@ -50,7 +45,7 @@ const WATCHED = ['/api/v1/configmaps', '/api/v1/secrets', '/api/v1/services', '/
 test('HTTP/2: 16 watches and 50 concurrent requests to a real apiserver share ONE connection', async () => {
   const sb = await sandbox();
   const port = Number(new URL(sb.clusters.find((c) => c.name === CLUSTER)!.server).port);
-  const h = admin(sb);
+  const h = admin(sb, CLUSTER);
   const stop = new AbortController();
   try {
     assert.equal(connectionsTo(port), 0);
@@ -69,7 +64,7 @@ test('HTTP/2: an apiserver that stops answering (SIGSTOP) times the request out,
   const sb = await sandbox();
   const port = Number(new URL(sb.clusters.find((c) => c.name === CLUSTER)!.server).port);
   await waitUntil('no connection left from the test before', 20_000, async () => connectionsTo(port) === 0 || undefined, 100);
-  const h = admin(sb);
+  const h = admin(sb, CLUSTER);
   try {
     assert.equal((await h.request({ path: '/api/v1/namespaces/default' })).status, 200);
     assert.equal(connectionsTo(port), 1);
@@ -93,7 +88,7 @@ test('HTTP/2: an apiserver that stops answering (SIGSTOP) times the request out,
 test('HTTP/1.1: through a TLS proxy that does not offer h2 the same client falls back to HTTP/1.1; requests and watches work the same', async () => {
   const sb = await sandbox();
   const proxy = await startWatchFaultProxy(sb, CLUSTER);
-  const p = admin(sb, proxy.server);
+  const p = admin(sb, CLUSTER, proxy.server);
   const stopP = new AbortController();
   try {
     const ns = uniqueNamespace('h1');
