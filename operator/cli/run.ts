@@ -70,6 +70,9 @@ options:
                            orphans in the status commit (gce.yaml)
   --gce-timeout 20s        the bound of every Compute Engine call
   --watch-idle-timeout 5m  a member-cluster watch with no event and no bookmark for this long reconnects
+  --health-interval 10s    probe each member cluster's /readyz this often in the background; a tick reads
+                           the last verdict (and probes at once after a lost connection); a changed verdict
+                           starts a tick
   --once                   one tick, then exit (0: the head loaded, rendered and was applied to every
                            cluster; 1 otherwise, e.g. a revision that fails validation)`;
 
@@ -84,6 +87,8 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     const intervalMs = parseDuration('--interval', (v.interval as string) ?? '30s');
     const retryMs = parseDuration('--retry-interval', (v['retry-interval'] as string) ?? '5s');
     if (retryMs <= 0) throw new UsageError('gitfed run: --retry-interval must be more than 0');
+    const healthIntervalMs = v['health-interval'] ? parseDuration('--health-interval', v['health-interval'] as string) : undefined;
+    if (healthIntervalMs !== undefined && healthIntervalMs < 1000) throw new UsageError('gitfed run: --health-interval must be at least 1s');
     const gitTimeoutMs = v['git-timeout'] ? parseDuration('--git-timeout', v['git-timeout'] as string) : DEFAULT_GIT_TIMEOUT_MS;
     if (gitTimeoutMs <= 0) throw new UsageError('gitfed run: --git-timeout must be more than 0');
     const log = createLogger({ format: v['log-format'] === 'json' || (v['log-format'] !== 'text' && !process.stderr.isTTY) ? 'json' : 'text', write: (l) => io.err(l) });
@@ -141,6 +146,11 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
       ...ends, kubeconfig, prune: !!v.prune || !!v['prune-all'], pruneAll: !!v['prune-all'], log, metrics, allowInCluster: !!v['allow-in-cluster'],
       age: ageKeySource(v, io),
       ...(v['watch-idle-timeout'] ? { watchIdleTimeoutMs: parseDuration('--watch-idle-timeout', v['watch-idle-timeout'] as string) } : {}),
+      ...(healthIntervalMs ? { healthIntervalMs } : {}),
+      onHealthChange: (cluster, next, previous) => {
+        log.info('cluster health changed', { cluster, from: previous.health, to: next.health, reason: next.reason, message: next.message });
+        fire('health');
+      },
     });
     if (v.once) {
       const r = await operator.tick('once');

@@ -9,6 +9,7 @@ import { parseKubeconfig, userOf, type Kubeconfig } from './kubeconfig-file.js';
 import { Discovery } from './discovery.js';
 import { inClusterReason, type InClusterEnv } from './in-cluster.js';
 import { KubeHttp, type KubeEndpoint } from './kube-http.js';
+import type { HealthMonitor } from './health-monitor.js';
 import type { WatchCache, WatchCacheOptions } from './watch-cache.js';
 
 export interface Connection {
@@ -20,6 +21,8 @@ export interface Connection {
   caches?: Map<string, WatchCache>;
   /** Options of those watch caches (idle timeout, backoff). */
   watch?: WatchCacheOptions;
+  /** Set by long-running callers: health is probed in the background, not by every tick. */
+  health?: HealthMonitor;
 }
 
 export class KubeconfigError extends Error {
@@ -104,6 +107,7 @@ export function closeAll(conns: Map<string, Connection | KubeconfigError>): void
   for (const c of conns.values()) {
     if (c instanceof Error) continue;
     for (const w of c.caches?.values() ?? []) w.stop();
+    c.health?.stop();
     c.http.close();
   }
 }

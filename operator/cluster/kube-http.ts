@@ -116,6 +116,12 @@ export class KubeHttp {
   /** Mutating requests sent (POST/PUT/PATCH/DELETE that are not dry runs): the "zero writes" proof. */
   writes = 0;
   requests = 0;
+  /**
+   * Requests and watches that ended without an HTTP answer (refused, reset,
+   * timed out, closed mid-stream). The health monitor compares it with the
+   * count at its last probe: a Ready verdict is not trusted past a lost connection.
+   */
+  transportFailures = 0;
   /** Once aborted (leadership lost), every further write is refused before it is sent. */
   private writeGate?: AbortSignal;
 
@@ -168,7 +174,7 @@ export class KubeHttp {
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`no connection within ${ms} ms`)), ms); });
     return Promise.race([this.conn.transport(), late])
-      .catch((e) => { throw new KubeUnreachableError(ep.server, e as Error); })
+      .catch((e) => { this.transportFailures++; throw new KubeUnreachableError(ep.server, e as Error); })
       .finally(() => clearTimeout(timer));
   }
 
@@ -264,7 +270,7 @@ export class KubeHttp {
     const left = Math.max(1, timeout - (Date.now() - started));
     return new Promise((resolve, reject) => {
       let timer: NodeJS.Timeout | undefined;
-      const fail = (e: Error) => { clearTimeout(timer); reject(new KubeUnreachableError(ep.server, e)); };
+      const fail = (e: Error) => { clearTimeout(timer); this.transportFailures++; reject(new KubeUnreachableError(ep.server, e)); };
       const cancel = this.open(t, ep, { method, path: opts.path, headers, ...(payload !== undefined ? { payload } : {}), agent: this.agent }, (status, h, res) => {
         const chunks: Buffer[] = [];
         let ended = false;
@@ -301,9 +307,11 @@ export class KubeHttp {
       let idle: NodeJS.Timeout | undefined;
       let cancel: (why: 'timeout' | 'done') => void = () => undefined;
       const fail = (e: Error, why: 'timeout' | 'done' = 'done') => { clearTimeout(idle); cancel(why); reject(e); };
+      // The connection, not the events, failed (an exception from onLine is not counted).
+      const lost = (e: Error, why: 'timeout' | 'done' = 'done') => { if (!signal?.aborted) this.transportFailures++; fail(e, why); };
       const arm = () => {
         clearTimeout(idle);
-        idle = setTimeout(() => fail(new WatchIdleError(`watch ${path}: nothing received for ${idleTimeoutMs} ms`), 'timeout'), idleTimeoutMs);
+        idle = setTimeout(() => lost(new WatchIdleError(`watch ${path}: nothing received for ${idleTimeoutMs} ms`), 'timeout'), idleTimeoutMs);
       };
       cancel = this.open(t, ep, { method: 'GET', path, headers: this.headersFor(ep), signal, agent: this.watchAgentFor! }, (status, _h, res) => {
         arm();
@@ -335,9 +343,9 @@ export class KubeHttp {
         });
         let ended = false;
         res.on('end', () => { ended = true; clearTimeout(idle); resolve({ status, text: status === 200 ? '' : buf, lines }); });
-        res.on('error', (e) => fail(e));
-        res.on('close', () => { if (!ended) fail(new Error(`watch ${path}: the connection closed mid-response`)); });
-      }, (e) => { clearTimeout(idle); reject(e); });
+        res.on('error', (e) => lost(e));
+        res.on('close', () => { if (!ended) lost(new Error(`watch ${path}: the connection closed mid-response`)); });
+      }, (e) => { clearTimeout(idle); if (!signal?.aborted) this.transportFailures++; reject(e); });
       arm();
     });
     if (end.status === 401) this.source?.invalidate();

@@ -2,6 +2,8 @@
 // the render core needs plus what apply, prune, drift and status need, in a
 // handful of LIST requests. Every request has a timeout; a dead cluster costs
 // one probe timeout and never holds up the others (callers run clusters in parallel).
+// The operator's connections carry a health monitor: a tick then reads its
+// verdict instead of probing (health-monitor.ts says when it probes anyway).
 import { isGceClass } from '../core/ingress.js';
 import { FLEET_LABEL, INGRESS_CLASS_ANNOTATION, INGRESS_UID_NAME, INGRESS_UID_NAMESPACE, MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '../core/labels.js';
 import type { ClusterObservation, KubeObject, ObservationFailures, ObservedWorkload } from '../core/model.js';
@@ -81,7 +83,7 @@ export interface ObserveOptions {
 }
 
 export async function observeCluster(conn: Connection, opts: ObserveOptions): Promise<LiveCluster> {
-  const probe = await probeHealth(conn.http, opts.probeTimeoutMs);
+  const probe = conn.health ? await conn.health.verdict() : await probeHealth(conn.http, opts.probeTimeoutMs);
   const live: LiveCluster = {
     cluster: conn.cluster, probe, observation: { health: probe.health, nodePorts: [], ingresses: [], workloads: [] },
     owned: new Map(), endpoints: new Map(), ingresses: new Map(), errors: [],

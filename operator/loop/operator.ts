@@ -14,6 +14,8 @@
 // never overlap; a tick given an AbortSignal (leadership) stops between
 // stages once it is aborted, before any further write.
 import { closeAll, connect, type Connection, type KubeconfigError } from '../cluster/connect.js';
+import type { HealthProbe } from '../cluster/health.js';
+import { HealthMonitor } from '../cluster/health-monitor.js';
 import { podEnvironment } from '../cluster/in-cluster.js';
 import { reconcileFleet, type ReconcileOptions } from '../cluster/reconcile.js';
 import type { GceEdge, ReconcileResult } from '../cluster/reconcile-types.js';
@@ -58,6 +60,10 @@ export interface OperatorOptions {
   log: Logger;
   metrics: Metrics;
   probeTimeoutMs?: number;
+  /** Each cluster's health is probed in the background this often (default 10 s); ticks read the verdict. */
+  healthIntervalMs?: number;
+  /** A background probe changed a cluster's verdict (run ticks at once: replicas move off a cluster that failed). */
+  onHealthChange?: (cluster: string, next: HealthProbe, previous: HealthProbe) => void;
   /** Load limits (default DEFAULT_LIMITS). */
   limits?: LoadLimits;
   /** The age keys for SOPS-encrypted files (--age-key-file, SOPS_AGE_KEY_FILE, SOPS_AGE_KEY); read on every load. */
@@ -181,7 +187,7 @@ export class Operator {
   }
 
   /** Requests sent to member clusters by the current connections (they count from 0). */
-  private requests(): number {
+  requests(): number {
     let n = 0;
     for (const c of this.connections?.values() ?? []) if (!(c instanceof Error)) n += c.http.requests;
     return n;
@@ -213,6 +219,13 @@ export class Operator {
         if (c instanceof Error) continue;
         c.caches = new Map();
         if (this.opts.watchIdleTimeoutMs) c.watch = { idleTimeoutMs: this.opts.watchIdleTimeoutMs };
+        // ...and a health monitor: a tick reads the last verdict instead of probing every cluster first.
+        const cluster = c.cluster;
+        c.health = new HealthMonitor(c.http, {
+          ...(this.opts.healthIntervalMs ? { periodMs: this.opts.healthIntervalMs } : {}),
+          ...(this.opts.probeTimeoutMs ? { timeoutMs: this.opts.probeTimeoutMs } : {}),
+          onChange: (next, previous) => this.opts.onHealthChange?.(cluster, next, previous),
+        });
       }
       this.connectionsFor = JSON.stringify(rev.fleet.clusters.map((c) => [c.name, c.context]));
     }

@@ -1,7 +1,7 @@
 // The edge between gitfed and a member cluster, on a REAL apiserver:
 // credentials that change while gitfed runs, a CRD and its custom resources
 // in one apply, prune that deletes only the object it observed, and watch
-// caches that hold only what gitfed reads.
+// caches that hold only what gitfed reads, and health probed in the background.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -12,6 +12,7 @@ import { stringify } from 'yaml';
 import { main } from '../../operator/cli/main.js';
 import { closeAll, connect, type Connection } from '../../operator/cluster/connect.js';
 import { probeHealth } from '../../operator/cluster/health.js';
+import { HealthMonitor } from '../../operator/cluster/health-monitor.js';
 import { KubeHttp } from '../../operator/cluster/kube-http.js';
 import { observeCluster } from '../../operator/cluster/observe.js';
 import { pruneCluster } from '../../operator/cluster/prune.js';
@@ -279,6 +280,40 @@ test('health: a /readyz that stalls once is asked again (Ready, not Offline); on
     assert.equal(proxy.faulted(), 2, 'asked twice, then the verdict');
     assert.match(dead.message, /no answer within 600 ms/);
   } finally {
+    http.close();
+    await proxy.close();
+  }
+});
+
+test('health monitor: a tick reads the last verdict without a request; a lost connection makes the next verdict a probe; a background probe reports a changed verdict', async () => {
+  const sb = await sandbox();
+  const c = sb.clusters.find((x) => x.name === CLUSTER)!;
+  const proxy = await startApiserverProxy(sb, c);
+  const http = new KubeHttp({ server: proxy.url, ca: c.ca, token: c.adminToken });
+  const changes: string[] = [];
+  // 5 s apart: no background probe can fall between the steps below (each probe a tick asks for puts the next one a period later).
+  const monitor = new HealthMonitor(http, { periodMs: 5000, timeoutMs: 300, onChange: (next, previous) => changes.push(`${previous.health}->${next.health}`) });
+  try {
+    assert.equal((await monitor.verdict()).health, 'Ready');
+    const sent = http.requests;
+    assert.equal((await monitor.verdict()).health, 'Ready');
+    assert.equal(http.requests, sent, 'the second verdict is the first probe\'s: no request');
+    // The apiserver stops answering: a request times out (its connection is lost)...
+    proxy.setRule(() => ({ status: 200, body: 'stall' }));
+    await assert.rejects(http.request({ path: '/api/v1/namespaces/default', timeoutMs: 300 }));
+    // ...so the next verdict is not the stale Ready but a probe of its own.
+    const offline = await monitor.verdict();
+    assert.equal(offline.health, 'Offline', offline.message);
+    assert.equal(changes.join(','), '', 'a probe a tick asked for is not reported as a change (the tick acts on it)');
+    // It answers again: a background probe finds it, with no tick asking.
+    proxy.setRule(() => undefined);
+    await waitUntil('the background probe reports Offline -> Ready', 20_000, async () => changes.includes('Offline->Ready') || undefined, 50);
+    assert.deepEqual(changes, ['Offline->Ready']);
+    const again = http.requests;
+    assert.equal((await monitor.verdict()).health, 'Ready');
+    assert.equal(http.requests, again, 'the tick after it reads the background verdict');
+  } finally {
+    monitor.stop();
     http.close();
     await proxy.close();
   }

@@ -16,7 +16,7 @@ import { startHttpServer } from '../../operator/loop/http-server.js';
 import { LeaderElector } from '../../operator/loop/leader-election.js';
 import { createLogger } from '../../operator/loop/logger.js';
 import { Metrics } from '../../operator/loop/metrics.js';
-import { Operator } from '../../operator/loop/operator.js';
+import { Operator, type OperatorOptions } from '../../operator/loop/operator.js';
 import { gitEnds } from '../../operator/loop/sources.js';
 import type { Sandbox } from '../../operator/sandbox/index.js';
 import { sandbox, uniqueNamespace, waitUntil } from '../helpers/sandbox.js';
@@ -30,17 +30,17 @@ const fleetRepo = (sb: Sandbox, name: string, ns: string, replicas = 6) => makeF
 const statusLog = (url: string) => readStatusLog(work, url);
 const statusFile = (url: string, path: string) => readStatusFile(work, url, path);
 
-function operatorFor(sb: Sandbox, url: string, id: string): Operator {
+function operatorFor(sb: Sandbox, url: string, id: string, extra: Partial<OperatorOptions> = {}): Operator {
   const ends = gitEnds({ url, branch: 'main', statusBranch: 'gitfed/status', workDir: join(work, `${id}-op`), author: { name: 'gitfed', email: 'gitfed@localhost' } });
-  return new Operator({ ...ends, kubeconfig: sb.kubeconfig, prune: true, log: createLogger({ format: 'json', level: 'error', write: () => undefined }), metrics: new Metrics(), probeTimeoutMs: 2000 });
+  return new Operator({ ...ends, kubeconfig: sb.kubeconfig, prune: true, log: createLogger({ format: 'json', level: 'error', write: () => undefined }), metrics: new Metrics(), probeTimeoutMs: 2000, ...extra });
 }
 
 /** A fresh fleet repo and an operator for it, closed after the test body. */
-async function withOperator(name: string, body: (t: { sb: Sandbox; ns: string; repo: FleetRepo; op: Operator }) => Promise<void>): Promise<void> {
+async function withOperator(name: string, body: (t: { sb: Sandbox; ns: string; repo: FleetRepo; op: Operator }) => Promise<void>, extra: Partial<OperatorOptions> = {}): Promise<void> {
   const sb = await sandbox();
   const ns = uniqueNamespace(name);
   const repo = await fleetRepo(sb, `op-${name}`, ns);
-  const op = operatorFor(sb, repo.url, name);
+  const op = operatorFor(sb, repo.url, name, extra);
   try {
     await body({ sb, ns, repo, op });
   } finally {
@@ -51,7 +51,7 @@ async function withOperator(name: string, body: (t: { sb: Sandbox; ns: string; r
 /** Every shard of Ingress web reports all its endpoints ready: the last thing that changes after an apply. */
 const allReady = (ingress: any, n: number) => ingress.shards.length === CLUSTERS.length && ingress.shards.every((x: any) => x.endpoints.ready === n && x.endpoints.total === n);
 
-test('operator: a push is applied in all clusters and a status commit says so; quiet ticks make no commit and no writes', () => withOperator('basic', async ({ sb, ns, repo, op }) => {
+test('operator: a push is applied in all clusters and a status commit says so; quiet ticks make no commit, no writes and no request at all', () => withOperator('basic', async ({ sb, ns, repo, op }) => {
   const first = await op.tick();
   assert.equal(first.applied, true);
   assert.deepEqual(await replicas(sb, ns), [2, 2, 2]);
@@ -65,11 +65,15 @@ test('operator: a push is applied in all clusters and a status commit says so; q
   await waitUntil('pods ready in the status', 60_000, async () => { await op.tick(); return allReady(statusFile(repo.url, `ingresses/${ns}/web.yaml`), 2) || undefined; });
   const commits = statusLog(repo.url).length;
   const writes = op.writes();
+  const requests = op.requests();
   const quiet = await op.tick();
   assert.equal(quiet.statusCommitted, false);
   assert.equal(statusLog(repo.url).length, commits, 'no new status commit');
   assert.equal(op.writes(), writes, 'no write to any cluster');
-}));
+  // Watch caches answer the LISTs and the health monitor's last verdict the
+  // health question (its background probes are an hour apart here).
+  assert.equal(op.requests(), requests, 'a quiet tick sends no request to any cluster');
+}, { healthIntervalMs: 3_600_000 }));
 
 test('operator: broken YAML is not applied; the status commit names file:line; the previous revision stays', () => withOperator('broken', async ({ sb, ns, repo, op }) => {
   const good = (await op.tick()).revision!;
@@ -97,6 +101,40 @@ test('operator: a killed cluster shows as Offline in the next status commit and 
   await waitUntil('europe-west1 Ready again', 60_000, async () => { await op.tick(); return /applied to 3\/3 clusters$/.test(statusLog(repo.url)[0]!) || undefined; });
   assert.deepEqual(await replicas(sb, ns), [2, 2, 2], 'rebalanced when it returned');
 }));
+
+test('operator run: a cluster that dies is found by the background health probe; with no push and no interval tick a status commit says Offline, and Ready again once it returns', async () => {
+  const sb = await sandbox();
+  const ns = uniqueNamespace('health');
+  const repo = await fleetRepo(sb, 'op-health', ns);
+  let logs = '';
+  // An hour-long interval and no webhook: only the health probes can start the ticks that follow.
+  const child = spawn(process.execPath, ['bin/gitfed.js', 'run', '--repo', repo.url, '--kubeconfig', sb.kubeconfig, '--interval', '1h', '--health-interval', '1s',
+    '--listen', '127.0.0.1:0', '--work-dir', join(work, 'health-op'), '--log-format', 'json'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  child.stderr!.on('data', (d) => { logs += d; });
+  const changes = () => logs.split('\n').filter((l) => l.includes('"msg":"cluster health changed"')).map((l) => JSON.parse(l)).map((l) => `${l.cluster} ${l.from}->${l.to}`);
+  try {
+    await waitUntil('the first status commit', 60_000, async () => statusLog(repo.url)[0]?.endsWith('applied to 3/3 clusters') || undefined, 250);
+    assert.deepEqual(changes(), [], 'no verdict changed while every cluster was up');
+    await sb.faults.killApiserver('europe-west1');
+    try {
+      await waitUntil('a status commit that says europe-west1 is Offline', 30_000, async () => /applied to 2\/3 clusters \(europe-west1 Offline\)$/.test(statusLog(repo.url)[0]!) || undefined, 250);
+      assert.deepEqual(changes(), ['europe-west1 Ready->Offline']);
+      await waitUntil('europe-west1\'s share moved', 30_000, async () => JSON.stringify(await replicas(sb, ns, ['us-east1', 'asia-east1'])) === '[3,3]' || undefined, 250);
+    } finally {
+      await sb.faults.startApiserver('europe-west1');
+    }
+    await waitUntil('a status commit that says 3/3 again', 90_000, async () => statusLog(repo.url)[0]?.endsWith('applied to 3/3 clusters') || undefined, 250);
+    // A starting apiserver may answer NotReady before Ready: only the ends are certain.
+    const seen = changes();
+    assert.equal(seen[0], 'europe-west1 Ready->Offline');
+    assert.match(seen.at(-1)!, /^europe-west1 \w+->Ready$/);
+    assert.ok(seen.every((c) => c.startsWith('europe-west1 ')), seen.join(', '));
+    await waitUntil('rebalanced when it returned', 30_000, async () => JSON.stringify(await replicas(sb, ns)) === '[2,2,2]' || undefined, 250);
+  } finally {
+    child.kill('SIGKILL');
+    await new Promise((r) => child.once('exit', r));
+  }
+});
 
 test('status writer: a push that races a concurrent commit is retried on top of it; exactly one status commit lands', async () => {
   const sb = await sandbox();
