@@ -25,6 +25,8 @@ export interface HealthMonitorOptions {
   timeoutMs?: number;
   /** A background probe found a different verdict than the last one. */
   onChange?: (next: HealthProbe, previous: HealthProbe) => void;
+  /** A probe sends a request (metrics: how many of a cluster's requests are health probes, and whose). */
+  onRequest?: (background: boolean) => void;
   /** Wall clock in ms (tests). */
   now?: () => number;
 }
@@ -84,7 +86,7 @@ export class HealthMonitor {
     this.timer = undefined;
     const failures = this.http.transportFailures;
     const at = this.now();
-    this.inflight = probeHealth(this.http, this.opts.timeoutMs).then((probe) => {
+    this.inflight = probeHealth(this.http, this.opts.timeoutMs, () => this.opts.onRequest?.(background)).then((probe) => {
       const previous = this.last?.probe;
       this.last = { probe, at, failures };
       if (background && previous && (previous.health !== probe.health || previous.reason !== probe.reason)) {

@@ -16,17 +16,18 @@ export interface HealthProbe {
  * not a dead one, and an Offline verdict moves replicas away. A refused
  * connection is a clear answer and is not asked again. At most 3x timeoutMs.
  */
-export async function probeHealth(http: KubeHttp, timeoutMs = 3000): Promise<HealthProbe> {
-  let r = await probeOnce(http, timeoutMs);
-  if (r.timedOut) r = await probeOnce(http, timeoutMs * 2);
+export async function probeHealth(http: KubeHttp, timeoutMs = 3000, onRequest?: () => void): Promise<HealthProbe> {
+  let r = await probeOnce(http, timeoutMs, onRequest);
+  if (r.timedOut) r = await probeOnce(http, timeoutMs * 2, onRequest);
   const { timedOut: _, ...probe } = r;
   return probe;
 }
 
-async function probeOnce(http: KubeHttp, timeoutMs: number): Promise<HealthProbe & { timedOut?: boolean }> {
+async function probeOnce(http: KubeHttp, timeoutMs: number, onRequest?: () => void): Promise<HealthProbe & { timedOut?: boolean }> {
   try {
+    onRequest?.();
     let r = await http.request({ path: '/readyz', timeoutMs });
-    if (r.status === 404) r = await http.request({ path: '/healthz', timeoutMs });
+    if (r.status === 404) { onRequest?.(); r = await http.request({ path: '/healthz', timeoutMs }); }
     if (r.status === 401 || r.status === 403) {
       return { health: 'Unknown', reason: 'Unauthorized', message: `the apiserver refused gitfed's credentials (HTTP ${r.status}); check the kubeconfig user of this context` };
     }

@@ -13,6 +13,7 @@ export class Metrics {
   readonly watchFailing = new Gauge({ name: 'gitfed_watch_failing', help: '1 for each watch of a member cluster that is failing now, by error code', labelNames: ['cluster', 'kind', 'code'], registers: [this.registry] });
   readonly watchCacheObjects = new Gauge({ name: 'gitfed_watch_cache_objects', help: 'Objects held in the watch caches of a member cluster', labelNames: ['cluster'], registers: [this.registry] });
   readonly memberRequests = new Counter({ name: 'gitfed_member_requests_total', help: 'HTTP requests sent to member clusters (every method; watches count once per connect)', registers: [this.registry] });
+  readonly healthProbeRequests = new Counter({ name: 'gitfed_health_probe_requests_total', help: 'Of gitfed_member_requests_total, the /readyz (or /healthz) requests of health probes, by who asked: the background monitor or a tick', labelNames: ['by'], registers: [this.registry] });
   readonly ticks = new Counter({ name: 'gitfed_ticks_total', help: 'Reconcile ticks', labelNames: ['trigger'], registers: [this.registry] });
   readonly lastTickCompleted = new Gauge({ name: 'gitfed_last_tick_completed_timestamp_seconds', help: 'Unix time when the last reconcile tick completed', registers: [this.registry] });
   readonly webhookSecretConfigured = new Gauge({ name: 'gitfed_webhook_secret_configured', help: '1 when webhooks must be signed; 0 when anyone who reaches /webhook can trigger a fetch', registers: [this.registry] });

@@ -194,11 +194,19 @@ export class Operator {
   }
 
   private requestsCounted = 0;
-  /** Add to gitfed_member_requests_total what the connections sent since the last count. */
+  private backgroundProbeRequests = 0;
+  private backgroundCounted = 0;
+  /**
+   * Add to gitfed_member_requests_total what the connections sent since the
+   * last count, and to its part sent by background health probes at the same
+   * moment: the difference of the two over ticks is what the ticks sent.
+   */
   private countRequests(): void {
     const n = this.requests();
     this.opts.metrics.memberRequests.inc(Math.max(0, n - this.requestsCounted));
     this.requestsCounted = n;
+    this.opts.metrics.healthProbeRequests.inc({ by: 'background' }, this.backgroundProbeRequests - this.backgroundCounted);
+    this.backgroundCounted = this.backgroundProbeRequests;
   }
 
   close(): void {
@@ -225,6 +233,7 @@ export class Operator {
           ...(this.opts.healthIntervalMs ? { periodMs: this.opts.healthIntervalMs } : {}),
           ...(this.opts.probeTimeoutMs ? { timeoutMs: this.opts.probeTimeoutMs } : {}),
           onChange: (next, previous) => this.opts.onHealthChange?.(cluster, next, previous),
+          onRequest: (background) => { if (background) this.backgroundProbeRequests++; else this.opts.metrics.healthProbeRequests.inc({ by: 'tick' }); },
         });
       }
       this.connectionsFor = JSON.stringify(rev.fleet.clusters.map((c) => [c.name, c.context]));

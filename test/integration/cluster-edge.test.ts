@@ -22,16 +22,12 @@ import type { Sandbox } from '../../operator/sandbox/index.js';
 import { cluster as clusterSpec } from '../helpers/fleet-builder.js';
 import { writeFleet } from '../helpers/fleet-dir.js';
 import { sandbox, uniqueNamespace, waitUntil } from '../helpers/sandbox.js';
+import { admin } from '../helpers/fleet-repo.js';
 import { startApiserverProxy } from '../faults/injectors/apiserver-proxy.js';
 
 const CLUSTER = 'us-east1';
 const tmp = mkdtemp(join(tmpdir(), 'gitfed-edge-'));
 after(async () => { await rm(await tmp, { recursive: true, force: true }); });
-
-function admin(sb: Sandbox): KubeHttp {
-  const c = sb.clusters.find((x) => x.name === CLUSTER)!;
-  return new KubeHttp({ server: c.server, ca: c.ca, token: c.adminToken });
-}
 
 /** A kubeconfig with one context "edge" for the sandbox cluster, with this user and cluster extras. */
 function kubeconfigText(sb: Sandbox, user: Record<string, unknown>, clusterExtra: Record<string, unknown> = {}): string {
@@ -164,7 +160,7 @@ test('CRDs: a CRD and its custom resource in ONE apply: the CRD is Established f
   assert.match(plan.out, /\+ create CronTab .*nightly/);
   const first = await cli(['apply', dir, '--kubeconfig', sb.kubeconfig]);
   assert.equal(first.code, 0, first.out + first.err);
-  const http = admin(sb);
+  const http = admin(sb, CLUSTER);
   try {
     const live = await http.request<KubeObject & { spec: { cronSpec: string } }>({ path: `/apis/${group}/v1/namespaces/${ns}/crontabs/nightly` });
     assert.equal(live.status, 200, live.text);
@@ -184,7 +180,7 @@ test('discovery does not keep a "not served" answer: a CRD installed later (by s
   const kc = join(await mkdtemp(join(await tmp, 'late-')), 'kubeconfig');
   await writeFile(kc, kubeconfigText(sb, { token: sb.clusters[0]!.adminToken }));
   const conn = await connectEdge(kc);
-  const http = admin(sb);
+  const http = admin(sb, CLUSTER);
   try {
     await assert.rejects(conn.discovery.resource(`${group}/v1`, 'CronTab'), /does not serve CronTab/);
     assert.equal((await http.request({ method: 'POST', path: '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', body: cronTabCrd(group) })).status, 201);
@@ -200,7 +196,7 @@ test('prune deletes with a uid precondition: an object recreated under the same 
   const sb = await sandbox({ clusters: 1, controllers: false });
   const ns = uniqueNamespace('prune');
   const fleet = `prune-${ns}`;
-  const http = admin(sb);
+  const http = admin(sb, CLUSTER);
   const kc = join(await mkdtemp(join(await tmp, 'prune-')), 'kubeconfig');
   await writeFile(kc, kubeconfigText(sb, { token: sb.clusters[0]!.adminToken }));
   const conn = await connectEdge(kc);
@@ -235,7 +231,7 @@ test('prune deletes with a uid precondition: an object recreated under the same 
 test('memory: the operator\'s watch caches hold none of the Pods it does not own, and no managedFields of what it does not own', async () => {
   const sb = await sandbox({ clusters: 1, controllers: false });
   const ns = uniqueNamespace('pods');
-  const http = admin(sb);
+  const http = admin(sb, CLUSTER);
   const kc = join(await mkdtemp(join(await tmp, 'pods-')), 'kubeconfig');
   await writeFile(kc, kubeconfigText(sb, { token: sb.clusters[0]!.adminToken }));
   const conns = await connect(kc, [clusterSpec('edge', { context: 'edge' })]);

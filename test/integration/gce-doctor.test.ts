@@ -6,7 +6,6 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { FirewallsClient } from '@google-cloud/compute';
-import { KubeHttp } from '../../operator/cluster/kube-http.js';
 import { main } from '../../operator/cli/main.js';
 import { computeClientOptions } from '../../operator/gce/gce-clients.js';
 import { startComputeStandin, type ComputeStandin } from '../../operator/sandbox/compute-standin.js';
@@ -14,6 +13,7 @@ import { runGlbcOnce } from '../../operator/sandbox/glbc-standin.js';
 import type { Sandbox } from '../../operator/sandbox/index.js';
 import { web, writeFleet } from '../helpers/fleet-dir.js';
 import { sandbox, uniqueNamespace, waitUntil } from '../helpers/sandbox.js';
+import { admin } from '../helpers/fleet-repo.js';
 import { cliIO } from '../helpers/cli-io.js';
 
 const CLUSTERS = ['us-east1', 'europe-west1', 'asia-east1'];
@@ -27,11 +27,6 @@ async function cli(args: string[]): Promise<{ code: number; out: string }> {
   const io = cliIO();
   const code = await main(args, io);
   return { code, out: io.stdout + io.stderr };
-}
-
-function admin(sb: Sandbox, cluster: string): KubeHttp {
-  const c = sb.clusters.find((x) => x.name === cluster)!;
-  return new KubeHttp({ server: c.server, ca: c.ca, token: c.adminToken });
 }
 
 async function ingressUid(sb: Sandbox, cluster: string): Promise<Record<string, string>> {

@@ -13,18 +13,14 @@ import type { Sandbox } from '../../operator/sandbox/index.js';
 import { RESTRICTED_USER } from '../../operator/sandbox/identities.js';
 import { web, writeFleet } from '../helpers/fleet-dir.js';
 import { sandbox, uniqueNamespace, waitUntil } from '../helpers/sandbox.js';
+import { admin } from '../helpers/fleet-repo.js';
 
 const start = () => sandbox({ clusters: 1, controllers: false });
 const tmp: string[] = [];
 after(async () => { for (const d of tmp) await rm(d, { recursive: true, force: true }); });
 
-function admin(sb: Sandbox): KubeHttp {
-  const c = sb.clusters[0]!;
-  return new KubeHttp({ server: c.server, ca: c.ca, token: c.adminToken });
-}
-
 async function request(sb: Sandbox, method: string, path: string, body?: unknown): Promise<{ status: number; body: any; text: string }> {
-  const h = admin(sb);
+  const h = admin(sb, sb.clusters[0]!.name);
   try { return await h.request({ method, path, ...(body ? { body } : {}) }); } finally { h.close(); }
 }
 

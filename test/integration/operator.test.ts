@@ -119,6 +119,9 @@ test('operator run: a cluster that dies is found by the background health probe;
     try {
       await waitUntil('a status commit that says europe-west1 is Offline', 30_000, async () => /applied to 2\/3 clusters \(europe-west1 Offline\)$/.test(statusLog(repo.url)[0]!) || undefined, 250);
       assert.deepEqual(changes(), ['europe-west1 Ready->Offline']);
+      const url = /"listen":"(http:[^"]+)"/.exec(logs)![1]!;
+      const probes = /^gitfed_health_probe_requests_total\{by="background"\} (\d+)$/m.exec(await (await fetch(`${url}/metrics`)).text());
+      assert.ok(Number(probes?.[1]) > 0, 'the background probes are counted apart from the ticks\' requests');
       await waitUntil('europe-west1\'s share moved', 30_000, async () => JSON.stringify(await replicas(sb, ns, ['us-east1', 'asia-east1'])) === '[3,3]' || undefined, 250);
     } finally {
       await sb.faults.startApiserver('europe-west1');

@@ -18,17 +18,12 @@ import { Metrics } from '../../operator/loop/metrics.js';
 import { Operator } from '../../operator/loop/operator.js';
 import { dirEnds } from '../../operator/loop/sources.js';
 import { writeFleet } from '../helpers/fleet-dir.js';
-import type { Sandbox } from '../../operator/sandbox/index.js';
 import { sandbox, uniqueNamespace, waitUntil } from '../helpers/sandbox.js';
+import { admin } from '../helpers/fleet-repo.js';
 import { startWatchFaultProxy, statusBody, type WatchFault } from '../helpers/watch-fault-proxy.js';
 
 const CLUSTER = 'us-east1';
 const FAST = { backoffMs: 100, maxBackoffMs: 800 };
-
-function admin(sb: Sandbox, server?: string, name = CLUSTER): KubeHttp {
-  const c = sb.clusters.find((x) => x.name === name)!;
-  return new KubeHttp({ server: server ?? c.server, ca: c.ca, token: c.adminToken });
-}
 
 async function createNamespace(http: KubeHttp, ns: string): Promise<void> {
   const r = await http.request({ method: 'POST', path: '/api/v1/namespaces', body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } } });
@@ -56,8 +51,8 @@ const FAULTS: Array<{ fault: WatchFault; code: string }> = [
 test('a watch answered 401/403/429/500/410, an empty 503, an ERROR 410 event or garbage: no crash, no event, backoff, recovery', async () => {
   const sb = await sandbox({ clusters: 2, controllers: false });
   const proxy = await startWatchFaultProxy(sb, CLUSTER);
-  const direct = admin(sb);
-  const viaProxy = admin(sb, proxy.server);
+  const direct = admin(sb, CLUSTER);
+  const viaProxy = admin(sb, CLUSTER, proxy.server);
   const ns = uniqueNamespace('watch');
   await createNamespace(direct, ns);
   const cache = new WatchCache(viaProxy, `/api/v1/namespaces/${ns}/configmaps`, 'v1', 'ConfigMap', FAST);
@@ -92,8 +87,8 @@ test('a watch answered 401/403/429/500/410, an empty 503, an ERROR 410 event or 
 test('a watch that goes quiet (200, then not a byte) is reconnected after the idle timeout and misses nothing', async () => {
   const sb = await sandbox({ clusters: 2, controllers: false });
   const proxy = await startWatchFaultProxy(sb, CLUSTER);
-  const direct = admin(sb);
-  const viaProxy = admin(sb, proxy.server);
+  const direct = admin(sb, CLUSTER);
+  const viaProxy = admin(sb, CLUSTER, proxy.server);
   const ns = uniqueNamespace('idle');
   await createNamespace(direct, ns);
   const cache = new WatchCache(viaProxy, `/api/v1/namespaces/${ns}/configmaps`, 'v1', 'ConfigMap', { ...FAST, idleTimeoutMs: 1000 });
@@ -120,8 +115,8 @@ test('a failing watch marks its own cluster in the observation, whose data still
   const proxy = await startWatchFaultProxy(sb, CLUSTER);
   proxy.setFault({ kind: 'status', status: 403, body: statusBody(403, 'Forbidden', 'services is forbidden: cannot watch') });
   const conn = (name: string, http: KubeHttp): Connection => ({ cluster: name, context: name, http, discovery: new Discovery(http), caches: new Map(), watch: FAST });
-  const broken = conn(CLUSTER, admin(sb, proxy.server));
-  const healthy = conn('europe-west1', admin(sb, undefined, 'europe-west1'));
+  const broken = conn(CLUSTER, admin(sb, CLUSTER, proxy.server));
+  const healthy = conn('europe-west1', admin(sb, 'europe-west1'));
   const opts = { fleetName: 'watch-faults', kinds: [['v1', 'ConfigMap']] as Array<[string, string]> };
   try {
     const live = await waitUntil('the watch error in the observation', 15_000, async () => {
@@ -198,7 +193,7 @@ test('operator: a watch that lags behind gitfed\'s own writes never turns them i
   }));
   const statusDir = join(dir, '.gitfed-status');
   const op = new Operator({ ...dirEnds(dir, statusDir), kubeconfig, prune: false, log: createLogger({ format: 'json', write: () => undefined }), metrics: new Metrics() });
-  const direct = admin(sb);
+  const direct = admin(sb, CLUSTER);
   const drift = (t: Awaited<ReturnType<Operator['tick']>>) => t.result?.clusters.find((x) => x.cluster === CLUSTER)?.drift ?? [];
   try {
     const created = await op.tick('test');
