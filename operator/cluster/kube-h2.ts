@@ -13,6 +13,13 @@
 // request gets no answer in time, or a watch stays silent, the session is
 // asked for a PING; no answer within the bound and the session is dropped, so
 // the next request opens a new one instead of waiting on a dead one forever.
+//
+// A stream the server refuses (RST_STREAM REFUSED_STREAM, or one above the
+// last stream id of a GOAWAY: an apiserver closes idle connections after 90 s,
+// and a request can cross that GOAWAY on the wire) was not processed at all,
+// so it is sent again, as Go's HTTP/2 client does (RFC 9113, 8.7). And a
+// session is used only once the server's SETTINGS arrived, so a burst on a
+// new connection is held to the server's stream limit by the client.
 import { connect as h2Connect, constants, type ClientHttp2Session, type ClientHttp2Stream, type OutgoingHttpHeaders } from 'node:http2';
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 
@@ -107,12 +114,29 @@ export class H2Connection {
         session.on('goaway', drop);
         session.on('close', drop);
         session.unref();
-        if (this.closed) { session.destroy(); reject(new Error('the connection was closed')); return; }
-        this.session = session;
-        resolve({ h2: session });
+        const settings = setTimeout(() => session.destroy(new Error(`no HTTP/2 SETTINGS within ${this.connectTimeoutMs} ms`)), this.connectTimeoutMs);
+        const early = (e?: Error) => { clearTimeout(settings); reject(e ?? new Error('the connection closed before the server\'s HTTP/2 SETTINGS')); };
+        session.once('error', early);
+        session.once('close', early);
+        session.once('remoteSettings', () => {
+          clearTimeout(settings);
+          session.off('error', early);
+          session.off('close', early);
+          if (this.closed) { session.destroy(); reject(new Error('the connection was closed')); return; }
+          this.session = session;
+          resolve({ h2: session });
+        });
       });
     });
   }
+}
+
+/** The server refused a stream before processing it: safe to send again, whatever the method. */
+export class StreamRefusedError extends Error {}
+
+/** The stream ended unanswered because it was refused (its RST_STREAM code, or the error nghttp2 gives it). */
+export function refused(stream: ClientHttp2Stream, e?: Error & { code?: string }): boolean {
+  return stream.rstCode === constants.NGHTTP2_REFUSED_STREAM || (e?.code === 'ERR_HTTP2_STREAM_ERROR' && /REFUSED_STREAM/.test(e.message));
 }
 
 /** NGHTTP2_CANCEL: how a stream is given up on (a timeout, an abort). */

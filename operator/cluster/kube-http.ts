@@ -13,7 +13,8 @@ import type { ClientHttp2Stream } from 'node:http2';
 import { Agent, request as httpsRequest } from 'node:https';
 import type { Readable } from 'node:stream';
 import { createSecureContext, type SecureContext } from 'node:tls';
-import { CANCEL, H2Connection, h2Headers, type Transport } from './kube-h2.js';
+import { LineSplitter } from './line-splitter.js';
+import { CANCEL, H2Connection, h2Headers, refused, StreamRefusedError, type Transport } from './kube-h2.js';
 
 export interface KubeEndpoint {
   /** https://127.0.0.1:6443 */
@@ -197,9 +198,10 @@ export class KubeHttp {
         return () => undefined;
       }
       let answered = false;
+      const failed = (e: Error) => onError(!answered && refused(req, e) ? new StreamRefusedError('the server refused the stream before processing it (HTTP/2 REFUSED_STREAM)') : e);
       req.on('response', (h) => { answered = true; onResponse(Number(h[':status'] ?? 0), h as IncomingHttpHeaders, req); });
-      req.on('error', onError);
-      req.on('close', () => { if (!answered) onError(new Error(`the stream closed before an answer (HTTP/2 code ${req.rstCode ?? 0})`)); });
+      req.on('error', failed);
+      req.on('close', () => { if (!answered) failed(new Error(`the stream closed before an answer (HTTP/2 code ${req.rstCode ?? 0})`)); });
       if (o.payload !== undefined) req.end(o.payload);
       return (why) => { if (why === 'timeout') this.conn.suspect(); if (!req.closed) req.close(CANCEL); };
     }
@@ -258,19 +260,32 @@ export class KubeHttp {
     return authKey(next) === authKey(ep) ? r : this.send<T>(next, method, opts, payload);
   }
 
+  /** One request within its timeout; a stream the server refused unprocessed is sent again (at most 3 times in all). */
   private async send<T>(ep: KubeEndpoint, method: string, opts: RequestOptions, payload: string | undefined): Promise<KubeResponse<T>> {
+    const timeout = opts.timeoutMs ?? this.defaultTimeoutMs;
+    const deadline = Date.now() + timeout;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.sendOnce<T>(ep, method, opts, payload, timeout, deadline);
+      } catch (e) {
+        if (!(e instanceof KubeUnreachableError && e.cause instanceof StreamRefusedError) || attempt >= 3 || Date.now() >= deadline) throw e;
+      }
+    }
+  }
+
+  private async sendOnce<T>(ep: KubeEndpoint, method: string, opts: RequestOptions, payload: string | undefined, timeout: number, deadline: number): Promise<KubeResponse<T>> {
     const headers = this.headersFor(ep);
     if (payload !== undefined) {
       headers['content-type'] = opts.contentType ?? 'application/json';
       headers['content-length'] = String(Buffer.byteLength(payload));
     }
-    const timeout = opts.timeoutMs ?? this.defaultTimeoutMs;
-    const started = Date.now();
-    const t = await this.transport(ep, timeout);
-    const left = Math.max(1, timeout - (Date.now() - started));
+    const t = await this.transport(ep, Math.max(1, deadline - Date.now()));
+    const left = Math.max(1, deadline - Date.now());
     return new Promise((resolve, reject) => {
       let timer: NodeJS.Timeout | undefined;
-      const fail = (e: Error) => { clearTimeout(timer); this.transportFailures++; reject(new KubeUnreachableError(ep.server, e)); };
+      let done = false;
+      // A refused stream is the server's answer, not a lost connection: not a transport failure for the health monitor.
+      const fail = (e: Error) => { if (done) return; done = true; clearTimeout(timer); if (!(e instanceof StreamRefusedError)) this.transportFailures++; reject(new KubeUnreachableError(ep.server, e)); };
       const cancel = this.open(t, ep, { method, path: opts.path, headers, ...(payload !== undefined ? { payload } : {}), agent: this.agent }, (status, h, res) => {
         const chunks: Buffer[] = [];
         let ended = false;
@@ -278,6 +293,7 @@ export class KubeHttp {
         res.on('close', () => { if (!ended) fail(new Error('the connection closed mid-response')); });
         res.on('end', () => {
           ended = true;
+          done = true;
           clearTimeout(timer);
           const text = Buffer.concat(chunks).toString('utf8');
           let body: unknown = undefined;
@@ -306,7 +322,8 @@ export class KubeHttp {
     const end = await new Promise<StreamEnd>((resolve, reject) => {
       let idle: NodeJS.Timeout | undefined;
       let cancel: (why: 'timeout' | 'done') => void = () => undefined;
-      const fail = (e: Error, why: 'timeout' | 'done' = 'done') => { clearTimeout(idle); cancel(why); reject(e); };
+      let over = false; // failed: later chunks of the cancelled stream reach no one
+      const fail = (e: Error, why: 'timeout' | 'done' = 'done') => { over = true; clearTimeout(idle); cancel(why); reject(e); };
       // The connection, not the events, failed (an exception from onLine is not counted).
       const lost = (e: Error, why: 'timeout' | 'done' = 'done') => { if (!signal?.aborted) this.transportFailures++; fail(e, why); };
       const arm = () => {
@@ -315,34 +332,22 @@ export class KubeHttp {
       };
       cancel = this.open(t, ep, { method: 'GET', path, headers: this.headersFor(ep), signal, agent: this.watchAgentFor! }, (status, _h, res) => {
         arm();
-        let buf = '';
-        let lines = 0;
+        let errorBody = '';
+        const events = new LineSplitter(onLine, MAX_LINE, `watch ${path}`);
         res.setEncoding('utf8');
         if (status === 200) onOpen?.();
         res.on('data', (chunk: string) => {
+          if (over) return;
           arm();
           if (status !== 200) {
-            if (buf.length < MAX_ERROR_BODY) buf += chunk.slice(0, MAX_ERROR_BODY - buf.length);
+            if (errorBody.length < MAX_ERROR_BODY) errorBody += chunk.slice(0, MAX_ERROR_BODY - errorBody.length);
             return;
           }
-          buf += chunk;
-          let i: number;
-          while ((i = buf.indexOf('\n')) >= 0) {
-            const line = buf.slice(0, i);
-            buf = buf.slice(i + 1);
-            if (!line.trim()) continue;
-            lines++;
-            try {
-              onLine(line);
-            } catch (e) {
-              fail(e as Error);
-              return;
-            }
-          }
-          if (buf.length > MAX_LINE) fail(new Error(`watch ${path}: an event longer than ${MAX_LINE} bytes`));
+          // An exception from onLine, or an endless line: the events failed, not the connection.
+          try { events.push(chunk); } catch (e) { fail(e as Error); }
         });
         let ended = false;
-        res.on('end', () => { ended = true; clearTimeout(idle); resolve({ status, text: status === 200 ? '' : buf, lines }); });
+        res.on('end', () => { ended = true; clearTimeout(idle); resolve({ status, text: status === 200 ? '' : errorBody, lines: events.lines }); });
         res.on('error', (e) => lost(e));
         res.on('close', () => { if (!ended) lost(new Error(`watch ${path}: the connection closed mid-response`)); });
       }, (e) => { clearTimeout(idle); if (!signal?.aborted) this.transportFailures++; reject(e); });

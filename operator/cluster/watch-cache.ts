@@ -1,7 +1,7 @@
 // An informer in miniature: LIST once, then WATCH and keep the objects in
 // memory. The operator's reconcile reads these instead of listing every
 // cluster on every tick, so a pass that finds nothing to do sends no LIST at
-// all (only the health probe).
+// all (and no health probe either: health-monitor.ts probes in the background).
 //
 // A member cluster (or anything in front of it) may answer a watch with
 // anything: a 401/403/429/5xx with a Status body, an empty 5xx, a 200 that

@@ -129,7 +129,7 @@ function componentKubeconfig(name: string, server: string, ca: string, id: Ident
   return kubeconfig([{ context: name, server, ca, token: id.token, user: id.user }]);
 }
 
-export async function startCluster(opts: { bins: Binaries; sandboxDir: string; index: number; etcd: string; nodes: number; controllers: boolean; lean?: boolean; tmpDir: string; track: (rec: ProcessRecord) => void }): Promise<ClusterState> {
+export async function startCluster(opts: { bins: Binaries; sandboxDir: string; index: number; etcd: string; nodes: number; controllers: boolean; lean?: boolean; apiserverArgs?: string[]; tmpDir: string; track: (rec: ProcessRecord) => void }): Promise<ClusterState> {
   const name = clusterName(opts.index);
   const dir = join(opts.sandboxDir, 'clusters', name);
   await mkdir(join(dir, 'certs'), { recursive: true });
@@ -139,7 +139,7 @@ export async function startCluster(opts: { bins: Binaries; sandboxDir: string; i
   await writeFile(join(dir, 'sa.key'), serviceAccountKey(), { mode: 0o600 });
   const st = { name, dir };
   const { rec, ca, server, cmPort, schedPort } = await onFreshPorts(3, async ([apiPort, cmPort, schedPort]) => ({
-    ...await startApiserver(opts.bins, opts.sandboxDir, st, apiserverArgs({ etcd: opts.etcd, name, port: apiPort!, dir, lean: !!opts.lean, compacts: opts.index === 0 }), ids.admin.token, opts.track, opts.lean ? LEAN_APISERVER_ENV : {}),
+    ...await startApiserver(opts.bins, opts.sandboxDir, st, [...apiserverArgs({ etcd: opts.etcd, name, port: apiPort!, dir, lean: !!opts.lean, compacts: opts.index === 0 }), ...opts.apiserverArgs ?? []], ids.admin.token, opts.track, opts.lean ? LEAN_APISERVER_ENV : {}),
     cmPort: cmPort!, schedPort: schedPort!,
   }));
   const processes: Record<string, ProcessRecord> = { apiserver: rec };

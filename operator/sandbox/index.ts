@@ -34,6 +34,8 @@ export interface SandboxOptions {
    * Default: on when controllers are off and there are more than 10 clusters.
    */
   lean?: boolean;
+  /** More kube-apiserver flags for every cluster (tests: e.g. a low --http2-max-streams-per-connection). */
+  apiserverArgs?: string[];
   /** Also run the Compute Engine stand-in with GLBC's stand-in building into it for every cluster (`sandbox up --gce`). */
   gce?: boolean;
 }
@@ -228,7 +230,7 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
       while (next < opts.clusters && failed === undefined) {
         const i = next++;
         try {
-          clusters[i] = await startCluster({ bins, sandboxDir: dir, index: i, etcd: etcdUrl, nodes: opts.nodesPerCluster ?? 2, controllers, lean, tmpDir, track: (rec) => state.started.push(rec) });
+          clusters[i] = await startCluster({ bins, sandboxDir: dir, index: i, etcd: etcdUrl, nodes: opts.nodesPerCluster ?? 2, controllers, lean, tmpDir, track: (rec) => state.started.push(rec), ...(opts.apiserverArgs ? { apiserverArgs: opts.apiserverArgs } : {}) });
         } catch (e) {
           failed ??= e;
         }
