@@ -34,6 +34,8 @@ const INTERVAL = process.env.BENCH_INTERVAL ?? '1m';
 const APPLY_TIMEOUT_MS = 300_000;
 /** Which peers to run (all by default): gitfed, flux, kubectl (the kubectl loop and the PATCH floor). */
 const PEERS = new Set((process.env.BENCH_PEERS ?? 'gitfed,flux,kubectl').split(',').map((p) => p.trim()));
+/** More `gitfed run` flags, space-separated (to see what one costs, e.g. "--health-interval 1h"). */
+const GITFED_ARGS = (process.env.BENCH_GITFED_ARGS ?? '').split(' ').filter(Boolean);
 
 interface Bench {
   sb: Sandbox;
@@ -60,7 +62,7 @@ async function gitfedPeer(b: Bench): Promise<PeerRow> {
   const secretFile = join(b.work, 'webhook-secret');
   await writeFile(secretFile, 'bench-peers\n', { mode: 0o600 });
   const op = new OperatorProcess(packageRoot(), ['--repo', b.sb.git.url, '--kubeconfig', b.sb.kubeconfig, '--interval', INTERVAL, '--listen', '127.0.0.1:0',
-    '--webhook-secret-file', secretFile, '--age-key-file', b.sb.ageKeyFile, '--work-dir', join(b.work, 'op'), '--log-format', 'json']);
+    '--webhook-secret-file', secretFile, '--age-key-file', b.sb.ageKeyFile, '--work-dir', join(b.work, 'op'), '--log-format', 'json', ...GITFED_ARGS]);
   const kill = () => op.child.kill('SIGKILL');
   process.on('exit', kill);
   try {
