@@ -27,8 +27,6 @@ export interface HealthMonitorOptions {
   onChange?: (next: HealthProbe, previous: HealthProbe) => void;
   /** A probe sends a request (metrics: how many of a cluster's requests are health probes, and whose). */
   onRequest?: (background: boolean) => void;
-  /** Wall clock in ms (tests). */
-  now?: () => number;
 }
 
 interface Verdict {
@@ -38,7 +36,7 @@ interface Verdict {
   failures: number;
 }
 
-export const DEFAULT_HEALTH_PERIOD_MS = 10_000;
+const DEFAULT_HEALTH_PERIOD_MS = 10_000;
 
 export class HealthMonitor {
   private last?: Verdict;
@@ -48,11 +46,10 @@ export class HealthMonitor {
   private wantedAt = 0;
   private stopped = false;
   private readonly periodMs: number;
-  private readonly now: () => number;
+  private readonly now = Date.now;
 
   constructor(private readonly http: KubeHttp, private readonly opts: HealthMonitorOptions = {}) {
     this.periodMs = opts.periodMs ?? DEFAULT_HEALTH_PERIOD_MS;
-    this.now = opts.now ?? Date.now;
   }
 
   /** The verdict a tick should act on: the last one if it still holds, else a new probe. */
@@ -66,11 +63,6 @@ export class HealthMonitor {
       return l.probe;
     }
     return this.probe(false);
-  }
-
-  /** The last verdict and its age, for status and tests; undefined before the first probe. */
-  latest(): { probe: HealthProbe; ageMs: number } | undefined {
-    return this.last ? { probe: this.last.probe, ageMs: this.now() - this.last.at } : undefined;
   }
 
   stop(): void {

@@ -350,7 +350,7 @@ export class KubeHttp {
         res.on('end', () => { ended = true; clearTimeout(idle); resolve({ status, text: status === 200 ? '' : errorBody, lines: events.lines }); });
         res.on('error', (e) => lost(e));
         res.on('close', () => { if (!ended) lost(new Error(`watch ${path}: the connection closed mid-response`)); });
-      }, (e) => { clearTimeout(idle); if (!signal?.aborted) this.transportFailures++; reject(e); });
+      }, (e) => lost(e));
       arm();
     });
     if (end.status === 401) this.source?.invalidate();
