@@ -8,7 +8,7 @@ import { KubeHttp } from '../cluster/kube-http.js';
 import type { Binaries } from './binaries.js';
 import { caFromServingChain, clusterIdentities, kubeconfig, serviceAccountKey, tokenFile, type Identity } from './identities.js';
 import { onFreshPorts } from './ports.js';
-import { startProcess, waitFor, type ProcessRecord } from './supervisor.js';
+import { alive, startProcess, waitFor, type ProcessRecord } from './supervisor.js';
 
 export interface ClusterState {
   name: string;
@@ -129,6 +129,16 @@ function componentKubeconfig(name: string, server: string, ca: string, id: Ident
   return kubeconfig([{ context: name, server, ca, token: id.token, user: id.user }]);
 }
 
+/**
+ * The controller-manager and scheduler serve no port (their /healthz and
+ * /metrics are never read here). A port picked for them in advance could be
+ * taken, before they bind it, as the source port of one of the many
+ * connections the sandbox opens meanwhile (the kernel hands out the same
+ * range); the component then exits, and a cluster without its scheduler
+ * leaves every new Pod Pending with no word of why.
+ */
+const SERVE_NOTHING = '--secure-port=0';
+
 export async function startCluster(opts: { bins: Binaries; sandboxDir: string; index: number; etcd: string; nodes: number; controllers: boolean; lean?: boolean; apiserverArgs?: string[]; tmpDir: string; track: (rec: ProcessRecord) => void }): Promise<ClusterState> {
   const name = clusterName(opts.index);
   const dir = join(opts.sandboxDir, 'clusters', name);
@@ -138,10 +148,8 @@ export async function startCluster(opts: { bins: Binaries; sandboxDir: string; i
   await writeFile(join(dir, 'tokens.csv'), tokenFile([ids.admin, ids.restricted, ids.controllerManager, ids.scheduler, ...ids.nodes]), { mode: 0o600 });
   await writeFile(join(dir, 'sa.key'), serviceAccountKey(), { mode: 0o600 });
   const st = { name, dir };
-  const { rec, ca, server, cmPort, schedPort } = await onFreshPorts(3, async ([apiPort, cmPort, schedPort]) => ({
-    ...await startApiserver(opts.bins, opts.sandboxDir, st, [...apiserverArgs({ etcd: opts.etcd, name, port: apiPort!, dir, lean: !!opts.lean, compacts: opts.index === 0 }), ...opts.apiserverArgs ?? []], ids.admin.token, opts.track, opts.lean ? LEAN_APISERVER_ENV : {}),
-    cmPort: cmPort!, schedPort: schedPort!,
-  }));
+  const { rec, ca, server } = await onFreshPorts(1, async ([apiPort]) =>
+    startApiserver(opts.bins, opts.sandboxDir, st, [...apiserverArgs({ etcd: opts.etcd, name, port: apiPort!, dir, lean: !!opts.lean, compacts: opts.index === 0 }), ...opts.apiserverArgs ?? []], ids.admin.token, opts.track, opts.lean ? LEAN_APISERVER_ENV : {}));
   const processes: Record<string, ProcessRecord> = { apiserver: rec };
   const tracked = (...args: Parameters<typeof startProcess>) => { const r = startProcess(...args); opts.track(r); return r; };
   const http = new KubeHttp({ server, ca, token: ids.admin.token });
@@ -161,12 +169,12 @@ export async function startCluster(opts: { bins: Binaries; sandboxDir: string; i
       '--kubeconfig', cmConfig, '--authentication-kubeconfig', cmConfig, '--authorization-kubeconfig', cmConfig,
       '--service-account-private-key-file', join(dir, 'sa.key'), '--root-ca-file', join(dir, 'ca.crt'),
       '--use-service-account-credentials', '--controllers=*', '--leader-elect=false',
-      '--bind-address', '127.0.0.1', '--secure-port', String(cmPort), '--flex-volume-plugin-dir', join(dir, 'flexvolume'),
+      SERVE_NOTHING, '--flex-volume-plugin-dir', join(dir, 'flexvolume'),
       '--node-monitor-grace-period', '20s', '--node-monitor-period', '2s', '--concurrent-deployment-syncs', '10', '--v', '0',
     ]);
     processes.scheduler = tracked(opts.sandboxDir, `${name}-scheduler`, opts.bins.paths['kube-scheduler']!, [
       '--kubeconfig', schedConfig, '--authentication-kubeconfig', schedConfig, '--authorization-kubeconfig', schedConfig,
-      '--leader-elect=false', '--bind-address', '127.0.0.1', '--secure-port', String(schedPort), '--v', '0',
+      '--leader-elect=false', SERVE_NOTHING, '--v', '0',
     ]);
     for (const [i, node] of nodeNames.entries()) {
       const cfg = join(dir, `${node}.kubeconfig`);
@@ -189,5 +197,19 @@ export async function waitNodesReady(c: ClusterState, timeoutMs = 90_000): Promi
     }, c.processes[`node/${c.nodes[0]}`]?.log);
   } finally {
     http.close();
+  }
+}
+
+/**
+ * The controller-manager and scheduler still run (called once the nodes are
+ * Ready): one that exited at start would otherwise show only as Pods that
+ * never appear or never leave Pending. The error carries its last log lines.
+ */
+export async function assertControllersRunning(c: ClusterState): Promise<void> {
+  for (const name of ['controller-manager', 'scheduler']) {
+    const rec = c.processes[name];
+    if (!rec || alive(rec.pid)) continue;
+    const tail = existsSync(rec.log) ? (await readFile(rec.log, 'utf8')).split('\n').slice(-15).join('\n') : '';
+    throw new Error(`cluster ${c.name}: the ${name} exited${tail ? `; last log lines:\n${tail}` : ''}`);
   }
 }

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureBinaries, type Binaries } from './binaries.js';
-import { apiserverArgs, startApiserver, startCluster, waitNodesReady, type ClusterState } from './cluster-processes.js';
+import { apiserverArgs, startApiserver, startCluster, waitNodesReady, assertControllersRunning, type ClusterState } from './cluster-processes.js';
 import { kubeconfig, RESTRICTED_USER } from './identities.js';
 import { createBareRepo } from './git-server.js';
 import { onFreshPorts } from './ports.js';
@@ -240,6 +240,7 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
     if (failed !== undefined) throw failed;
     state.clusters = clusters;
     await Promise.all(state.clusters.map((c) => waitNodesReady(c)));
+    for (const c of state.clusters) await assertControllersRunning(c);
   } catch (e) {
     await stopState(state);
     forget();

@@ -2,6 +2,8 @@
 // file's tests, and killed on any exit), plus unique namespaces so tests in a
 // file never see each other's objects.
 import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after } from 'node:test';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../operator/sandbox/index.js';
 
@@ -44,6 +46,12 @@ export async function waitUntil<T>(what: string, timeoutMs: number, fn: () => Pr
 export function clusterState(sb: Sandbox, clusters: readonly string[], ns: string): string {
   return clusters.map((c) => {
     const k = (...args: string[]) => { try { return execFileSync(sb.kubectl, ['--kubeconfig', sb.kubeconfig, '--context', c, ...args], { encoding: 'utf8', timeout: 20_000 }); } catch (e) { return String((e as Error).message).slice(0, 300); } };
-    return `${c}:\n${k('get', 'nodes')}${k('-n', ns, 'get', 'deployments,pods,endpointslices', '-o', 'wide')}`;
+    // Why a Pod stays Pending: the nodes' taints, the namespace's events
+    // (FailedScheduling says which filter refused) and the scheduler's own log.
+    const taints = k('get', 'nodes', '-o', 'custom-columns=NAME:.metadata.name,TAINTS:.spec.taints[*].key,UNSCHEDULABLE:.spec.unschedulable');
+    const log = join(sb.dir, 'logs', `${c}-scheduler.log`);
+    const scheduler = existsSync(log) ? readFileSync(log, 'utf8').split('\n').slice(-25).join('\n') : '(no scheduler log)';
+    return `${c}:\n${k('get', 'nodes')}${taints}${k('-n', ns, 'get', 'deployments,pods,endpointslices', '-o', 'wide')}${k('-n', ns, 'get', 'events', '--sort-by=.lastTimestamp')}` +
+      `scheduler log (last lines):\n${scheduler}\n`;
   }).join('\n');
 }
