@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import git, { Errors } from 'isomorphic-git';
 import { authCallbacks, type GitAuth } from './credentials.js';
 import { DEFAULT_GIT_TIMEOUT_MS, httpWithTimeout } from './http-timeout.js';
+import { hasCommit, remoteRef } from './remote-refs.js';
 import { ensureRepo } from './repo-source.js';
 
 export const NOTES_REF = 'refs/notes/gitfed';
@@ -31,18 +32,20 @@ export async function writeNote(opts: NoteOptions): Promise<void> {
   const notesRef = opts.ref ?? NOTES_REF;
   const http = httpWithTimeout(opts.timeoutMs ?? DEFAULT_GIT_TIMEOUT_MS);
   const auth = authCallbacks(opts.auth);
+  const cache = {};
   const ts = Math.floor((opts.now ?? Date.now()) / 1000);
   const who = { ...opts.author, timestamp: ts, timezoneOffset: 0 };
   await ensureRepo(opts.dir, opts.url, 'main');
   const max = opts.maxAttempts ?? 5;
   for (let attempt = 1; ; attempt++) {
-    const refs = await git.listServerRefs({ http, url: opts.url, prefix: notesRef, ...auth });
-    if (refs.some((r) => r.ref === notesRef)) {
-      const r = await git.fetch({ fs, http, dir: opts.dir, remote: 'origin', ref: notesRef, remoteRef: notesRef, singleBranch: true, tags: false, ...auth });
+    let remote = await remoteRef({ http, url: opts.url, ref: notesRef, auth });
+    if (remote && !(await hasCommit(opts.dir, remote, cache))) {
+      const r = await git.fetch({ fs, http, dir: opts.dir, remote: 'origin', ref: notesRef, remoteRef: notesRef, singleBranch: true, tags: false, cache, ...auth });
       if (!r.fetchHead) throw new Error(`fetching ${notesRef} returned no commit`);
-      // Build on the remote's notes, not on whatever this cache held.
-      await git.writeRef({ fs, dir: opts.dir, ref: notesRef, value: r.fetchHead, force: true });
+      remote = r.fetchHead;
     }
+    // Build on the remote's notes, not on whatever this cache held.
+    if (remote) await git.writeRef({ fs, dir: opts.dir, ref: notesRef, value: remote, force: true });
     // `force` only replaces an earlier note on the same commit (a revision seen again).
     await git.addNote({ fs, dir: opts.dir, ref: notesRef, oid: opts.commit, note: opts.text.endsWith('\n') ? opts.text : opts.text + '\n', force: true, author: who, committer: who });
     try {

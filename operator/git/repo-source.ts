@@ -1,6 +1,6 @@
 // The fleet repo as seen by the operator: a local clone kept in a cache
-// directory (cloned once, then fetched; a fetch that finds nothing new only
-// asks the server for refs), and the fleet files of a commit read straight
+// directory (cloned once, then fetched; when the branch still points at a
+// commit the clone holds, only one request asks where it points), and the fleet files of a commit read straight
 // from the object store, without checking anything out.
 import * as fs from 'node:fs';
 import { mkdir } from 'node:fs/promises';
@@ -10,6 +10,7 @@ import { isFleetFile } from '../load/index.js';
 import { authCallbacks, type GitAuth } from './credentials.js';
 import type { HttpClient } from 'isomorphic-git/http/node';
 import { DEFAULT_GIT_TIMEOUT_MS, httpWithTimeout } from './http-timeout.js';
+import { hasCommit, remoteBranch } from './remote-refs.js';
 
 export interface RepoOptions {
   url: string;
@@ -23,13 +24,19 @@ export interface RepoOptions {
   timeoutMs?: number;
 }
 
+/** Clones whose "origin" this process has set (every tick asks; the config is written once). */
+const originSet = new Set<string>();
+
 /** A local repository with "origin" pointing at the remote (created once). */
 export async function ensureRepo(dir: string, url: string, branch: string): Promise<void> {
+  const key = `${dir}\n${url}`;
+  if (originSet.has(key) && fs.existsSync(`${dir}/.git/HEAD`)) return;
   if (!fs.existsSync(`${dir}/.git/HEAD`)) {
     await mkdir(dir, { recursive: true });
     await git.init({ fs, dir, defaultBranch: branch });
   }
   await git.addRemote({ fs, dir, remote: 'origin', url, force: true });
+  originSet.add(key);
 }
 
 export class GitSourceError extends Error {
@@ -47,10 +54,13 @@ export class RepoSource {
     return authCallbacks(this.opts.auth);
   }
 
-  /** Fetch the branch and return its head commit. */
+  /** The branch's head commit, fetched unless this clone already holds it (then one request: where does the branch point?). */
   async fetch(): Promise<string> {
     const { dir, url, branch } = this.opts;
     await ensureRepo(dir, url, branch);
+    const head = await remoteBranch({ http: this.http, url, branch, auth: this.auth });
+    if (head && await hasCommit(dir, head, this.cache)) return head;
+    // New commits, or a branch that is not refs/heads/<branch> (the fetch resolves it, or says it is missing).
     const r = await git.fetch({ fs, http: this.http, dir, remote: 'origin', ref: branch, singleBranch: true, tags: false, cache: this.cache, ...this.auth });
     if (!r.fetchHead) throw new GitSourceError(`branch ${branch} does not exist in ${url} (nothing pushed yet?)`);
     return r.fetchHead;

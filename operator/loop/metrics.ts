@@ -5,6 +5,8 @@ import { NOT_READY_REASONS, type Readiness } from './readiness.js';
 export class Metrics {
   readonly registry = new Registry();
   readonly reconcileDuration = new Histogram({ name: 'gitfed_reconcile_duration_seconds', help: 'Duration of one reconcile tick', buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60], registers: [this.registry] });
+  /** Where a tick's time goes: git (fetch, read, load), clusters (render, observe, apply, prune), status (the status commit and notes). */
+  readonly tickStageDuration = new Histogram({ name: 'gitfed_tick_stage_duration_seconds', help: 'Duration of each stage of a reconcile tick: git, clusters, status', labelNames: ['stage'], buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30], registers: [this.registry] });
   readonly lastApplied = new Gauge({ name: 'gitfed_last_applied_revision_info', help: 'The revision whose objects are applied (value 1)', labelNames: ['revision'], registers: [this.registry] });
   readonly clusterReady = new Gauge({ name: 'gitfed_cluster_ready', help: '1 when the member cluster is Ready', labelNames: ['cluster'], registers: [this.registry] });
   readonly drifted = new Gauge({ name: 'gitfed_drifted_objects', help: 'Objects whose live state differs from Git', labelNames: ['cluster'], registers: [this.registry] });

@@ -327,10 +327,11 @@ export class Operator {
     const checkpoint = () => { if (signal?.aborted) throw new Aborted(); };
     let gitError: string | undefined;
     let statusWritten = false;
+    let statusStartedAt: number | undefined;
     this.rolloutEvents = [];
     try {
       checkpoint();
-      const git = await this.git.run(!!this.lastGood, () => { if (this.running) this.again ??= { reason: 'git', signal }; });
+      const git = await this.timed('git', () => this.git.run(!!this.lastGood, () => { if (this.running) this.again ??= { reason: 'git', signal }; }));
       if (git.error) {
         gitError = git.error;
         if (git.settled) metrics.gitErrors.inc({ op: 'fetch' });
@@ -350,7 +351,7 @@ export class Operator {
         await this.leaderAllocations(undefined);
       } else if (!candidate && follower) await this.leaderAllocations(undefined);
       if (candidate) {
-        result = await this.reconcile(candidate, 'all', signal);
+        result = await this.timed('clusters', () => this.reconcile(candidate!, 'all', signal));
         this.git.taken(candidate);
         if (result.renderFailed) {
           // Invalid inside render: never recorded as applied or as the last good revision.
@@ -368,7 +369,8 @@ export class Operator {
       }
       if (!result && this.lastGood) {
         checkpoint();
-        result = await this.reconcile(this.lastGood, 'heal', signal);
+        const last = this.lastGood;
+        result = await this.timed('clusters', () => this.reconcile(last, 'heal', signal));
       }
       const good = this.lastGood;
       const revision = this.git.lastSeen;
@@ -383,6 +385,7 @@ export class Operator {
           return { ...base, statusCommitted: false };
         }
       }
+      statusStartedAt = performance.now();
       const input: StatusInput = {
         revision, ...(good ? { appliedRevision: good.revision } : {}), repo: this.opts.source.describe, branch: this.opts.source.branch,
         findings: revision === good?.revision ? (result?.findings ?? []) : this.git.headFindings, ...(result ? { result } : {}), allocations: this.allocations,
@@ -428,12 +431,23 @@ export class Operator {
       return { applied: false, statusCommitted: false, error: (e as Error).message };
     } finally {
       // Rollout transitions stand only once the status commit that records them landed.
+      if (statusStartedAt !== undefined) metrics.tickStageDuration.observe({ stage: 'status' }, (performance.now() - statusStartedAt) / 1000);
       this.rollouts.settle(statusWritten);
       if (!statusWritten && this.again?.reason === 'rollout') this.again = undefined;
       this.firstTickDone = true;
       this.lastTickCompletedAt = this.now();
       metrics.lastTickCompleted.set(Date.now() / 1000);
       this.countRequests();
+      end();
+    }
+  }
+
+  /** One stage of a tick, timed into gitfed_tick_stage_duration_seconds (also when it throws). */
+  private async timed<T>(stage: 'git' | 'clusters', fn: () => Promise<T>): Promise<T> {
+    const end = this.opts.metrics.tickStageDuration.startTimer({ stage });
+    try {
+      return await fn();
+    } finally {
       end();
     }
   }

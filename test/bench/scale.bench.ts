@@ -56,6 +56,8 @@ interface Row {
   /** Requests of background health probes in the same window (not the tick's). */
   quietBackground: number;
   quietCpuMs: number;
+  /** The quiet tick's stages (gitfed_tick_stage_duration_seconds): git, clusters, status, in ms. */
+  quietStages: string;
   opRssMb: number;
   opCpuS: number;
   /** What the operator's RSS is made of, from its own /metrics: V8 heap used / total, and memory outside the heap (Buffers, TLS). */
@@ -195,7 +197,7 @@ async function measure(sb: Sandbox, clusters: number, upS: number): Promise<Row>
 
     const oneShot = { cliFloor, cliCold, cliNoop, ...(cliFailed ? { cliFailed } : {}), inProcessNoop, slowestCluster: solo[solo.length - 1]![0], slowestMs: solo[solo.length - 1]![1], medianClusterMs: solo[Math.floor(solo.length / 2)]![1], patchFloor: floor };
     console.log(`  one-shot apply: cold ${cliCold.toFixed(0)} ms, no-op ${cliNoop.toFixed(0)} ms (node + gitfed --version ${cliFloor.toFixed(0)} ms; the no-op in-process ${inProcessNoop.toFixed(0)} ms; one cluster alone: median ${oneShot.medianClusterMs.toFixed(0)} ms, slowest ${oneShot.slowestCluster} ${oneShot.slowestMs.toFixed(0)} ms; raw PATCH floor ${floor.toFixed(0)} ms)`);
-    partial = { clusters, upS, apiserverRssMb: apiRss, apiserverPrivateMb: apiPrivate, sandboxPrivateGb: sandboxPrivate, ...oneShot, p50: NaN, p99: NaN, quietTickMs: NaN, quietRequests: NaN, quietBackground: NaN, quietCpuMs: NaN, opRssMb: NaN, opCpuS: NaN, opHeapUsedMb: NaN, opHeapTotalMb: NaN, opExternalMb: NaN };
+    partial = { clusters, upS, apiserverRssMb: apiRss, apiserverPrivateMb: apiPrivate, sandboxPrivateGb: sandboxPrivate, ...oneShot, p50: NaN, p99: NaN, quietTickMs: NaN, quietRequests: NaN, quietBackground: NaN, quietCpuMs: NaN, quietStages: 'n/a', opRssMb: NaN, opCpuS: NaN, opHeapUsedMb: NaN, opHeapTotalMb: NaN, opExternalMb: NaN };
     phase = 'operator and pushes';
     // The operator, fed by a webhook.
     const secretFile = join(work, 'webhook-secret');
@@ -214,15 +216,17 @@ async function measure(sb: Sandbox, clusters: number, upS: number): Promise<Row>
     }
     latencies.sort((a, b) => a - b);
     // Quiet ticks: nothing new in git, nothing drifted.
-    const quiet: Array<{ ms: number; requests: number; background: number; cpuMs: number }> = [];
+    const quiet: Array<{ ms: number; requests: number; background: number; cpuMs: number; stages: number[] }> = [];
+    const STAGES = ['git', 'clusters', 'status'];
+    const stageSums = () => Promise.all(STAGES.map((s) => metric(op.url, `gitfed_tick_stage_duration_seconds_sum\\{stage="${s}"\\}`)));
     // Both request counters move together at the end of a tick: their difference is what the tick sent.
     const BACKGROUND = 'gitfed_health_probe_requests_total\\{by="background"\\}';
     for (let i = 0; i < QUIET_TICKS; i++) {
-      const [sum0, req0, bg0, cpu0] = [await metric(op.url, 'gitfed_reconcile_duration_seconds_sum'), await metric(op.url, 'gitfed_member_requests_total'), await metric(op.url, BACKGROUND), cpuSeconds(op.child.pid!)];
+      const [sum0, req0, bg0, cpu0, stages0] = [await metric(op.url, 'gitfed_reconcile_duration_seconds_sum'), await metric(op.url, 'gitfed_member_requests_total'), await metric(op.url, BACKGROUND), cpuSeconds(op.child.pid!), await stageSums()];
       await sendWebhook(op.url, 'bench');
       ticks = await settled(op.url, ticks, timeout);
       const background = (await metric(op.url, BACKGROUND)) - bg0;
-      quiet.push({ ms: ((await metric(op.url, 'gitfed_reconcile_duration_seconds_sum')) - sum0) * 1000, requests: (await metric(op.url, 'gitfed_member_requests_total')) - req0 - background, background, cpuMs: (cpuSeconds(op.child.pid!) - cpu0) * 1000 });
+      quiet.push({ ms: ((await metric(op.url, 'gitfed_reconcile_duration_seconds_sum')) - sum0) * 1000, requests: (await metric(op.url, 'gitfed_member_requests_total')) - req0 - background, background, cpuMs: (cpuSeconds(op.child.pid!) - cpu0) * 1000, stages: (await stageSums()).map((v, k) => (v - stages0[k]!) * 1000) });
     }
     quiet.sort((a, b) => a.ms - b.ms);
     const q = quiet[Math.floor(quiet.length / 2)]!;
@@ -234,7 +238,7 @@ async function measure(sb: Sandbox, clusters: number, upS: number): Promise<Row>
     return {
       clusters, upS, apiserverRssMb: apiRss, apiserverPrivateMb: apiPrivate, sandboxPrivateGb: sandboxPrivate,
       ...oneShot,
-      p50: percentile(latencies, 50), p99: percentile(latencies, 99), quietTickMs: q.ms, quietRequests: q.requests, quietBackground: q.background, quietCpuMs: q.cpuMs, opRssMb: opRss, opCpuS: opCpu,
+      p50: percentile(latencies, 50), p99: percentile(latencies, 99), quietTickMs: q.ms, quietRequests: q.requests, quietBackground: q.background, quietCpuMs: q.cpuMs, quietStages: STAGES.map((st, k) => `${st} ${q.stages[k]!.toFixed(0)}`).join(', '), opRssMb: opRss, opCpuS: opCpu,
       opHeapUsedMb: heapUsed!, opHeapTotalMb: heapTotal!, opExternalMb: external!,
     };
   } finally {
@@ -267,7 +271,7 @@ for (const clusters of SIZES) {
   try {
     const r = await measure(sb, clusters, upS);
     rows.push(r);
-    console.log(`  push -> applied p50 ${r.p50.toFixed(0)} ms, p99 ${r.p99.toFixed(0)} ms; quiet tick ${r.quietTickMs.toFixed(0)} ms, ${r.quietRequests} requests (and ${r.quietBackground} of background health probes meanwhile), ${r.quietCpuMs.toFixed(0)} ms CPU; operator RSS ${r.opRssMb.toFixed(0)} MB, ${r.opCpuS.toFixed(1)} s CPU over the pushes`);
+    console.log(`  push -> applied p50 ${r.p50.toFixed(0)} ms, p99 ${r.p99.toFixed(0)} ms; quiet tick ${r.quietTickMs.toFixed(0)} ms, ${r.quietRequests} requests (and ${r.quietBackground} of background health probes meanwhile), ${r.quietCpuMs.toFixed(0)} ms CPU (stages in ms: ${r.quietStages}); operator RSS ${r.opRssMb.toFixed(0)} MB, ${r.opCpuS.toFixed(1)} s CPU over the pushes`);
   } catch (e) {
     // The clusters that lacked a version, by name (waitApplied names their servers).
     const lacking = sb.clusters.filter((c) => (e as Error).message.includes(`${c.server} has`)).map((c) => c.name);

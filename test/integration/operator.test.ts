@@ -19,6 +19,7 @@ import { Metrics } from '../../operator/loop/metrics.js';
 import { Operator, type OperatorOptions } from '../../operator/loop/operator.js';
 import { gitEnds } from '../../operator/loop/sources.js';
 import type { Sandbox } from '../../operator/sandbox/index.js';
+import { startGitRequestLog, type GitRequestLog } from '../helpers/git-request-log.js';
 import { sandbox, uniqueNamespace, waitUntil } from '../helpers/sandbox.js';
 import { admin, CLUSTERS, fleetRepo as makeFleetRepo, replicas, sh, statusFile as readStatusFile, statusLog as readStatusLog, type FleetRepo } from '../helpers/fleet-repo.js';
 import { stringify } from 'yaml';
@@ -35,23 +36,25 @@ function operatorFor(sb: Sandbox, url: string, id: string, extra: Partial<Operat
   return new Operator({ ...ends, kubeconfig: sb.kubeconfig, prune: true, log: createLogger({ format: 'json', level: 'error', write: () => undefined }), metrics: new Metrics(), probeTimeoutMs: 2000, ...extra });
 }
 
-/** A fresh fleet repo and an operator for it, closed after the test body. */
-async function withOperator(name: string, body: (t: { sb: Sandbox; ns: string; repo: FleetRepo; op: Operator }) => Promise<void>, extra: Partial<OperatorOptions> = {}): Promise<void> {
+/** A fresh fleet repo and an operator for it, closed after the test body. With `gitLog`, the operator reaches git through a proxy that writes down each request. */
+async function withOperator(name: string, body: (t: { sb: Sandbox; ns: string; repo: FleetRepo; op: Operator; gitLog: GitRequestLog | undefined }) => Promise<void>, extra: Partial<OperatorOptions> = {}, opts: { gitLog?: boolean } = {}): Promise<void> {
   const sb = await sandbox();
   const ns = uniqueNamespace(name);
   const repo = await fleetRepo(sb, `op-${name}`, ns);
-  const op = operatorFor(sb, repo.url, name, extra);
+  const gitLog = opts.gitLog ? await startGitRequestLog(repo.url) : undefined;
+  const op = operatorFor(sb, gitLog?.url ?? repo.url, name, extra);
   try {
-    await body({ sb, ns, repo, op });
+    await body({ sb, ns, repo, op, gitLog });
   } finally {
     op.close();
+    await gitLog?.close();
   }
 }
 
 /** Every shard of Ingress web reports all its endpoints ready: the last thing that changes after an apply. */
 const allReady = (ingress: any, n: number) => ingress.shards.length === CLUSTERS.length && ingress.shards.every((x: any) => x.endpoints.ready === n && x.endpoints.total === n);
 
-test('operator: a push is applied in all clusters and a status commit says so; quiet ticks make no commit, no writes and no request at all', () => withOperator('basic', async ({ sb, ns, repo, op }) => {
+test('operator: a push is applied in all clusters and a status commit says so; quiet ticks make no commit, no writes and no request to a cluster, and ask git only where two branches point', () => withOperator('basic', async ({ sb, ns, repo, op, gitLog }) => {
   const first = await op.tick();
   assert.equal(first.applied, true);
   assert.deepEqual(await replicas(sb, ns), [2, 2, 2]);
@@ -66,14 +69,32 @@ test('operator: a push is applied in all clusters and a status commit says so; q
   const commits = statusLog(repo.url).length;
   const writes = op.writes();
   const requests = op.requests();
+  // Where a tick's time goes: each of its three stages is timed once per tick.
+  const stageCounts = async () => Object.fromEntries((await op.opts.metrics.tickStageDuration.get()).values
+    .filter((v) => v.metricName === 'gitfed_tick_stage_duration_seconds_count').map((v) => [v.labels.stage, v.value]));
+  const before = await stageCounts();
+  gitLog!.requests.length = 0;
   const quiet = await op.tick();
+  const after = await stageCounts();
+  assert.deepEqual(Object.keys(after).sort(), ['clusters', 'git', 'status']);
+  for (const stage of ['git', 'clusters', 'status']) assert.equal(after[stage]! - before[stage]!, 1, `the ${stage} stage is timed once in a tick`);
   assert.equal(quiet.statusCommitted, false);
   assert.equal(statusLog(repo.url).length, commits, 'no new status commit');
   assert.equal(op.writes(), writes, 'no write to any cluster');
   // Watch caches answer the LISTs and the health monitor's last verdict the
   // health question (its background probes are an hour apart here).
   assert.equal(op.requests(), requests, 'a quiet tick sends no request to any cluster');
-}, { healthIntervalMs: 3_600_000 }));
+  // Git: one ref advertisement for the fleet branch, one for the status
+  // branch; both point at commits the operator holds, so nothing is fetched.
+  const repoPath = new URL(repo.url).pathname;
+  assert.deepEqual(gitLog!.requests, [`GET ${repoPath}/info/refs?service=git-upload-pack`, `GET ${repoPath}/info/refs?service=git-upload-pack`]);
+  // A push is fetched again (and applied) through the same proxy.
+  gitLog!.requests.length = 0;
+  repo.push('manifests/app.yaml', (await readFile(join(repo.clone, 'manifests/app.yaml'), 'utf8')).replace('replicas: 6', 'replicas: 9'), 'nine');
+  assert.equal((await op.tick()).applied, true);
+  assert.deepEqual(await replicas(sb, ns), [3, 3, 3]);
+  assert.ok(gitLog!.requests.some((r) => r === `POST ${repoPath}/git-upload-pack`), gitLog!.requests.join('\n'));
+}, { healthIntervalMs: 3_600_000 }, { gitLog: true }));
 
 test('operator: broken YAML is not applied; the status commit names file:line; the previous revision stays', () => withOperator('broken', async ({ sb, ns, repo, op }) => {
   const good = (await op.tick()).revision!;
