@@ -13,10 +13,8 @@
 // one stays applied and the error (file:line) goes into the status. Ticks
 // never overlap; a tick given an AbortSignal (leadership) stops between
 // stages once it is aborted, before any further write.
-import { closeAll, connect, type Connection, type KubeconfigError } from '../cluster/connect.js';
+import type { Connection } from '../cluster/connect.js';
 import type { HealthProbe } from '../cluster/health.js';
-import { HealthMonitor } from '../cluster/health-monitor.js';
-import { podEnvironment } from '../cluster/in-cluster.js';
 import { reconcileFleet, type ReconcileOptions } from '../cluster/reconcile.js';
 import type { GceEdge, ReconcileResult } from '../cluster/reconcile-types.js';
 import type { ProjectReport } from '../gce/gce-report.js';
@@ -24,6 +22,7 @@ import { emptyAllocations, hasErrors, type Allocations, type Finding, type Fleet
 import type { FleetFile, LoadLimits } from '../load/index.js';
 import { formatFinding, type AgeKeySource } from '../load/index.js';
 import { commitMessage, short, statusFiles, type StatusInput } from '../report/status-tree.js';
+import { FleetConnections } from './fleet-connections.js';
 import { GitStage, type Revision } from './git-stage.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
@@ -122,8 +121,8 @@ export class Operator {
   private noted?: string;
   private readonly lastApplied = new Map<string, Map<string, string>>();
   private readonly everOwned = new Map<string, Set<string>>();
-  private connections?: Map<string, Connection | KubeconfigError>;
-  private connectionsFor?: string;
+  /** Connections to the member clusters, kept across ticks (watch caches, health monitors). */
+  private readonly clusters: FleetConnections;
   private running?: Promise<TickResult>;
   private again?: { reason: string; signal: AbortSignal | undefined };
   ticks = 0;
@@ -136,6 +135,12 @@ export class Operator {
   private rolloutEvents: string[] = [];
 
   constructor(readonly opts: OperatorOptions) {
+    this.clusters = new FleetConnections({
+      kubeconfig: opts.kubeconfig, metrics: opts.metrics,
+      ...(opts.allowInCluster ? { allowInCluster: true } : {}), ...(opts.probeTimeoutMs ? { probeTimeoutMs: opts.probeTimeoutMs } : {}),
+      ...(opts.healthIntervalMs ? { healthIntervalMs: opts.healthIntervalMs } : {}), ...(opts.watchIdleTimeoutMs ? { watchIdleTimeoutMs: opts.watchIdleTimeoutMs } : {}),
+      ...(opts.onHealthChange ? { onHealthChange: opts.onHealthChange } : {}),
+    });
     this.git = new GitStage({
       source: opts.source, sink: opts.sink, log: opts.log, ...(opts.limits ? { limits: opts.limits } : {}), ...(opts.age ? { age: opts.age } : {}),
       ...(opts.gitWaitMs !== undefined ? { waitMs: opts.gitWaitMs } : {}),
@@ -181,68 +186,25 @@ export class Operator {
 
   /** Mutating requests sent to member clusters so far (the "no writes" proof). */
   writes(): number {
-    let n = 0;
-    for (const c of this.connections?.values() ?? []) if (!(c instanceof Error)) n += c.http.writes;
-    return n;
+    return this.clusters.writes();
   }
 
   /** Requests sent to member clusters by the current connections (they count from 0). */
   requests(): number {
-    let n = 0;
-    for (const c of this.connections?.values() ?? []) if (!(c instanceof Error)) n += c.http.requests;
-    return n;
-  }
-
-  private requestsCounted = 0;
-  private backgroundProbeRequests = 0;
-  private backgroundCounted = 0;
-  /**
-   * Add to gitfed_member_requests_total what the connections sent since the
-   * last count, and to its part sent by background health probes at the same
-   * moment: the difference of the two over ticks is what the ticks sent.
-   */
-  private countRequests(): void {
-    const n = this.requests();
-    this.opts.metrics.memberRequests.inc(Math.max(0, n - this.requestsCounted));
-    this.requestsCounted = n;
-    this.opts.metrics.healthProbeRequests.inc({ by: 'background' }, this.backgroundProbeRequests - this.backgroundCounted);
-    this.backgroundCounted = this.backgroundProbeRequests;
+    return this.clusters.requests();
   }
 
   close(): void {
-    if (this.connections) closeAll(this.connections);
-  }
-
-  private conns(fleet: Fleet): Map<string, Connection | KubeconfigError> | undefined {
-    return this.connections && this.connectionsFor === JSON.stringify(fleet.clusters.map((c) => [c.name, c.context])) ? this.connections : undefined;
+    this.clusters.close();
   }
 
   private async reconcile(rev: Revision, writes: 'all' | 'heal', signal?: AbortSignal): Promise<ReconcileResult> {
-    if (!this.conns(rev.fleet)) {
-      if (this.connections) { this.countRequests(); closeAll(this.connections); }
-      this.requestsCounted = 0;
-      this.connections = await connect(this.opts.kubeconfig, rev.fleet.clusters, undefined, this.opts.allowInCluster ? {} : { refuseInCluster: podEnvironment() });
-      // A long-running operator keeps watch caches: quiet ticks send no LISTs.
-      for (const c of this.connections.values()) {
-        if (c instanceof Error) continue;
-        c.caches = new Map();
-        if (this.opts.watchIdleTimeoutMs) c.watch = { idleTimeoutMs: this.opts.watchIdleTimeoutMs };
-        // ...and a health monitor: a tick reads the last verdict instead of probing every cluster first.
-        const cluster = c.cluster;
-        c.health = new HealthMonitor(c.http, {
-          ...(this.opts.healthIntervalMs ? { periodMs: this.opts.healthIntervalMs } : {}),
-          ...(this.opts.probeTimeoutMs ? { timeoutMs: this.opts.probeTimeoutMs } : {}),
-          onChange: (next, previous) => this.opts.onHealthChange?.(cluster, next, previous),
-          onRequest: (background) => { if (background) this.backgroundProbeRequests++; else this.opts.metrics.healthProbeRequests.inc({ by: 'tick' }); },
-        });
-      }
-      this.connectionsFor = JSON.stringify(rev.fleet.clusters.map((c) => [c.name, c.context]));
-    }
+    const connections = await this.clusters.for(rev.fleet);
     const shard = this.opts.shard;
     const plan = shard ? await shard.refresh(rev.fleet.clusters.map((c) => c.name)) : undefined;
     // A tick that loses its lease mid-stage sends no further write to any cluster.
     // Sharded, a cluster's writes stop when its own Lease is lost instead.
-    for (const [name, c] of this.connections!) if (!(c instanceof Error)) c.http.gateWrites(shard ? shard.signal(name) : signal);
+    for (const [name, c] of connections) if (!(c instanceof Error)) c.http.gateWrites(shard ? shard.signal(name) : signal);
     // With a RolloutPolicy only the clusters the rollout reached get this
     // revision; the others keep the stable one (per-cluster writes and prune).
     // Sharded, the leader steps the waves and publishes where they stand;
@@ -253,7 +215,7 @@ export class Operator {
     const result = await reconcileFleet({
       fleet: rev.fleet, loadFindings: rev.findings, kubeconfigPath: this.opts.kubeconfig, allocations: this.allocations,
       dryRun: false, prune: this.opts.prune && (writes === 'all' || !!rollout), pruneAll: this.opts.pruneAll ?? false, writes,
-      lastApplied: this.lastApplied, everOwned: this.everOwned, connections: this.connections!,
+      lastApplied: this.lastApplied, everOwned: this.everOwned, connections,
       ...(this.opts.probeTimeoutMs ? { probeTimeoutMs: this.opts.probeTimeoutMs } : {}), ...(rollout ? { rollout } : {}), ...(this.opts.gce ? { gce: this.opts.gce } : {}),
       ...(this.opts.allowSharedIngressRemoval ? { allowSharedIngressRemoval: true } : {}),
       ...(this.opts.allowV2Naming ? { allowV2Naming: true } : {}), ...(this.opts.allowHealthCheckDivergence ? { allowHealthCheckDivergence: true } : {}),
@@ -437,7 +399,7 @@ export class Operator {
       this.firstTickDone = true;
       this.lastTickCompletedAt = this.now();
       metrics.lastTickCompleted.set(Date.now() / 1000);
-      this.countRequests();
+      this.clusters.count();
       end();
     }
   }
@@ -457,7 +419,7 @@ export class Operator {
     metrics.lastApplied.reset();
     metrics.lastApplied.set({ revision }, 1);
     metrics.watchFailing.reset();
-    const conns = this.connections;
+    const conns = this.clusters.current;
     for (const c of r.clusters) {
       metrics.clusterReady.set({ cluster: c.cluster }, c.health === 'Ready' ? 1 : 0);
       metrics.drifted.set({ cluster: c.cluster }, c.drift.length);
