@@ -1,7 +1,8 @@
 // The fleet repo as seen by the operator: a local clone kept in a cache
 // directory (cloned once, then fetched; when the branch still points at a
-// commit the clone holds, only one request asks where it points), and the fleet files of a commit read straight
-// from the object store, without checking anything out.
+// commit the clone holds, one request only asks where it points), and the
+// fleet files of a commit read straight from the object store, without
+// checking anything out.
 import * as fs from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import git from 'isomorphic-git';
@@ -24,19 +25,18 @@ export interface RepoOptions {
   timeoutMs?: number;
 }
 
-/** Clones whose "origin" this process has set (every tick asks; the config is written once). */
-const originSet = new Set<string>();
+/** clone dir -> the "origin" URL this process last set there (every tick asks; the config is written once). */
+const originOf = new Map<string, string>();
 
 /** A local repository with "origin" pointing at the remote (created once). */
 export async function ensureRepo(dir: string, url: string, branch: string): Promise<void> {
-  const key = `${dir}\n${url}`;
-  if (originSet.has(key) && fs.existsSync(`${dir}/.git/HEAD`)) return;
+  if (originOf.get(dir) === url && fs.existsSync(`${dir}/.git/HEAD`)) return;
   if (!fs.existsSync(`${dir}/.git/HEAD`)) {
     await mkdir(dir, { recursive: true });
     await git.init({ fs, dir, defaultBranch: branch });
   }
   await git.addRemote({ fs, dir, remote: 'origin', url, force: true });
-  originSet.add(key);
+  originOf.set(dir, url);
 }
 
 export class GitSourceError extends Error {

@@ -96,6 +96,22 @@ test('operator: a push is applied in all clusters and a status commit says so; q
   assert.ok(gitLog!.requests.some((r) => r === `POST ${repoPath}/git-upload-pack`), gitLog!.requests.join('\n'));
 }, { healthIntervalMs: 3_600_000 }, { gitLog: true }));
 
+test('operator: a branch force-pushed back to a commit the operator already holds is applied again, with no fetch (it asks only where the branch points)', () => withOperator('reset', async ({ sb, ns, repo, op, gitLog }) => {
+  const first = (await op.tick()).revision!;
+  assert.deepEqual(await replicas(sb, ns), [2, 2, 2]);
+  const second = repo.push('manifests/app.yaml', (await readFile(join(repo.clone, 'manifests/app.yaml'), 'utf8')).replace('replicas: 6', 'replicas: 9'), 'nine');
+  assert.equal((await op.tick()).revision, second);
+  assert.deepEqual(await replicas(sb, ns), [3, 3, 3]);
+  sh(repo.clone, 'reset', '-q', '--hard', first);
+  sh(repo.clone, 'push', '-q', '--force', repo.url, 'main');
+  gitLog!.requests.length = 0;
+  const back = await op.tick();
+  assert.equal(back.revision, first);
+  assert.equal(back.applied, true);
+  assert.deepEqual(await replicas(sb, ns), [2, 2, 2], 'the earlier revision is applied again');
+  assert.ok(!gitLog!.requests.some((r) => r.endsWith('/git-upload-pack')), `nothing fetched: ${gitLog!.requests.join(', ')}`);
+}, {}, { gitLog: true }));
+
 test('operator: broken YAML is not applied; the status commit names file:line; the previous revision stays', () => withOperator('broken', async ({ sb, ns, repo, op }) => {
   const good = (await op.tick()).revision!;
   const bad = repo.push('manifests/app.yaml', (await readFile(join(repo.clone, 'manifests/app.yaml'), 'utf8')).replace('replicas: 6', 'replicas: [12') , 'oops');
