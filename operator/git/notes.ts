@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import git, { Errors } from 'isomorphic-git';
 import { authCallbacks, type GitAuth } from './credentials.js';
 import { DEFAULT_GIT_TIMEOUT_MS, httpWithTimeout } from './http-timeout.js';
-import { hasCommit, remoteRef } from './remote-refs.js';
+import { fetchedRef } from './remote-refs.js';
 import { ensureRepo } from './repo-source.js';
 
 export const NOTES_REF = 'refs/notes/gitfed';
@@ -38,12 +38,7 @@ export async function writeNote(opts: NoteOptions): Promise<void> {
   await ensureRepo(opts.dir, opts.url, 'main');
   const max = opts.maxAttempts ?? 5;
   for (let attempt = 1; ; attempt++) {
-    let remote = await remoteRef({ http, url: opts.url, ref: notesRef, auth });
-    if (remote && !(await hasCommit(opts.dir, remote, cache))) {
-      const r = await git.fetch({ fs, http, dir: opts.dir, remote: 'origin', ref: notesRef, remoteRef: notesRef, singleBranch: true, tags: false, cache, ...auth });
-      if (!r.fetchHead) throw new Error(`fetching ${notesRef} returned no commit`);
-      remote = r.fetchHead;
-    }
+    const remote = await fetchedRef({ http, dir: opts.dir, url: opts.url, ref: notesRef, name: notesRef, cache, auth });
     // Build on the remote's notes, not on whatever this cache held.
     if (remote) await git.writeRef({ fs, dir: opts.dir, ref: notesRef, value: remote, force: true });
     // `force` only replaces an earlier note on the same commit (a revision seen again).

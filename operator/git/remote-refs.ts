@@ -1,4 +1,4 @@
-// Where a branch of the git server points, in ONE request: the ref
+// Where a ref of the git server points, in ONE request: the ref
 // advertisement of protocol v1 (a GET of info/refs). A fetch costs two
 // requests more (the advertisement again, then the negotiation POST) even
 // when it brings nothing, and on a hosted git server each is a round trip.
@@ -15,9 +15,18 @@ export async function remoteRef(o: { http: HttpClient; url: string; ref: string;
   return refs.find((r) => r.ref === o.ref)?.oid;
 }
 
-/** The commit `refs/heads/<branch>` of the server points at, or undefined when the branch does not exist. */
-export function remoteBranch(o: { http: HttpClient; url: string; branch: string; auth: ReturnType<typeof authCallbacks> }): Promise<string | undefined> {
-  return remoteRef({ http: o.http, url: o.url, ref: `refs/heads/${o.branch}`, auth: o.auth });
+/**
+ * Where a ref of the server points, with that commit in the clone: fetched
+ * (as `name`, a branch or a full ref) only when the clone does not hold it
+ * yet. Undefined when the ref does not exist: "missing" is the server's
+ * answer, never a failed fetch taken for one.
+ */
+export async function fetchedRef(o: { http: HttpClient; dir: string; url: string; ref: string; name: string; cache: object; auth: ReturnType<typeof authCallbacks> }): Promise<string | undefined> {
+  const oid = await remoteRef(o);
+  if (!oid || await hasCommit(o.dir, oid, o.cache)) return oid;
+  const r = await git.fetch({ fs, http: o.http, dir: o.dir, remote: 'origin', ref: o.name, remoteRef: o.name, singleBranch: true, tags: false, cache: o.cache, ...o.auth });
+  if (!r.fetchHead) throw new Error(`fetching ${o.name} returned no commit`);
+  return r.fetchHead;
 }
 
 /**

@@ -11,7 +11,7 @@ import { isFleetFile } from '../load/index.js';
 import { authCallbacks, type GitAuth } from './credentials.js';
 import type { HttpClient } from 'isomorphic-git/http/node';
 import { DEFAULT_GIT_TIMEOUT_MS, httpWithTimeout } from './http-timeout.js';
-import { hasCommit, remoteBranch } from './remote-refs.js';
+import { hasCommit, remoteRef } from './remote-refs.js';
 
 export interface RepoOptions {
   url: string;
@@ -58,7 +58,7 @@ export class RepoSource {
   async fetch(): Promise<string> {
     const { dir, url, branch } = this.opts;
     await ensureRepo(dir, url, branch);
-    const head = await remoteBranch({ http: this.http, url, branch, auth: this.auth });
+    const head = await remoteRef({ http: this.http, url, ref: `refs/heads/${branch}`, auth: this.auth });
     if (head && await hasCommit(dir, head, this.cache)) return head;
     // New commits, or a branch that is not refs/heads/<branch> (the fetch resolves it, or says it is missing).
     const r = await git.fetch({ fs, http: this.http, dir, remote: 'origin', ref: branch, singleBranch: true, tags: false, cache: this.cache, ...this.auth });

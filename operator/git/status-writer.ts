@@ -9,7 +9,7 @@ import git, { Errors } from 'isomorphic-git';
 import { authCallbacks, type GitAuth } from './credentials.js';
 import type { HttpClient } from 'isomorphic-git/http/node';
 import { DEFAULT_GIT_TIMEOUT_MS, httpWithTimeout } from './http-timeout.js';
-import { hasCommit, remoteBranch } from './remote-refs.js';
+import { fetchedRef } from './remote-refs.js';
 import { ensureRepo } from './repo-source.js';
 import { ownsStatusTree, STATUS_MARKER, withMarker } from '../report/status-tree.js';
 
@@ -71,13 +71,8 @@ export class StatusWriter {
     await ensureRepo(this.opts.dir, this.opts.url, 'main');
     // Ask the server first: "branch missing" must never be confused with a
     // failed fetch, or a parentless commit would be pushed over the history.
-    const head = await remoteBranch({ http: this.http, url: this.opts.url, branch: this.opts.branch, auth: this.auth });
-    if (!head) return undefined;
-    // Our own last commit, or one fetched before: nothing to fetch (a quiet tick's status check is this one request).
-    if (await hasCommit(this.opts.dir, head, this.cache)) return head;
-    const r = await git.fetch({ fs, http: this.http, dir: this.opts.dir, remote: 'origin', ref: this.opts.branch, remoteRef: this.opts.branch, singleBranch: true, tags: false, cache: this.cache, ...this.auth });
-    if (!r.fetchHead) throw new Error(`fetching ${this.opts.branch} returned no commit`);
-    return r.fetchHead;
+    // Our own last commit, or one fetched before, is not fetched again (a quiet tick's status check is one request).
+    return fetchedRef({ http: this.http, dir: this.opts.dir, url: this.opts.url, ref: `refs/heads/${this.opts.branch}`, name: this.opts.branch, cache: this.cache, auth: this.auth });
   }
 
   /** Read a file of the remote status branch (e.g. allocations.yaml at start-up). */

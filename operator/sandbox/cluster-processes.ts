@@ -8,7 +8,7 @@ import { KubeHttp } from '../cluster/kube-http.js';
 import type { Binaries } from './binaries.js';
 import { caFromServingChain, clusterIdentities, kubeconfig, serviceAccountKey, tokenFile, type Identity } from './identities.js';
 import { onFreshPorts } from './ports.js';
-import { alive, startProcess, waitFor, type ProcessRecord } from './supervisor.js';
+import { alive, logTail, startProcess, waitFor, type ProcessRecord } from './supervisor.js';
 
 export interface ClusterState {
   name: string;
@@ -205,11 +205,11 @@ export async function waitNodesReady(c: ClusterState, timeoutMs = 90_000): Promi
  * Ready): one that exited at start would otherwise show only as Pods that
  * never appear or never leave Pending. The error carries its last log lines.
  */
-export async function assertControllersRunning(c: ClusterState): Promise<void> {
+export function assertControllersRunning(c: ClusterState): void {
   for (const name of ['controller-manager', 'scheduler']) {
     const rec = c.processes[name];
     if (!rec || alive(rec.pid)) continue;
-    const tail = existsSync(rec.log) ? (await readFile(rec.log, 'utf8')).split('\n').slice(-15).join('\n') : '';
+    const tail = logTail(rec.log);
     throw new Error(`cluster ${c.name}: the ${name} exited${tail ? `; last log lines:\n${tail}` : ''}`);
   }
 }

@@ -240,7 +240,7 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
     if (failed !== undefined) throw failed;
     state.clusters = clusters;
     await Promise.all(state.clusters.map((c) => waitNodesReady(c)));
-    for (const c of state.clusters) await assertControllersRunning(c);
+    for (const c of state.clusters) assertControllersRunning(c);
   } catch (e) {
     await stopState(state);
     forget();

@@ -2,8 +2,7 @@
 // while they run), logging to files in the sandbox dir, recorded in the
 // state file so that `sandbox down` from another process can stop them.
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { closeSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export interface ProcessRecord {
@@ -87,6 +86,16 @@ function statusBytes(pids: number[], field: 'VmRSS' | 'RssAnon'): number {
   return total;
 }
 
+/** The last lines of a process's log file ('' when there is none): what error messages about it carry. */
+export function logTail(file: string | undefined, lines = 15): string {
+  if (!file) return '';
+  try {
+    return readFileSync(file, 'utf8').split('\n').slice(-lines).join('\n');
+  } catch {
+    return '';
+  }
+}
+
 /**
  * Wait until `check` holds. If the process dies first, say so at once; either
  * way the error carries the last lines of its log (where a failed bind says
@@ -99,6 +108,6 @@ export async function waitFor(what: string, timeoutMs: number, check: () => Prom
     if (pid !== undefined && !alive(pid)) { timeoutMs = 0; break; } // it died: say so now
     await new Promise((r) => setTimeout(r, 100));
   }
-  const tail = logFile && existsSync(logFile) ? (await readFile(logFile, 'utf8')).split('\n').slice(-15).join('\n') : '';
+  const tail = logTail(logFile);
   throw new Error(`${what} ${timeoutMs === 0 ? 'exited before it was ready' : `did not become ready within ${timeoutMs / 1000}s`}${tail ? `; last log lines:\n${tail}` : ''}`);
 }

@@ -2,10 +2,10 @@
 // file's tests, and killed on any exit), plus unique namespaces so tests in a
 // file never see each other's objects.
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after } from 'node:test';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../operator/sandbox/index.js';
+import { logTail } from '../../operator/sandbox/supervisor.js';
 
 let shared: Promise<Sandbox> | undefined;
 
@@ -49,8 +49,7 @@ export function clusterState(sb: Sandbox, clusters: readonly string[], ns: strin
     // Why a Pod stays Pending: the nodes' taints, the namespace's events
     // (FailedScheduling says which filter refused) and the scheduler's own log.
     const taints = k('get', 'nodes', '-o', 'custom-columns=NAME:.metadata.name,TAINTS:.spec.taints[*].key,UNSCHEDULABLE:.spec.unschedulable');
-    const log = join(sb.dir, 'logs', `${c}-scheduler.log`);
-    const scheduler = existsSync(log) ? readFileSync(log, 'utf8').split('\n').slice(-25).join('\n') : '(no scheduler log)';
+    const scheduler = logTail(join(sb.dir, 'logs', `${c}-scheduler.log`), 25) || '(no scheduler log)';
     return `${c}:\n${k('get', 'nodes')}${taints}${k('-n', ns, 'get', 'deployments,pods,endpointslices', '-o', 'wide')}${k('-n', ns, 'get', 'events', '--sort-by=.lastTimestamp')}` +
       `scheduler log (last lines):\n${scheduler}\n`;
   }).join('\n');

@@ -15,7 +15,7 @@ import { KubeHttp } from '../../../operator/cluster/kube-http.js';
 import type { Sandbox, SandboxCluster } from '../../../operator/sandbox/index.js';
 import { kubeconfig } from '../../../operator/sandbox/identities.js';
 import { freePorts } from '../../../operator/sandbox/ports.js';
-import { alive, signal, startProcess, stopProcess, type ProcessRecord } from '../../../operator/sandbox/supervisor.js';
+import { alive, logTail, signal, startProcess, stopProcess, type ProcessRecord } from '../../../operator/sandbox/supervisor.js';
 import { waitFor } from '../../faults/wait.js';
 import type { FluxBinaries } from './flux-binaries.js';
 import { overlayPath } from './flux-overlays.js';
@@ -128,7 +128,7 @@ export class FluxPeer {
       const p = this.procs[i]!;
       // A controller that exited is reported at once, not after the bound.
       const ok = await waitFor(120_000, async () => (alive(p.pid) ? (await fetch(`http://127.0.0.1:${port}/readyz`, { signal: AbortSignal.timeout(2000) })).ok : 'exited'));
-      if (ok !== true) throw new Error(`${p.name} ${ok === 'exited' ? 'exited' : 'did not become ready in 120 s'}; see ${p.log}:\n${tail(p.log)}`);
+      if (ok !== true) throw new Error(`${p.name} ${ok === 'exited' ? 'exited' : 'did not become ready in 120 s'}; see ${p.log}:\n${logTail(p.log)}`);
     }
   }
 
@@ -154,13 +154,5 @@ export class FluxPeer {
     await Promise.all(this.procs.map((p) => stopProcess(p.pid)));
     process.off('exit', this.kill);
     this.hostHttp.close();
-  }
-}
-
-function tail(file: string): string {
-  try {
-    return readFileSync(file, 'utf8').split('\n').slice(-15).join('\n');
-  } catch {
-    return '';
   }
 }
