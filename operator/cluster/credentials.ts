@@ -20,6 +20,22 @@ import { parseKubeconfig, userOf, type Kubeconfig, type KubeconfigExec as ExecCo
  */
 const parsedFiles = new Map<string, { hash: string; kc: Kubeconfig }>();
 
+/**
+ * The last read of each kubeconfig file, by its stamp: N contexts of one file
+ * read and hash it once, not N times (100 clusters: 100 reads of a 400 KB file).
+ * A context that got a 401 reads the file itself (`fresh`).
+ */
+const readFiles = new Map<string, { stamp: string; text: string; hash: string }>();
+
+function readKubeconfig(path: string, stamp: string, fresh: boolean): { text: string; hash: string } {
+  const hit = readFiles.get(path);
+  if (hit?.stamp === stamp && !fresh) return hit;
+  const text = readFileSync(path, 'utf8');
+  const read = { stamp, text, hash: createHash('sha256').update(text).digest('hex') };
+  readFiles.set(path, read);
+  return read;
+}
+
 function parsedKubeconfig(path: string, text: string, hash: string, where: string): Kubeconfig {
   const hit = parsedFiles.get(path);
   if (hit?.hash === hash) return hit.kc;
@@ -77,6 +93,8 @@ function fromFileOrData(file: string | undefined | null, data: string | undefine
 export class KubeconfigCredentials implements CredentialSource {
   private loaded?: Loaded;
   private kubeconfigStamp = '';
+  /** After a 401: read the file itself, not another context's last read. */
+  private fresh = false;
   private tokenFileCache?: { stamp: string; token: string };
   private exec?: ExecResult;
   private cached?: KubeEndpoint;
@@ -94,6 +112,7 @@ export class KubeconfigCredentials implements CredentialSource {
     this.exec = undefined;
     this.tokenFileCache = undefined;
     this.kubeconfigStamp = '';
+    this.fresh = true;
     this.checkedAt = 0;
     this.failed = undefined;
   }
@@ -149,8 +168,8 @@ export class KubeconfigCredentials implements CredentialSource {
       throw new KubeCredentialError(`cannot read kubeconfig ${this.kubeconfigPath}: ${(e as Error).message}`);
     }
     if (this.loaded && stamp === this.kubeconfigStamp) return this.loaded;
-    const text = readFileSync(this.kubeconfigPath, 'utf8');
-    const hash = createHash('sha256').update(text).digest('hex');
+    const { text, hash } = readKubeconfig(this.kubeconfigPath, stamp, this.fresh);
+    this.fresh = false;
     this.kubeconfigStamp = stamp;
     if (this.loaded?.hash === hash) return this.loaded;
     const next = this.parse(text, hash);

@@ -22,6 +22,20 @@ export class UnknownKindError extends Error {
   readonly code = 'EUNKNOWNKIND';
 }
 
+/**
+ * Built-in kinds whose REST names Kubernetes fixed when they went GA (v1,
+ * apps/v1 and networking.k8s.io/v1 are never renamed within Kubernetes 1.x):
+ * observing and applying them needs no discovery request. Everything else,
+ * custom resources above all, is looked up in the cluster's own documents.
+ */
+const BUILT_IN = new Map<string, [name: string, namespaced: boolean]>([
+  ['v1 Namespace', ['namespaces', false]], ['v1 ConfigMap', ['configmaps', true]], ['v1 Secret', ['secrets', true]],
+  ['v1 Service', ['services', true]], ['v1 ServiceAccount', ['serviceaccounts', true]],
+  ['apps/v1 Deployment', ['deployments', true]], ['apps/v1 ReplicaSet', ['replicasets', true]],
+  ['apps/v1 StatefulSet', ['statefulsets', true]], ['apps/v1 DaemonSet', ['daemonsets', true]],
+  ['networking.k8s.io/v1 Ingress', ['ingresses', true]],
+]);
+
 /** A kind missing from a cached group version is looked up again after this long (a CRD installed meanwhile). */
 const MISS_RECHECK_MS = 5000;
 
@@ -59,6 +73,8 @@ export class Discovery {
   }
 
   async resource(apiVersion: string, kind: string): Promise<ResourceInfo> {
+    const known = BUILT_IN.get(`${apiVersion} ${kind}`);
+    if (known) return { groupVersion: apiVersion, name: known[0], namespaced: known[1] };
     let info = (await this.groupVersion(apiVersion)).get(kind);
     // A 404 or a missing kind is not cached for the life of the connection.
     if (!info && Date.now() - (this.cache.get(apiVersion)?.at ?? 0) >= MISS_RECHECK_MS) {

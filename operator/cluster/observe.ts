@@ -8,6 +8,7 @@ import { isGceClass } from '../core/ingress.js';
 import { FLEET_LABEL, INGRESS_CLASS_ANNOTATION, INGRESS_UID_NAME, INGRESS_UID_NAMESPACE, MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '../core/labels.js';
 import type { ClusterObservation, KubeObject, ObservationFailures, ObservedWorkload } from '../core/model.js';
 import { keyOf, refOf } from '../core/object-keys.js';
+import { ALL_PARTS, type ObservationNeeds } from '../core/observation-needs.js';
 import type { Connection } from './connect.js';
 import { probeHealth, type HealthProbe } from './health.js';
 import { statusMessage } from './kube-http.js';
@@ -80,15 +81,36 @@ export interface ObserveOptions {
   unschedulableAfterMs?: number;
   now?: number;
   probeTimeoutMs?: number;
+  /** Parts of the observation to make (core/observation-needs.ts); default all. */
+  needs?: ObservationNeeds;
 }
 
 export async function observeCluster(conn: Connection, opts: ObserveOptions): Promise<LiveCluster> {
-  const probe = conn.health ? await conn.health.verdict() : await probeHealth(conn.http, opts.probeTimeoutMs);
-  const live: LiveCluster = {
+  if (conn.health) {
+    const probe = await conn.health.verdict();
+    return probe.health === 'Ready' ? observeReady(conn, opts, probe) : notReady(conn, probe);
+  }
+  // A one-shot caller probes and lists at once (one round trip less on each
+  // cluster); what the LISTs found counts only if the probe says Ready.
+  const listing = observeReady(conn, opts, { health: 'Ready', reason: 'ClusterReady', message: '' });
+  listing.catch(() => undefined);
+  const probe = await probeHealth(conn.http, opts.probeTimeoutMs);
+  if (probe.health !== 'Ready') return notReady(conn, probe);
+  const live = await listing;
+  live.probe = probe;
+  return live;
+}
+
+function notReady(conn: Connection, probe: HealthProbe): LiveCluster {
+  return {
     cluster: conn.cluster, probe, observation: { health: probe.health, nodePorts: [], ingresses: [], workloads: [] },
     owned: new Map(), endpoints: new Map(), ingresses: new Map(), errors: [],
   };
-  if (probe.health !== 'Ready') return live;
+}
+
+async function observeReady(conn: Connection, opts: ObserveOptions, probe: HealthProbe): Promise<LiveCluster> {
+  const live = notReady(conn, probe);
+  const needs = opts.needs ?? ALL_PARTS;
   const selector = encodeURIComponent(`${MANAGED_BY_LABEL}=${MANAGED_BY_VALUE},${FLEET_LABEL}=${opts.fleetName}`);
   // A failed part is recorded as failed, never as an empty list: the render
   // core then blocks what depends on it instead of writing blind.
@@ -104,21 +126,21 @@ export async function observeCluster(conn: Connection, opts: ObserveOptions): Pr
     }
   };
   await Promise.all([
-    step('services', async () => {
+    needs.nodePorts && step('services', async () => {
       for (const s of await list(conn, '/api/v1/services', 'v1', 'Service', projectService)) {
         for (const p of s.spec?.ports ?? []) {
           if (p.nodePort) live.observation.nodePorts.push({ port: p.nodePort, namespace: s.metadata.namespace, service: s.metadata.name, servicePort: p.name ?? String(p.port) });
         }
       }
     }, 'nodePorts'),
-    step('ingress-uid ConfigMap', async () => {
+    needs.ingressUid && step('ingress-uid ConfigMap', async () => {
       const [cm] = await list<{ data?: Record<string, string> }>(conn, `/api/v1/namespaces/${INGRESS_UID_NAMESPACE}/configmaps?fieldSelector=${encodeURIComponent(`metadata.name=${INGRESS_UID_NAME}`)}`, 'v1', 'ConfigMap');
       if (cm) {
         const d = cm.data ?? {};
         live.observation.ingressUid = { ...(d.uid ? { uid: d.uid } : {}), ...(d['provider-uid'] ? { providerUid: d['provider-uid'] } : {}) };
       }
     }, 'ingressUid'),
-    step('ingresses', async () => {
+    needs.ingresses && step('ingresses', async () => {
       for (const i of await list(conn, '/apis/networking.k8s.io/v1/ingresses', 'networking.k8s.io/v1', 'Ingress', projectIngress)) {
         const cls = i.metadata.annotations?.[INGRESS_CLASS_ANNOTATION] ?? i.spec?.ingressClassName;
         live.observation.ingresses.push({
@@ -128,7 +150,7 @@ export async function observeCluster(conn: Connection, opts: ObserveOptions): Pr
         if (isGceClass(cls)) live.ingresses.set(`${i.metadata.namespace}/${i.metadata.name}`, i);
       }
     }, 'ingresses'),
-    step('endpoints', async () => {
+    needs.endpoints && step('endpoints', async () => {
       const pods = new Map<string, { ready: Set<string>; all: Set<string> }>();
       for (const s of await list(conn, '/apis/discovery.k8s.io/v1/endpointslices', 'discovery.k8s.io/v1', 'EndpointSlice', projectEndpointSlice)) {
         const svc = s.metadata.labels?.['kubernetes.io/service-name'];
@@ -157,7 +179,7 @@ export async function observeCluster(conn: Connection, opts: ObserveOptions): Pr
       }));
       for (const o of perKind.flat()) live.owned.set(keyOf(refOf(o)), o);
     }),
-    step('workloads', async () => {
+    needs.workloads && step('workloads', async () => {
       live.observation.workloads = await workloads(conn, opts, selector);
     }, 'workloads'),
   ]);

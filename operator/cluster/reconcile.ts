@@ -10,6 +10,7 @@ import { render } from '../core/render.js';
 import { applyCluster, type ObjectResult } from './apply.js';
 import { closeAll, connect, type Connection, type KubeconfigError } from './connect.js';
 import { detectDrift } from './drift.js';
+import { observationNeeds } from '../core/observation-needs.js';
 import { observeCluster, PRUNE_KINDS, type LiveCluster } from './observe.js';
 import { pruneCluster, PruneAllRefused, type PruneResult } from './prune.js';
 import type { ClusterResult, GceEdge, IngressStatus, ReconcileResult, SyncCounts, WorkloadStatus } from './reconcile-types.js';
@@ -210,13 +211,14 @@ export async function reconcileFleet(opts: ReconcileOptions): Promise<ReconcileR
     const kinds: Array<[string, string]> = opts.prune || opts.continueLeaving ? [...PRUNE_KINDS] : [['v1', 'Namespace'], ['v1', 'ConfigMap']];
     for (const k of renderedKinds) { const [v, kind] = k.split(' ') as [string, string]; if (!kinds.some(([a, b]) => a === v && b === kind)) kinds.push([v, kind]); }
 
+    const needs = observationNeeds(fleet, ...(opts.rollout?.stable ? [opts.rollout.stable.fleet] : []));
     const shard = opts.shard;
     const lives = await Promise.all(fleet.clusters.filter((c) => !shard || shard.owned.has(c.name)).map(async (c): Promise<LiveCluster> => {
       const conn = conns.get(c.name);
       if (!conn || conn instanceof Error) {
         return { cluster: c.name, probe: { health: 'Unknown', reason: 'NoKubeconfig', message: conn?.message ?? 'no connection' }, observation: { health: 'Unknown', nodePorts: [], ingresses: [], workloads: [] }, owned: new Map(), endpoints: new Map(), ingresses: new Map(), errors: [] };
       }
-      return observeCluster(conn, { fleetName: fleet.settings.name, kinds, ...(opts.unschedulableAfterMs !== undefined ? { unschedulableAfterMs: opts.unschedulableAfterMs } : {}), ...(opts.probeTimeoutMs ? { probeTimeoutMs: opts.probeTimeoutMs } : {}), ...(opts.now ? { now: opts.now } : {}) });
+      return observeCluster(conn, { fleetName: fleet.settings.name, kinds, needs, ...(opts.unschedulableAfterMs !== undefined ? { unschedulableAfterMs: opts.unschedulableAfterMs } : {}), ...(opts.probeTimeoutMs ? { probeTimeoutMs: opts.probeTimeoutMs } : {}), ...(opts.now ? { now: opts.now } : {}) });
     }));
     const own: Observations = { ...shard?.observations, ...Object.fromEntries(lives.map((l) => [l.cluster, l.observation])) };
     // Sharded: a cluster no shard has reported yet is unknown, not empty.

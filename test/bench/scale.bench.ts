@@ -45,6 +45,8 @@ interface Row {
   /** Why a one-shot apply exited non-zero (its time is still printed, marked failed). */
   cliFailed?: string;
   inProcessNoop: number;
+  /** Requests per cluster of the in-process no-op. */
+  noopRequests: number;
   slowestCluster: string;
   slowestMs: number;
   medianClusterMs: number;
@@ -174,9 +176,14 @@ async function measure(sb: Sandbox, clusters: number, upS: number): Promise<Row>
     if (cliFailed) console.log(`  one-shot apply failed: ${cliFailed}`);
     phase = 'in-process no-op and each cluster alone';
     const { fleet } = await loadFleetDir(repo.dir);
+    // Timed with connecting (kubeconfig, TLS contexts), as before.
     let t0 = performance.now();
-    const all = await reconcileFleet({ fleet, kubeconfigPath: sb.kubeconfig, allocations: emptyAllocations(), dryRun: false, prune: false, writes: 'all' });
+    const noopConns = await connect(sb.kubeconfig, fleet.clusters);
+    const all = await reconcileFleet({ fleet, kubeconfigPath: sb.kubeconfig, allocations: emptyAllocations(), dryRun: false, prune: false, writes: 'all', connections: noopConns });
     const inProcessNoop = performance.now() - t0;
+    // What the no-op asked each cluster (probe, LISTs; discovery if any).
+    const noopRequests = [...noopConns.values()].reduce((n, c) => n + (c instanceof Error ? 0 : c.http.requests), 0) / fleet.clusters.length;
+    closeAll(noopConns);
     const errors = all.clusters.flatMap((c) => c.errors.map((e) => `${c.cluster}: ${e}`));
     if (errors.length) console.log(`  apply errors: ${errors.slice(0, 3).join('; ')}${errors.length > 3 ? ` (+${errors.length - 3})` : ''}`);
     // Each cluster alone (connect, discovery, observe, diff): the slowest one bounds the fan-out.
@@ -195,8 +202,8 @@ async function measure(sb: Sandbox, clusters: number, upS: number): Promise<Row>
     const perCluster = clients.map(() => floorObjs);
     const floor = await patchFloor(clients, perCluster, await floorPaths(clients, perCluster), { fieldManager: 'floor' });
 
-    const oneShot = { cliFloor, cliCold, cliNoop, ...(cliFailed ? { cliFailed } : {}), inProcessNoop, slowestCluster: solo[solo.length - 1]![0], slowestMs: solo[solo.length - 1]![1], medianClusterMs: solo[Math.floor(solo.length / 2)]![1], patchFloor: floor };
-    console.log(`  one-shot apply: cold ${cliCold.toFixed(0)} ms, no-op ${cliNoop.toFixed(0)} ms (node + gitfed --version ${cliFloor.toFixed(0)} ms; the no-op in-process ${inProcessNoop.toFixed(0)} ms; one cluster alone: median ${oneShot.medianClusterMs.toFixed(0)} ms, slowest ${oneShot.slowestCluster} ${oneShot.slowestMs.toFixed(0)} ms; raw PATCH floor ${floor.toFixed(0)} ms)`);
+    const oneShot = { cliFloor, cliCold, cliNoop, ...(cliFailed ? { cliFailed } : {}), inProcessNoop, noopRequests, slowestCluster: solo[solo.length - 1]![0], slowestMs: solo[solo.length - 1]![1], medianClusterMs: solo[Math.floor(solo.length / 2)]![1], patchFloor: floor };
+    console.log(`  one-shot apply: cold ${cliCold.toFixed(0)} ms, no-op ${cliNoop.toFixed(0)} ms (node + gitfed --version ${cliFloor.toFixed(0)} ms; the no-op in-process ${inProcessNoop.toFixed(0)} ms, ${noopRequests.toFixed(1)} requests per cluster; one cluster alone: median ${oneShot.medianClusterMs.toFixed(0)} ms, slowest ${oneShot.slowestCluster} ${oneShot.slowestMs.toFixed(0)} ms; raw PATCH floor ${floor.toFixed(0)} ms)`);
     partial = { clusters, upS, apiserverRssMb: apiRss, apiserverPrivateMb: apiPrivate, sandboxPrivateGb: sandboxPrivate, ...oneShot, p50: NaN, p99: NaN, quietTickMs: NaN, quietRequests: NaN, quietBackground: NaN, quietCpuMs: NaN, quietStages: 'n/a', opRssMb: NaN, opCpuS: NaN, opHeapUsedMb: NaN, opHeapTotalMb: NaN, opExternalMb: NaN };
     phase = 'operator and pushes';
     // The operator, fed by a webhook.
@@ -292,10 +299,10 @@ for (const clusters of SIZES) {
 
 if (rows.length) {
   const t = (x: number, target: number | undefined, r: Row) => (Number.isNaN(x) ? 'n/a' : `${x.toFixed(0)}${target !== undefined && r.clusters >= 100 ? ` (<= ${target})` : ''}`);
-  console.log('\n| clusters | sandbox up s | apiserver RSS / private MB | push->applied p50 / p99 ms | quiet tick ms / requests | operator RSS MB / CPU s | one-shot cold / no-op ms | no-op in-process ms | slowest cluster alone ms | PATCH floor ms |');
+  console.log('\n| clusters | sandbox up s | apiserver RSS / private MB | push->applied p50 / p99 ms | quiet tick ms / requests | operator RSS MB / CPU s | one-shot cold / no-op ms | no-op in-process ms / requests per cluster | slowest cluster alone ms | PATCH floor ms |');
   console.log('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const r of rows) {
-    console.log(`| ${r.clusters} | ${r.upS.toFixed(0)} | ${r.apiserverRssMb.toFixed(0)} / ${r.apiserverPrivateMb.toFixed(0)} | ${t(r.p50, undefined, r)} / ${t(r.p99, TARGETS.p99, r)} | ${t(r.quietTickMs, TARGETS.quietTick, r)} / ${t(r.quietRequests, undefined, r)} | ${t(r.opRssMb, TARGETS.rssMb, r)} / ${Number.isNaN(r.opCpuS) ? 'n/a' : r.opCpuS.toFixed(1)} | ${r.cliCold.toFixed(0)} / ${t(r.cliNoop, TARGETS.noop, r)}${r.cliFailed ? ' (failed)' : ''} | ${r.inProcessNoop.toFixed(0)} | ${r.slowestMs.toFixed(0)} | ${r.patchFloor.toFixed(0)} |`);
+    console.log(`| ${r.clusters} | ${r.upS.toFixed(0)} | ${r.apiserverRssMb.toFixed(0)} / ${r.apiserverPrivateMb.toFixed(0)} | ${t(r.p50, undefined, r)} / ${t(r.p99, TARGETS.p99, r)} | ${t(r.quietTickMs, TARGETS.quietTick, r)} / ${t(r.quietRequests, undefined, r)} | ${t(r.opRssMb, TARGETS.rssMb, r)} / ${Number.isNaN(r.opCpuS) ? 'n/a' : r.opCpuS.toFixed(1)} | ${r.cliCold.toFixed(0)} / ${t(r.cliNoop, TARGETS.noop, r)}${r.cliFailed ? ' (failed)' : ''} | ${r.inProcessNoop.toFixed(0)} / ${r.noopRequests.toFixed(0)} | ${r.slowestMs.toFixed(0)} | ${r.patchFloor.toFixed(0)} |`);
   }
   console.log(`operator memory: ${rows.map((r) => `${r.clusters} clusters: RSS ${r.opRssMb.toFixed(0)} MB = V8 heap ${r.opHeapTotalMb.toFixed(0)} MB (${r.opHeapUsedMb.toFixed(0)} used) + external ${r.opExternalMb.toFixed(0)} MB + the rest ${(r.opRssMb - r.opHeapTotalMb - r.opExternalMb).toFixed(0)} MB (code, TLS, stacks)`).join('; ')}`);
   console.log(`(targets at 100 clusters in parentheses; all sandbox processes together: ${rows.map((r) => `${r.clusters}: ${r.sandboxPrivateGb.toFixed(1)} GB private`).join(', ')})`);

@@ -4,9 +4,9 @@
 // caches that hold only what gitfed reads, and health probed in the background.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { after, test } from 'node:test';
 import { stringify } from 'yaml';
 import { main } from '../../operator/cli/main.js';
@@ -311,6 +311,53 @@ test('health monitor: a tick reads the last verdict without a request; a lost co
   } finally {
     monitor.stop();
     http.close();
+    await proxy.close();
+  }
+});
+
+test('one-shot observe: a fleet of ConfigMaps is observed with the probe and its own LISTs only; a cluster whose /readyz fails gets nothing, though its LISTs answered', async () => {
+  const sb = await sandbox({ clusters: 1, controllers: false });
+  const c = sb.clusters.find((x) => x.name === CLUSTER)!;
+  const proxy = await startApiserverProxy(sb, c);
+  const seen: string[] = [];
+  let readyz: 'ok' | 'fail' = 'ok';
+  proxy.setRule((r) => {
+    seen.push(`${r.method} ${r.path.split('?')[0]}`);
+    return readyz === 'fail' && r.path.startsWith('/readyz') ? { status: 500, body: 'empty' } : undefined;
+  });
+  const ns = uniqueNamespace('needs');
+  const dir = await mkdtemp(join(await tmp, 'needs-'));
+  const kc = join(dir, 'kubeconfig');
+  await writeFile(kc, kubeconfigText(sb, { token: c.adminToken }, { server: proxy.url }));
+  const fleetDir = join(dir, 'fleet');
+  const files: Record<string, unknown[]> = {
+    'clusters/edge.yaml': [{ apiVersion: 'gitfed.io/v1alpha1', kind: 'Cluster', metadata: { name: 'edge' }, spec: { context: 'edge', provider: 'other' } }],
+    'policies/fleet.yaml': [{ apiVersion: 'gitfed.io/v1alpha1', kind: 'Fleet', metadata: { name: `needs-${ns}` } }],
+    'manifests/config.yaml': [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings', namespace: ns }, data: { color: 'blue' } }],
+  };
+  for (const [path, objects] of Object.entries(files)) {
+    await mkdir(dirname(join(fleetDir, path)), { recursive: true });
+    await writeFile(join(fleetDir, path), objects.map((o) => stringify(o)).join('---\n'));
+  }
+  try {
+    const first = await cli(['apply', fleetDir, '--kubeconfig', kc]);
+    assert.equal(first.code, 0, first.err + first.out);
+    seen.length = 0;
+    const again = await cli(['apply', fleetDir, '--kubeconfig', kc]);
+    assert.equal(again.code, 0, again.err + again.out);
+    // No discovery, no cluster-wide LIST of Services, Ingresses, endpoints or
+    // workloads: nothing in this fleet reads them.
+    assert.deepEqual(seen.sort(), ['GET /api/v1/configmaps', 'GET /api/v1/namespaces', 'GET /readyz']);
+
+    readyz = 'fail';
+    await writeFile(join(fleetDir, 'manifests/config.yaml'), files['manifests/config.yaml']!.map((o) => stringify(o).replace('blue', 'green')).join('---\n'));
+    seen.length = 0;
+    const notReady = await cli(['apply', fleetDir, '--kubeconfig', kc, '--output', 'json']);
+    assert.equal(JSON.parse(notReady.out).clusters[0].health, 'NotReady', notReady.out);
+    assert.deepEqual(seen.filter((s) => !s.startsWith('GET')), [], 'nothing is written to a cluster that is not Ready');
+    const live = await admin(sb, CLUSTER).request<KubeObject>({ path: `/api/v1/namespaces/${ns}/configmaps/settings` });
+    assert.equal((live.body as { data?: Record<string, string> }).data?.color, 'blue');
+  } finally {
     await proxy.close();
   }
 });
