@@ -3,6 +3,7 @@
 // is asked again after a few seconds, and apply forgets a group version once
 // its CRD is established.
 import type { KubeObject } from '../core/model.js';
+import { isClusterScoped } from '../core/object-keys.js';
 import { KubeHttp, statusMessage } from './kube-http.js';
 
 export interface ResourceInfo {
@@ -25,15 +26,16 @@ export class UnknownKindError extends Error {
 /**
  * Built-in kinds whose REST names Kubernetes fixed when they went GA (v1,
  * apps/v1 and networking.k8s.io/v1 are never renamed within Kubernetes 1.x):
- * observing and applying them needs no discovery request. Everything else,
- * custom resources above all, is looked up in the cluster's own documents.
+ * observing and applying them needs no discovery request (their scope is
+ * core/object-keys.ts's). Everything else, custom resources above all, is
+ * looked up in the cluster's own documents.
  */
-const BUILT_IN = new Map<string, [name: string, namespaced: boolean]>([
-  ['v1 Namespace', ['namespaces', false]], ['v1 ConfigMap', ['configmaps', true]], ['v1 Secret', ['secrets', true]],
-  ['v1 Service', ['services', true]], ['v1 ServiceAccount', ['serviceaccounts', true]],
-  ['apps/v1 Deployment', ['deployments', true]], ['apps/v1 ReplicaSet', ['replicasets', true]],
-  ['apps/v1 StatefulSet', ['statefulsets', true]], ['apps/v1 DaemonSet', ['daemonsets', true]],
-  ['networking.k8s.io/v1 Ingress', ['ingresses', true]],
+const BUILT_IN = new Map<string, string>([
+  ['v1 Namespace', 'namespaces'], ['v1 ConfigMap', 'configmaps'], ['v1 Secret', 'secrets'],
+  ['v1 Service', 'services'], ['v1 ServiceAccount', 'serviceaccounts'],
+  ['apps/v1 Deployment', 'deployments'], ['apps/v1 ReplicaSet', 'replicasets'],
+  ['apps/v1 StatefulSet', 'statefulsets'], ['apps/v1 DaemonSet', 'daemonsets'],
+  ['networking.k8s.io/v1 Ingress', 'ingresses'],
 ]);
 
 /** A kind missing from a cached group version is looked up again after this long (a CRD installed meanwhile). */
@@ -73,8 +75,8 @@ export class Discovery {
   }
 
   async resource(apiVersion: string, kind: string): Promise<ResourceInfo> {
-    const known = BUILT_IN.get(`${apiVersion} ${kind}`);
-    if (known) return { groupVersion: apiVersion, name: known[0], namespaced: known[1] };
+    const plural = BUILT_IN.get(`${apiVersion} ${kind}`);
+    if (plural) return { groupVersion: apiVersion, name: plural, namespaced: !isClusterScoped(kind) };
     let info = (await this.groupVersion(apiVersion)).get(kind);
     // A 404 or a missing kind is not cached for the life of the connection.
     if (!info && Date.now() - (this.cache.get(apiVersion)?.at ?? 0) >= MISS_RECHECK_MS) {

@@ -88,28 +88,29 @@ export interface ObserveOptions {
 export async function observeCluster(conn: Connection, opts: ObserveOptions): Promise<LiveCluster> {
   if (conn.health) {
     const probe = await conn.health.verdict();
-    return probe.health === 'Ready' ? observeReady(conn, opts, probe) : notReady(conn, probe);
+    return probe.health === 'Ready' ? observeReady(conn, opts, probe) : emptyLive(conn.cluster, probe);
   }
   // A one-shot caller probes and lists at once (one round trip less on each
   // cluster); what the LISTs found counts only if the probe says Ready.
   const listing = observeReady(conn, opts, { health: 'Ready', reason: 'ClusterReady', message: '' });
   listing.catch(() => undefined);
   const probe = await probeHealth(conn.http, opts.probeTimeoutMs);
-  if (probe.health !== 'Ready') return notReady(conn, probe);
+  if (probe.health !== 'Ready') return emptyLive(conn.cluster, probe);
   const live = await listing;
   live.probe = probe;
   return live;
 }
 
-function notReady(conn: Connection, probe: HealthProbe): LiveCluster {
+/** A cluster with nothing observed yet (or nothing to observe: not Ready, no connection). */
+export function emptyLive(cluster: string, probe: HealthProbe): LiveCluster {
   return {
-    cluster: conn.cluster, probe, observation: { health: probe.health, nodePorts: [], ingresses: [], workloads: [] },
+    cluster, probe, observation: { health: probe.health, nodePorts: [], ingresses: [], workloads: [] },
     owned: new Map(), endpoints: new Map(), ingresses: new Map(), errors: [],
   };
 }
 
 async function observeReady(conn: Connection, opts: ObserveOptions, probe: HealthProbe): Promise<LiveCluster> {
-  const live = notReady(conn, probe);
+  const live = emptyLive(conn.cluster, probe);
   const needs = opts.needs ?? ALL_PARTS;
   const selector = encodeURIComponent(`${MANAGED_BY_LABEL}=${MANAGED_BY_VALUE},${FLEET_LABEL}=${opts.fleetName}`);
   // A failed part is recorded as failed, never as an empty list: the render

@@ -6,12 +6,12 @@ import { ingressBackends } from '../core/ingress.js';
 import { STATIC_IP_ANNOTATION } from '../core/labels.js';
 import { hasErrors, type Allocations, type Finding, type Fleet, type KubeObject, type Observations } from '../core/model.js';
 import { describeRef, keyOf, refOf } from '../core/object-keys.js';
+import { observationNeeds } from '../core/observation-needs.js';
 import { render } from '../core/render.js';
 import { applyCluster, type ObjectResult } from './apply.js';
 import { closeAll, connect, type Connection, type KubeconfigError } from './connect.js';
 import { detectDrift } from './drift.js';
-import { observationNeeds } from '../core/observation-needs.js';
-import { observeCluster, PRUNE_KINDS, type LiveCluster } from './observe.js';
+import { emptyLive, observeCluster, PRUNE_KINDS, type LiveCluster } from './observe.js';
 import { pruneCluster, PruneAllRefused, type PruneResult } from './prune.js';
 import type { ClusterResult, GceEdge, IngressStatus, ReconcileResult, SyncCounts, WorkloadStatus } from './reconcile-types.js';
 import { blockUnreserved, reserveStaticIps, type StaticIpResults } from './static-ips.js';
@@ -216,7 +216,7 @@ export async function reconcileFleet(opts: ReconcileOptions): Promise<ReconcileR
     const lives = await Promise.all(fleet.clusters.filter((c) => !shard || shard.owned.has(c.name)).map(async (c): Promise<LiveCluster> => {
       const conn = conns.get(c.name);
       if (!conn || conn instanceof Error) {
-        return { cluster: c.name, probe: { health: 'Unknown', reason: 'NoKubeconfig', message: conn?.message ?? 'no connection' }, observation: { health: 'Unknown', nodePorts: [], ingresses: [], workloads: [] }, owned: new Map(), endpoints: new Map(), ingresses: new Map(), errors: [] };
+        return emptyLive(c.name, { health: 'Unknown', reason: 'NoKubeconfig', message: conn?.message ?? 'no connection' });
       }
       return observeCluster(conn, { fleetName: fleet.settings.name, kinds, needs, ...(opts.unschedulableAfterMs !== undefined ? { unschedulableAfterMs: opts.unschedulableAfterMs } : {}), ...(opts.probeTimeoutMs ? { probeTimeoutMs: opts.probeTimeoutMs } : {}), ...(opts.now ? { now: opts.now } : {}) });
     }));

@@ -19,6 +19,8 @@ export interface FleetSpec {
   contexts?: Record<string, string>;
   /** relative path -> objects (written as multi-document YAML) */
   files: Record<string, unknown[]>;
+  /** Cluster spec.provider (default gce, with a project and zone); any other value: no GCE at all. */
+  provider?: string;
 }
 
 export async function writeFleet(spec: FleetSpec, dir?: string): Promise<string> {
@@ -29,7 +31,7 @@ export async function writeFleet(spec: FleetSpec, dir?: string): Promise<string>
   const files: Record<string, unknown[]> = {
     'clusters/clusters.yaml': spec.clusters.map((c) => ({
       apiVersion: 'gitfed.io/v1alpha1', kind: 'Cluster', metadata: { name: c, labels: { env: 'test' } },
-      spec: { context: spec.contexts?.[c] ?? c, gce: { project: 'gitfed-test', zone: ZONES[c] ?? `${c}-a` } },
+      spec: { context: spec.contexts?.[c] ?? c, ...(spec.provider && spec.provider !== 'gce' ? { provider: spec.provider } : { gce: { project: 'gitfed-test', zone: ZONES[c] ?? `${c}-a` } }) },
     })),
     'policies/fleet.yaml': [{ apiVersion: 'gitfed.io/v1alpha1', kind: 'Fleet', metadata: { name: spec.name } }],
     ...spec.files,

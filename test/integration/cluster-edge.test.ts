@@ -4,9 +4,9 @@
 // caches that hold only what gitfed reads, and health probed in the background.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { stringify } from 'yaml';
 import { main } from '../../operator/cli/main.js';
@@ -329,16 +329,9 @@ test('one-shot observe: a fleet of ConfigMaps is observed with the probe and its
   const dir = await mkdtemp(join(await tmp, 'needs-'));
   const kc = join(dir, 'kubeconfig');
   await writeFile(kc, kubeconfigText(sb, { token: c.adminToken }, { server: proxy.url }));
-  const fleetDir = join(dir, 'fleet');
-  const files: Record<string, unknown[]> = {
-    'clusters/edge.yaml': [{ apiVersion: 'gitfed.io/v1alpha1', kind: 'Cluster', metadata: { name: 'edge' }, spec: { context: 'edge', provider: 'other' } }],
-    'policies/fleet.yaml': [{ apiVersion: 'gitfed.io/v1alpha1', kind: 'Fleet', metadata: { name: `needs-${ns}` } }],
-    'manifests/config.yaml': [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings', namespace: ns }, data: { color: 'blue' } }],
-  };
-  for (const [path, objects] of Object.entries(files)) {
-    await mkdir(dirname(join(fleetDir, path)), { recursive: true });
-    await writeFile(join(fleetDir, path), objects.map((o) => stringify(o)).join('---\n'));
-  }
+  const config = (color: string) => [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings', namespace: ns }, data: { color } }];
+  const spec = (color: string) => ({ name: `needs-${ns}`, clusters: ['edge'], provider: 'other', files: { 'manifests/config.yaml': config(color) } });
+  const fleetDir = await writeFleet(spec('blue'));
   try {
     const first = await cli(['apply', fleetDir, '--kubeconfig', kc]);
     assert.equal(first.code, 0, first.err + first.out);
@@ -350,7 +343,7 @@ test('one-shot observe: a fleet of ConfigMaps is observed with the probe and its
     assert.deepEqual(seen.sort(), ['GET /api/v1/configmaps', 'GET /api/v1/namespaces', 'GET /readyz']);
 
     readyz = 'fail';
-    await writeFile(join(fleetDir, 'manifests/config.yaml'), files['manifests/config.yaml']!.map((o) => stringify(o).replace('blue', 'green')).join('---\n'));
+    await writeFleet(spec('green'), fleetDir);
     seen.length = 0;
     const notReady = await cli(['apply', fleetDir, '--kubeconfig', kc, '--output', 'json']);
     assert.equal(JSON.parse(notReady.out).clusters[0].health, 'NotReady', notReady.out);
