@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { KubeCredentialError, type CredentialSource, type KubeEndpoint } from './kube-http.js';
+import { authKey, KubeCredentialError, type CredentialSource, type KubeEndpoint } from './kube-http.js';
 import { parseKubeconfig, userOf, type Kubeconfig, type KubeconfigExec as ExecConfig } from './kubeconfig-file.js';
 
 /**
@@ -108,7 +108,10 @@ export class KubeconfigCredentials implements CredentialSource {
   /** `recheckMs`: how often the files are looked at again (a stat each), besides after a 401. */
   constructor(readonly kubeconfigPath: string, readonly context: string, private readonly recheckMs = 1000) {}
 
-  invalidate(): void {
+  invalidate(rejected?: KubeEndpoint): void {
+    // A refresh under way, or one done since `rejected` was handed out, already
+    // reads everything again: another run of the exec plugin would be wasted.
+    if (rejected && (this.pending || (this.cached && authKey(this.cached) !== authKey(rejected)))) return;
     this.exec = undefined;
     this.tokenFileCache = undefined;
     this.kubeconfigStamp = '';

@@ -35,8 +35,13 @@ export interface KubeEndpoint {
 export interface CredentialSource {
   /** The endpoint to use now; cheap when nothing changed. Rejects with KubeCredentialError. */
   current(): Promise<KubeEndpoint>;
-  /** After a 401: forget cached credentials so the next current() reads them again. */
-  invalidate(): void;
+  /**
+   * After a 401 to a request sent with `rejected`: forget cached credentials
+   * so the next current() reads them again, unless the source has moved past
+   * `rejected` already (requests in flight together all get the 401 of one
+   * expired token; one refresh serves them all).
+   */
+  invalidate(rejected?: KubeEndpoint): void;
 }
 
 export interface KubeResponse<T = unknown> {
@@ -103,7 +108,7 @@ function tlsKey(e: KubeEndpoint): string {
   return JSON.stringify([e.ca, e.clientCert, e.clientKey, !!e.insecureSkipTlsVerify, e.tlsServerName]);
 }
 
-function authKey(e: KubeEndpoint): string {
+export function authKey(e: KubeEndpoint): string {
   return JSON.stringify([e.server, e.token, e.headers, tlsKey(e)]);
 }
 
@@ -255,7 +260,7 @@ export class KubeHttp {
     const r = await this.send<T>(ep, method, opts, payload);
     if (r.status !== 401 || !this.source) return r;
     // Rotated token file, expired exec credential, replaced kubeconfig: read them again, retry once.
-    this.source.invalidate();
+    this.source.invalidate(ep);
     const next = await this.resolve();
     return authKey(next) === authKey(ep) ? r : this.send<T>(next, method, opts, payload);
   }
@@ -353,7 +358,7 @@ export class KubeHttp {
       }, (e) => lost(e));
       arm();
     });
-    if (end.status === 401) this.source?.invalidate();
+    if (end.status === 401) this.source?.invalidate(ep);
     return end;
   }
 

@@ -2,8 +2,6 @@
 // reconciler: observe every cluster (in parallel) -> render (pure core) ->
 // per cluster: drift, apply, prune -> one result value. `plan`, `apply`,
 // `status` and the operator loop all call this.
-import { ingressBackends } from '../core/ingress.js';
-import { STATIC_IP_ANNOTATION } from '../core/labels.js';
 import { hasErrors, type Allocations, type Finding, type Fleet, type KubeObject, type Observations } from '../core/model.js';
 import { describeRef, keyOf, refOf } from '../core/object-keys.js';
 import { observationNeeds } from '../core/observation-needs.js';
@@ -13,12 +11,14 @@ import { closeAll, connect, type Connection, type KubeconfigError } from './conn
 import { detectDrift } from './drift.js';
 import { emptyLive, observeCluster, PRUNE_KINDS, type LiveCluster } from './observe.js';
 import { pruneCluster, PruneAllRefused, type PruneResult } from './prune.js';
-import type { ClusterResult, GceEdge, IngressStatus, ReconcileResult, SyncCounts, WorkloadStatus } from './reconcile-types.js';
+import type { ClusterResult, GceEdge, ReconcileResult, SyncCounts } from './reconcile-types.js';
 import { blockUnreserved, reserveStaticIps, type StaticIpResults } from './static-ips.js';
 import { addGceHealth, type FetchedBackendHealth } from './gce-health.js';
 import { planLeaving, withLeaving, type ClusterLeaving } from '../core/leaving.js';
-import { frontEndNaming, v2NamingBlocks } from '../core/glbc-naming.js';
+import { v2NamingBlocks } from '../core/glbc-naming.js';
 import { withUnreported } from '../core/shard-report.js';
+import { ingressStatus, workloadStatus } from './reconcile-status.js';
+import { expireRefusals, keptPorts, recordRefusals, refusalFindings, withRefusals, type RefusedNodePorts } from './refused-node-ports.js';
 
 export interface ReconcileOptions {
   fleet: Fleet;
@@ -80,7 +80,16 @@ export interface ReconcileOptions {
    * this replica never applied it, so it cannot tell Git's changes from drift.
    */
   shard?: { owned: ReadonlySet<string>; observations: Observations; full?: ReadonlySet<string> };
+  /**
+   * Node ports clusters refused though no Service holds them
+   * (refused-node-ports.ts). The operator keeps one across ticks; without
+   * it a pass remembers refusals only for its own retries.
+   */
+  refusedNodePorts?: RefusedNodePorts;
 }
+
+/** Passes one reconcile may make when clusters refuse node ports they showed as free. */
+const MAX_PASSES = 3;
 
 function counts(objects: ObjectResult[], drift: number, blocked: number): SyncCounts {
   const c: SyncCounts = { inSync: 0, changed: 0, drifted: drift, missing: 0, failed: 0, blocked };
@@ -152,140 +161,118 @@ async function reconcileCluster(conn: Connection, live: LiveCluster, objects: Ku
   return { ...base, objects: results, pruned, drift: left, counts: counts(results, left.length, blocked.length), workloads: workloadStatus(objects, live.owned) };
 }
 
-const WORKLOAD_KINDS = new Set(['Deployment', 'ReplicaSet', 'StatefulSet']);
-
-/** Rollout status of the rendered workloads as the cluster reports them (for rollout gates). */
-function workloadStatus(objects: KubeObject[], owned: Map<string, KubeObject>): WorkloadStatus[] {
-  return objects.filter((o) => WORKLOAD_KINDS.has(o.kind)).map((o) => {
-    const ref = refOf(o);
-    const live = owned.get(keyOf(ref)) as (KubeObject & { spec?: { replicas?: number }; status?: Record<string, number> }) | undefined;
-    const st = live?.status ?? {};
-    return {
-      ref, desired: Number((o as { spec?: { replicas?: number } }).spec?.replicas ?? 1), generation: Number((live?.metadata as { generation?: number } | undefined)?.generation ?? 0),
-      observedGeneration: st.observedGeneration ?? 0, total: st.replicas ?? 0, ready: st.readyReplicas ?? 0,
-      // ReplicaSets have no updatedReplicas: every Pod of a ReplicaSet is of its template.
-      updated: o.kind === 'ReplicaSet' ? st.replicas ?? 0 : st.updatedReplicas ?? 0, exists: !!live,
-    };
-  });
-}
-
-function ingressStatus(objects: Map<string, KubeObject[]>, lives: LiveCluster[]): IngressStatus[] {
-  const out = new Map<string, IngressStatus>();
-  for (const [cluster, list] of objects) {
-    const live = lives.find((l) => l.cluster === cluster);
-    for (const obj of list) {
-      if (obj.kind !== 'Ingress') continue;
-      const ref = refOf(obj);
-      const k = describeRef(ref);
-      const st = out.get(k) ?? { ref, ...(obj.metadata.annotations?.[STATIC_IP_ANNOTATION] ? { staticIp: obj.metadata.annotations[STATIC_IP_ANNOTATION] } : {}), addresses: [], shards: [] };
-      const li = live?.ingresses.get(`${ref.namespace}/${ref.name}`);
-      const ips: string[] = (li?.status as any)?.loadBalancer?.ingress?.map((x: any) => x.ip ?? x.hostname).filter(Boolean) ?? [];
-      let backends: Record<string, string> = {};
-      try { backends = JSON.parse(li?.metadata.annotations?.['ingress.kubernetes.io/backends'] ?? '{}'); } catch { backends = {}; }
-      let ready = 0;
-      let total = 0;
-      for (const b of ingressBackends(obj)) {
-        const e = live?.endpoints.get(`${ref.namespace}/${b.service}`);
-        ready += e?.ready ?? 0;
-        total += e?.total ?? 0;
-      }
-      const naming = frontEndNaming(li);
-      st.shards.push({ cluster, ips, backends, readyEndpoints: ready, totalEndpoints: total, ...(naming ? { frontEndNaming: naming } : {}) });
-      for (const ip of ips) if (!st.addresses.includes(ip)) st.addresses.push(ip);
-      out.set(k, st);
-    }
-  }
-  return [...out.values()];
-}
-
+/**
+ * Observe, render, apply. When a cluster refuses a node port it showed as
+ * free, the refusal becomes an observation (refused-node-ports.ts) and, for a
+ * port gitfed was choosing now, the pass runs again: the render moves the
+ * Service to a port free everywhere, in the same command or tick.
+ */
 export async function reconcileFleet(opts: ReconcileOptions): Promise<ReconcileResult> {
-  const { fleet } = opts;
-  const conns = opts.connections ?? (await connect(opts.kubeconfigPath, fleet.clusters));
+  const conns = opts.connections ?? (await connect(opts.kubeconfigPath, opts.fleet.clusters));
+  const refused = opts.refusedNodePorts ?? new Map();
+  const writing = !opts.dryRun && opts.writes !== 'none';
+  const kept = keptPorts(opts.fleet, opts.allocations);
   try {
-    const renderedKinds = new Set<string>();
-    for (const m of fleet.manifests) renderedKinds.add(`${m.object.apiVersion} ${m.object.kind}`);
-    // Owned objects of a kind Git does not render matter only to prune (and to a
-    // cluster leaving a shared load balancer); without them every cluster is
-    // spared a LIST per such kind (one-shot apply, status, doctor, quiet ticks).
-    // Render adds Namespaces and the ingress-uid ConfigMap of its own.
-    const kinds: Array<[string, string]> = opts.prune || opts.continueLeaving ? [...PRUNE_KINDS] : [['v1', 'Namespace'], ['v1', 'ConfigMap']];
-    for (const k of renderedKinds) { const [v, kind] = k.split(' ') as [string, string]; if (!kinds.some(([a, b]) => a === v && b === kind)) kinds.push([v, kind]); }
-
-    const needs = observationNeeds(fleet, ...(opts.rollout?.stable ? [opts.rollout.stable.fleet] : []));
-    const shard = opts.shard;
-    const lives = await Promise.all(fleet.clusters.filter((c) => !shard || shard.owned.has(c.name)).map(async (c): Promise<LiveCluster> => {
-      const conn = conns.get(c.name);
-      if (!conn || conn instanceof Error) {
-        return emptyLive(c.name, { health: 'Unknown', reason: 'NoKubeconfig', message: conn?.message ?? 'no connection' });
-      }
-      return observeCluster(conn, { fleetName: fleet.settings.name, kinds, needs, ...(opts.unschedulableAfterMs !== undefined ? { unschedulableAfterMs: opts.unschedulableAfterMs } : {}), ...(opts.probeTimeoutMs ? { probeTimeoutMs: opts.probeTimeoutMs } : {}), ...(opts.now ? { now: opts.now } : {}) });
-    }));
-    const own: Observations = { ...shard?.observations, ...Object.fromEntries(lives.map((l) => [l.cluster, l.observation])) };
-    // Sharded: a cluster no shard has reported yet is unknown, not empty.
-    const observations = shard ? withUnreported(own, fleet.clusters.map((c) => c.name)) : own;
-    const rendered = render({ fleet, observations, allocations: opts.allocations, ...(opts.loadFindings ? { loadFindings: opts.loadFindings } : {}), ...(opts.allowHealthCheckDivergence ? { allowHealthCheckDivergence: true } : {}) });
-    const byCluster = new Map(rendered.clusters.map((c) => [c.cluster, c]));
-    const stable = opts.rollout?.stable;
-    const held = (cluster: string) => !!opts.rollout && !opts.rollout.targetClusters.has(cluster);
-    const stableRender = stable && rendered.clusters.length ? render({ fleet: stable.fleet, observations, allocations: rendered.allocations, ...(stable.loadFindings ? { loadFindings: stable.loadFindings } : {}), ...(opts.allowHealthCheckDivergence ? { allowHealthCheckDivergence: true } : {}) }) : undefined;
-    const stableByCluster = new Map(stableRender?.clusters.map((c) => [c.cluster, c]) ?? []);
-    // Status lists every rendered Ingress, also one blocked below for its static IP.
-    const objects = new Map(rendered.clusters.filter((c) => !shard || shard.owned.has(c.cluster)).map((c) => [c.cluster, c.objects]));
-    let staticIps: StaticIpResults | undefined;
-    if (opts.gce) {
-      staticIps = await reserveStaticIps(opts.gce, rendered.clusters, fleet.clusters, opts.dryRun || opts.writes === 'none');
-      const gceClusters = new Set(fleet.clusters.filter((c) => c.provider === 'gce').map((c) => c.name));
-      for (const [name, r] of byCluster) byCluster.set(name, blockUnreserved(r, staticIps, gceClusters));
-      for (const [name, r] of stableByCluster) stableByCluster.set(name, blockUnreserved(r, staticIps, gceClusters));
-    }
-    if (!opts.allowV2Naming) {
-      const v2 = v2NamingBlocks(byCluster, new Map(lives.map((l) => [l.cluster, l.ingresses])));
-      for (const [name, extra] of v2) {
-        const r = byCluster.get(name)!;
-        const keys = new Set(extra.map((b) => `${b.ref.namespace}/${b.ref.name}`));
-        byCluster.set(name, { ...r, objects: r.objects.filter((o) => !(o.kind === 'Ingress' && keys.has(`${o.metadata.namespace}/${o.metadata.name}`))), blocked: [...r.blocked, ...extra] });
+    for (let pass = 1; ; pass++) {
+      const now = opts.now ?? Date.now();
+      expireRefusals(refused, now);
+      const result = await reconcilePass({ ...opts, connections: conns }, refused);
+      const fresh = writing && !result.renderFailed ? recordRefusals(refused, result.clusters, kept, now) : 0;
+      if (fresh === 0 || pass >= MAX_PASSES) {
+        return { ...result, findings: [...result.findings, ...refusalFindings(refused, new Set(result.clusters.map((c) => c.cluster)))] };
       }
     }
-    // Taking a cluster out of a shared load balancer (core/leaving.ts): its
-    // steps apply when this pass may delete; rejoining under the shared uid always.
-    const leaving = rendered.clusters.length ? planLeaving({
-      renders: byCluster, owned: new Map(lives.map((l) => [l.cluster, l.owned])), sharedUid: rendered.allocations.glbc.uid ?? '',
-      readyEndpoints: new Map(lives.map((l) => [l.cluster, new Map([...l.endpoints].map(([k, e]) => [k, e.ready]))])),
-      uids: new Map(lives.map((l) => [l.cluster, l.observation.ingressUid?.uid])),
-    }) : new Map<string, ClusterLeaving>();
-    const deleting = (opts.prune || opts.continueLeaving) && !opts.allowSharedIngressRemoval;
-    for (const [name, l] of leaving) if (!deleting && l.finding.code !== 'RejoinSharedIngress') leaving.delete(name);
-    for (const [name, l] of leaving) byCluster.set(name, withLeaving(byCluster.get(name)!, l));
-    const clusters = await Promise.all(lives.map(async (live) => {
-      const conn = conns.get(live.cluster);
-      const r = byCluster.get(live.cluster);
-      if (!conn || conn instanceof Error || !r) {
-        return { cluster: live.cluster, health: live.probe.health, reason: live.probe.reason, message: live.probe.message, objects: [], pruned: [], blocked: r?.blocked ?? [], drift: [], errors: [...live.errors], counts: counts([], 0, 0), endpoints: Object.fromEntries(live.endpoints) } satisfies ClusterResult;
-      }
-      // A cluster a rollout has not reached keeps the stable revision (nothing is written without one).
-      const own = held(live.cluster) ? stableByCluster.get(live.cluster) : r;
-      const skipped = held(live.cluster) && !own ? 'held' : r.skipped ?? (live.probe.health !== 'Ready' ? 'unreachable' : undefined);
-      // The leaving steps act on the fleet's revision only (a held cluster keeps the stable one).
-      const l = held(live.cluster) ? undefined : leaving.get(live.cluster);
-      return reconcileCluster(conn, live, (own ?? r).objects, (own ?? r).blocked, skipped, opts, l);
-    }));
-    // Same order as lives: each cluster's live uid, for the GCE checks (orphans, firewall names).
-    clusters.forEach((c, i) => { const u = lives[i]?.observation.ingressUid; if (u) (c as ClusterResult).ingressUid = u; });
-    const ingresses = ingressStatus(objects, lives);
-    let gceBackendHealth: FetchedBackendHealth[] | undefined;
-    if (opts.gce) {
-      for (const i of ingresses) { const s = staticIps?.get(describeRef(i.ref)); if (s) i.staticIps = s; }
-      gceBackendHealth = await addGceHealth(opts.gce, ingresses, fleet.clusters, new Set(lives.filter((l) => l.probe.health !== 'Ready').map((l) => l.cluster)));
-    }
-    for (const c of clusters) { const l = leaving.get(c.cluster); if (l) (c as ClusterResult).leaving = { step: l.step, message: l.finding.message }; }
-    return {
-      ...(gceBackendHealth ? { gceBackendHealth } : {}),
-      clusters, ingresses, replicas: rendered.replicas,
-      allocations: rendered.clusters.length ? rendered.allocations : opts.allocations,
-      findings: rendered.findings, renderFailed: rendered.clusters.length === 0 && hasErrors(rendered.findings),
-      ...(shard ? { observations: Object.fromEntries(lives.map((l) => [l.cluster, l.observation])) } : {}),
-    };
   } finally {
     if (!opts.connections) closeAll(conns);
   }
+}
+
+async function reconcilePass(opts: ReconcileOptions & { connections: Map<string, Connection | KubeconfigError> }, refused: RefusedNodePorts): Promise<ReconcileResult> {
+  const { fleet } = opts;
+  const conns = opts.connections;
+  const renderedKinds = new Set<string>();
+  for (const m of fleet.manifests) renderedKinds.add(`${m.object.apiVersion} ${m.object.kind}`);
+  // Owned objects of a kind Git does not render matter only to prune (and to a
+  // cluster leaving a shared load balancer); without them every cluster is
+  // spared a LIST per such kind (one-shot apply, status, doctor, quiet ticks).
+  // Render adds Namespaces and the ingress-uid ConfigMap of its own.
+  const kinds: Array<[string, string]> = opts.prune || opts.continueLeaving ? [...PRUNE_KINDS] : [['v1', 'Namespace'], ['v1', 'ConfigMap']];
+  for (const k of renderedKinds) { const [v, kind] = k.split(' ') as [string, string]; if (!kinds.some(([a, b]) => a === v && b === kind)) kinds.push([v, kind]); }
+
+  const needs = observationNeeds(fleet, ...(opts.rollout?.stable ? [opts.rollout.stable.fleet] : []));
+  const shard = opts.shard;
+  const observed = await Promise.all(fleet.clusters.filter((c) => !shard || shard.owned.has(c.name)).map(async (c): Promise<LiveCluster> => {
+    const conn = conns.get(c.name);
+    if (!conn || conn instanceof Error) {
+      return emptyLive(c.name, { health: 'Unknown', reason: 'NoKubeconfig', message: conn?.message ?? 'no connection' });
+    }
+    return observeCluster(conn, { fleetName: fleet.settings.name, kinds, needs, ...(opts.unschedulableAfterMs !== undefined ? { unschedulableAfterMs: opts.unschedulableAfterMs } : {}), ...(opts.probeTimeoutMs ? { probeTimeoutMs: opts.probeTimeoutMs } : {}), ...(opts.now ? { now: opts.now } : {}) });
+  }));
+  // A port a cluster refused counts as held there (and in this shard's digest).
+  const lives = observed.map((l) => (refused.has(l.cluster) ? { ...l, observation: withRefusals(l.cluster, l.observation, refused) } : l));
+  const own: Observations = { ...shard?.observations, ...Object.fromEntries(lives.map((l) => [l.cluster, l.observation])) };
+  // Sharded: a cluster no shard has reported yet is unknown, not empty.
+  const observations = shard ? withUnreported(own, fleet.clusters.map((c) => c.name)) : own;
+  const rendered = render({ fleet, observations, allocations: opts.allocations, ...(opts.loadFindings ? { loadFindings: opts.loadFindings } : {}), ...(opts.allowHealthCheckDivergence ? { allowHealthCheckDivergence: true } : {}) });
+  const byCluster = new Map(rendered.clusters.map((c) => [c.cluster, c]));
+  const stable = opts.rollout?.stable;
+  const held = (cluster: string) => !!opts.rollout && !opts.rollout.targetClusters.has(cluster);
+  const stableRender = stable && rendered.clusters.length ? render({ fleet: stable.fleet, observations, allocations: rendered.allocations, ...(stable.loadFindings ? { loadFindings: stable.loadFindings } : {}), ...(opts.allowHealthCheckDivergence ? { allowHealthCheckDivergence: true } : {}) }) : undefined;
+  const stableByCluster = new Map(stableRender?.clusters.map((c) => [c.cluster, c]) ?? []);
+  // Status lists every rendered Ingress, also one blocked below for its static IP.
+  const objects = new Map(rendered.clusters.filter((c) => !shard || shard.owned.has(c.cluster)).map((c) => [c.cluster, c.objects]));
+  let staticIps: StaticIpResults | undefined;
+  if (opts.gce) {
+    staticIps = await reserveStaticIps(opts.gce, rendered.clusters, fleet.clusters, opts.dryRun || opts.writes === 'none');
+    const gceClusters = new Set(fleet.clusters.filter((c) => c.provider === 'gce').map((c) => c.name));
+    for (const [name, r] of byCluster) byCluster.set(name, blockUnreserved(r, staticIps, gceClusters));
+    for (const [name, r] of stableByCluster) stableByCluster.set(name, blockUnreserved(r, staticIps, gceClusters));
+  }
+  if (!opts.allowV2Naming) {
+    const v2 = v2NamingBlocks(byCluster, new Map(lives.map((l) => [l.cluster, l.ingresses])));
+    for (const [name, extra] of v2) {
+      const r = byCluster.get(name)!;
+      const keys = new Set(extra.map((b) => `${b.ref.namespace}/${b.ref.name}`));
+      byCluster.set(name, { ...r, objects: r.objects.filter((o) => !(o.kind === 'Ingress' && keys.has(`${o.metadata.namespace}/${o.metadata.name}`))), blocked: [...r.blocked, ...extra] });
+    }
+  }
+  // Taking a cluster out of a shared load balancer (core/leaving.ts): its
+  // steps apply when this pass may delete; rejoining under the shared uid always.
+  const leaving = rendered.clusters.length ? planLeaving({
+    renders: byCluster, owned: new Map(lives.map((l) => [l.cluster, l.owned])), sharedUid: rendered.allocations.glbc.uid ?? '',
+    readyEndpoints: new Map(lives.map((l) => [l.cluster, new Map([...l.endpoints].map(([k, e]) => [k, e.ready]))])),
+    uids: new Map(lives.map((l) => [l.cluster, l.observation.ingressUid?.uid])),
+  }) : new Map<string, ClusterLeaving>();
+  const deleting = (opts.prune || opts.continueLeaving) && !opts.allowSharedIngressRemoval;
+  for (const [name, l] of leaving) if (!deleting && l.finding.code !== 'RejoinSharedIngress') leaving.delete(name);
+  for (const [name, l] of leaving) byCluster.set(name, withLeaving(byCluster.get(name)!, l));
+  const clusters = await Promise.all(lives.map(async (live) => {
+    const conn = conns.get(live.cluster);
+    const r = byCluster.get(live.cluster);
+    if (!conn || conn instanceof Error || !r) {
+      return { cluster: live.cluster, health: live.probe.health, reason: live.probe.reason, message: live.probe.message, objects: [], pruned: [], blocked: r?.blocked ?? [], drift: [], errors: [...live.errors], counts: counts([], 0, 0), endpoints: Object.fromEntries(live.endpoints) } satisfies ClusterResult;
+    }
+    // A cluster a rollout has not reached keeps the stable revision (nothing is written without one).
+    const own = held(live.cluster) ? stableByCluster.get(live.cluster) : r;
+    const skipped = held(live.cluster) && !own ? 'held' : r.skipped ?? (live.probe.health !== 'Ready' ? 'unreachable' : undefined);
+    // The leaving steps act on the fleet's revision only (a held cluster keeps the stable one).
+    const l = held(live.cluster) ? undefined : leaving.get(live.cluster);
+    return reconcileCluster(conn, live, (own ?? r).objects, (own ?? r).blocked, skipped, opts, l);
+  }));
+  // Same order as lives: each cluster's live uid, for the GCE checks (orphans, firewall names).
+  clusters.forEach((c, i) => { const u = lives[i]?.observation.ingressUid; if (u) (c as ClusterResult).ingressUid = u; });
+  const ingresses = ingressStatus(objects, lives);
+  let gceBackendHealth: FetchedBackendHealth[] | undefined;
+  if (opts.gce) {
+    for (const i of ingresses) { const s = staticIps?.get(describeRef(i.ref)); if (s) i.staticIps = s; }
+    gceBackendHealth = await addGceHealth(opts.gce, ingresses, fleet.clusters, new Set(lives.filter((l) => l.probe.health !== 'Ready').map((l) => l.cluster)));
+  }
+  for (const c of clusters) { const l = leaving.get(c.cluster); if (l) (c as ClusterResult).leaving = { step: l.step, message: l.finding.message }; }
+  return {
+    ...(gceBackendHealth ? { gceBackendHealth } : {}),
+    clusters, ingresses, replicas: rendered.replicas,
+    allocations: rendered.clusters.length ? rendered.allocations : opts.allocations,
+    findings: rendered.findings, renderFailed: rendered.clusters.length === 0 && hasErrors(rendered.findings),
+    ...(shard ? { observations: Object.fromEntries(lives.map((l) => [l.cluster, l.observation])) } : {}),
+  };
 }

@@ -232,6 +232,12 @@ export interface NodePortUse {
   service: string;
   /** Which port of that Service: its name, or its number as text. */
   servicePort?: string;
+  /**
+   * No Service holds the port, yet the apiserver refused it ("provided port
+   * is already allocated": a reservation a dead client left behind, freed by
+   * the apiserver's repair loop within minutes). namespace/service are empty.
+   */
+  refused?: true;
 }
 
 export interface ObservedIngress {

@@ -30,7 +30,7 @@ function inRanges(port: number, ranges: readonly PortRange[]): boolean {
   return ranges.some(([lo, hi]) => port >= lo && port <= hi);
 }
 
-type Holders = Map<number, { cluster: string; service: string }[]>;
+type Holders = Map<number, { cluster: string; service: string; refused?: true }[]>;
 
 /** Index every observed node port once: port -> who holds it where. */
 function indexHolders(obs: Observations): Holders {
@@ -38,19 +38,26 @@ function indexHolders(obs: Observations): Holders {
   for (const [cluster, o] of Object.entries(obs)) {
     for (const u of o.nodePorts) {
       const list = holders.get(u.port) ?? [];
-      list.push({ cluster, service: `${u.namespace}/${u.service}` });
+      list.push({ cluster, service: `${u.namespace}/${u.service}`, ...(u.refused ? { refused: true as const } : {}) });
       holders.set(u.port, list);
     }
   }
   return holders;
 }
 
-/** The first cluster (in the Service's cluster order) where another Service holds `port`. */
-function firstConflict(holders: Holders, clusters: string[], port: number, self: string): { cluster: string; service: string } | undefined {
+/**
+ * The first cluster (in the Service's cluster order) where another Service
+ * holds `port`. A port a cluster refused with no visible holder counts only
+ * for a port gitfed is choosing now: a port pinned in Git or allocated
+ * before is not moved for a reservation the apiserver frees by itself
+ * (moving it would move every cluster's load balancer backend; that
+ * cluster's apply fails until the port is free).
+ */
+function firstConflict(holders: Holders, clusters: string[], port: number, self: string, established = false): { cluster: string; service: string } | undefined {
   const list = holders.get(port);
   if (!list) return undefined;
   for (const cluster of clusters) {
-    const h = list.find((x) => x.cluster === cluster && x.service !== self);
+    const h = list.find((x) => x.cluster === cluster && x.service !== self && !(established && x.refused));
     if (h) return h;
   }
   return undefined;
@@ -82,7 +89,7 @@ export function allocateNodePorts(
       const key = portKey(p);
       const place = svc.source.locate?.(['spec', 'ports', p.index, 'nodePort']) ?? svc.source.place;
       if (p.nodePort) {
-        const c = firstConflict(holders, svc.clusters, p.nodePort, svc.key);
+        const c = firstConflict(holders, svc.clusters, p.nodePort, svc.key, true);
         if (c) {
           failed.set(svc.key, {
             severity: 'error', code: 'NodePortTaken', place, cluster: c.cluster,
@@ -96,7 +103,7 @@ export function allocateNodePorts(
       const prev = previous.nodePorts[svc.key]?.[key];
       const held = heldPorts(observations, svc, key);
       let chosen: number | undefined;
-      if (prev !== undefined && usable(prev) && !firstConflict(holders, svc.clusters, prev, svc.key)) chosen = prev;
+      if (prev !== undefined && usable(prev) && !firstConflict(holders, svc.clusters, prev, svc.key, true)) chosen = prev;
       if (chosen === undefined) {
         // Adopt what the Service holds today, most common first, if free everywhere.
         for (const [port] of held.counts) {

@@ -17,6 +17,7 @@ import type { Connection } from '../cluster/connect.js';
 import type { HealthProbe } from '../cluster/health.js';
 import { reconcileFleet, type ReconcileOptions } from '../cluster/reconcile.js';
 import type { GceEdge, ReconcileResult } from '../cluster/reconcile-types.js';
+import type { RefusedNodePorts } from '../cluster/refused-node-ports.js';
 import type { ProjectReport } from '../gce/gce-report.js';
 import { emptyAllocations, hasErrors, type Allocations, type Finding, type Fleet } from '../core/model.js';
 import type { FleetFile, LoadLimits } from '../load/index.js';
@@ -121,6 +122,8 @@ export class Operator {
   private noted?: string;
   private readonly lastApplied = new Map<string, Map<string, string>>();
   private readonly everOwned = new Map<string, Set<string>>();
+  /** Node ports clusters refused though free by every LIST: avoided for minutes, across ticks. */
+  private readonly refusedNodePorts: RefusedNodePorts = new Map();
   /** Connections to the member clusters, kept across ticks (watch caches, health monitors). */
   private readonly clusters: FleetConnections;
   private running?: Promise<TickResult>;
@@ -215,7 +218,7 @@ export class Operator {
     const result = await reconcileFleet({
       fleet: rev.fleet, loadFindings: rev.findings, kubeconfigPath: this.opts.kubeconfig, allocations: this.allocations,
       dryRun: false, prune: this.opts.prune && (writes === 'all' || !!rollout), pruneAll: this.opts.pruneAll ?? false, writes,
-      lastApplied: this.lastApplied, everOwned: this.everOwned, connections,
+      lastApplied: this.lastApplied, everOwned: this.everOwned, connections, refusedNodePorts: this.refusedNodePorts,
       ...(this.opts.probeTimeoutMs ? { probeTimeoutMs: this.opts.probeTimeoutMs } : {}), ...(rollout ? { rollout } : {}), ...(this.opts.gce ? { gce: this.opts.gce } : {}),
       ...(this.opts.allowSharedIngressRemoval ? { allowSharedIngressRemoval: true } : {}),
       ...(this.opts.allowV2Naming ? { allowV2Naming: true } : {}), ...(this.opts.allowHealthCheckDivergence ? { allowHealthCheckDivergence: true } : {}),

@@ -9,6 +9,7 @@ const clusters = ['a', 'b', 'c'];
 const svc = (nodePort?: number, name = 'nginx'): NodePortService => ({ source: sourced(service(name, nodePort ? { nodePort } : {})), key: `web/${name}`, clusters });
 const policy = nodePortPolicy([30000, 30010], [[30000, 30001]]);
 const held = (port: number, service: string, namespace = 'web') => ({ port, namespace, service });
+const refused = (port: number) => ({ port, namespace: '', service: '', refused: true as const });
 const prev = (port: number): Allocations => ({ ...emptyAllocations(), nodePorts: { 'web/nginx': { '80': port } } });
 
 const cases: Array<{ name: string; svc: NodePortService; obs: Observations; prev?: Allocations; want?: number; error?: RegExp; warning?: RegExp }> = [
@@ -23,6 +24,12 @@ const cases: Array<{ name: string; svc: NodePortService; obs: Observations; prev
     svc: svc(), obs: { a: observed({ nodePorts: [held(30005, 'nginx')] }), b: observed({ nodePorts: [held(30005, 'nginx')] }), c: observed({ nodePorts: [held(30006, 'nginx')] }) },
     want: 30005, warning: /c moves from 30006 to 30005/ },
   { name: 'a held port that is taken elsewhere is not adopted', svc: svc(), obs: { a: observed({ nodePorts: [held(30005, 'nginx')] }), b: observed({ nodePorts: [held(30005, 'other')] }) }, want: 30002, warning: /a moves from 30005 to 30002/ },
+  { name: 'a port one cluster refused though no Service holds it is avoided in every cluster', svc: svc(), obs: { b: observed({ nodePorts: [refused(30002)] }) }, want: 30003 },
+  { name: 'a port chosen in this render moves off a port one cluster refused, and clusters that hold it already are told',
+    svc: svc(), obs: { a: observed({ nodePorts: [held(30002, 'nginx')] }), c: observed({ nodePorts: [refused(30002)] }) }, want: 30003, warning: /a moves from 30002 to 30003/ },
+  { name: 'the previous allocation stays, though a cluster refused it (moving it would move every load balancer backend; the apiserver frees it by itself)',
+    svc: svc(), obs: { a: observed({ nodePorts: [held(30004, 'nginx')] }), c: observed({ nodePorts: [refused(30004)] }) }, prev: prev(30004), want: 30004 },
+  { name: 'a port written in Git stays, though a cluster refused it (that cluster frees it by itself)', svc: svc(30007), obs: { a: observed({ nodePorts: [refused(30007)] }) }, want: 30007 },
   { name: 'no port free anywhere is an error', svc: svc(), obs: { a: observed({ nodePorts: Array.from({ length: 9 }, (_, i) => held(30002 + i, `s${i}`)) }) }, error: /no nodePort in 30000-30010 is free/ },
 ];
 

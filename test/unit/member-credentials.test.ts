@@ -40,7 +40,8 @@ test('tls-server-name and insecure-skip-tls-verify are kept', async () => {
   assert.equal(ep.token, 't');
 });
 
-test('an exec plugin runs once while its credential is valid, again when it expires or after a 401; it gets KUBERNETES_EXEC_INFO', async () => {
+/** A kubeconfig whose user is an exec plugin that prints a new token per run, with the expiry written in the file `expiry`. */
+async function execPluginKubeconfig(): Promise<{ dir: string; path: string }> {
   const { dir, path } = await kubeconfig({});
   const plugin = join(dir, 'plugin.mjs');
   // Prints a new token per run; expiry from a file; echoes the server it was told about.
@@ -60,6 +61,11 @@ test('an exec plugin runs once while its credential is valid, again when it expi
     contexts: [{ name: 'ctx', context: { cluster: 'c', user: 'u' } }],
   }));
   await writeFile(join(dir, 'expiry'), new Date(Date.now() + 3_600_000).toISOString());
+  return { dir, path };
+}
+
+test('an exec plugin runs once while its credential is valid, again when it expires or after a 401; it gets KUBERNETES_EXEC_INFO', async () => {
+  const { dir, path } = await execPluginKubeconfig();
   const creds = new KubeconfigCredentials(path, 'ctx', 0);
   assert.equal((await creds.current()).token, 't1@https://203.0.113.10:6443@x');
   assert.equal((await creds.current()).token, 't1@https://203.0.113.10:6443@x', 'cached while valid');
@@ -71,6 +77,22 @@ test('an exec plugin runs once while its credential is valid, again when it expi
   creds.invalidate();
   assert.match((await creds.current()).token!, /^t3@/);
   assert.match((await creds.current()).token!, /^t4@/, 'an expired credential is not used again');
+});
+
+test('requests that got the same 401 together run the exec plugin once: the first forgets the credential, the others find it renewed', async () => {
+  const { path } = await execPluginKubeconfig();
+  const creds = new KubeconfigCredentials(path, 'ctx', 0);
+  const expired = await creds.current();
+  creds.invalidate(expired);
+  const renewing = creds.current();
+  creds.invalidate(expired); // while the plugin runs
+  const renewed = await renewing;
+  creds.invalidate(expired); // after it ran
+  assert.equal((await creds.current()).token, renewed.token);
+  assert.equal(creds.execRuns, 2, 'one run for the first credential, one for all the 401s of it');
+  creds.invalidate(renewed); // the renewed one is refused too
+  assert.match((await creds.current()).token!, /^t3@/);
+  assert.equal(creds.execRuns, 3);
 });
 
 test('a broken exec plugin is a credential error naming the context, not a crash', async () => {

@@ -16,6 +16,8 @@ export interface FaultAnswer {
   /** status: a Kubernetes Status body; empty: no body; error-event: HTTP 200 and one watch ERROR event; stall: HTTP 200 and then silence */
   body: 'status' | 'empty' | 'error-event' | 'stall';
   reason?: string;
+  /** The Status message (default: says the fault suite injected it). */
+  message?: string;
 }
 
 export interface ProxiedRequest {
@@ -26,9 +28,13 @@ export interface ProxiedRequest {
 
 export type FaultRule = (req: ProxiedRequest) => FaultAnswer | undefined;
 
+/** Runs (and is awaited) before a request goes to the apiserver: another client acting in between. */
+export type BeforeForward = (req: ProxiedRequest & { body: Buffer }) => Promise<void>;
+
 export interface ApiserverProxy {
   url: string;
   setRule(rule: FaultRule | undefined): void;
+  setBeforeForward(hook: BeforeForward | undefined): void;
   /** Cut every watch stream in flight (as a restart or a load balancer would), so clients must reconnect. */
   dropWatches(): void;
   /** Requests the proxy answered itself since the last reset. */
@@ -39,15 +45,15 @@ export interface ApiserverProxy {
 
 const REASONS: Record<number, string> = { 401: 'Unauthorized', 403: 'Forbidden', 410: 'Expired', 429: 'TooManyRequests', 500: 'InternalError', 503: 'ServiceUnavailable' };
 
-function statusBody(code: number, reason?: string): string {
-  return JSON.stringify({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: `injected by the fault suite: HTTP ${code}`, reason: reason ?? REASONS[code] ?? 'InternalError', code });
+function statusBody(code: number, reason?: string, message?: string): string {
+  return JSON.stringify({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: message ?? `injected by the fault suite: HTTP ${code}`, reason: reason ?? REASONS[code] ?? 'InternalError', code });
 }
 
 function answer(res: ServerResponse, a: FaultAnswer, streams: Set<ServerResponse>): void {
   if (a.body === 'empty') { res.writeHead(a.status, { 'content-length': '0' }).end(); return; }
   if (a.body === 'status') {
     // Like the apiserver's own JSON encoder: the Status ends with a newline.
-    const body = `${statusBody(a.status, a.reason)}\n`;
+    const body = `${statusBody(a.status, a.reason, a.message)}\n`;
     res.writeHead(a.status, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)), ...(a.status === 429 ? { 'retry-after': '1' } : {}) }).end(body);
     return;
   }
@@ -67,6 +73,7 @@ export async function startApiserverProxy(sb: Sandbox, cluster: SandboxCluster):
   const upstream = new URL(cluster.server);
   const agent = new Agent({ keepAlive: true, ca: cluster.ca });
   let rule: FaultRule | undefined;
+  let before: BeforeForward | undefined;
   let faulted = 0;
   const watches = new Set<ServerResponse>();
   const server: Server = createServer({ cert, key }, (req: IncomingMessage, res: ServerResponse) => {
@@ -86,13 +93,21 @@ export async function startApiserverProxy(sb: Sandbox, cluster: SandboxCluster):
     up.on('error', () => res.destroy());
     res.once('close', () => up.destroy());
     if (watch) { watches.add(res); res.once('close', () => watches.delete(res)); }
-    req.pipe(up);
+    if (!before) { req.pipe(up); return; }
+    const hook = before;
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.once('end', () => {
+      const body = Buffer.concat(chunks);
+      hook({ method: req.method ?? 'GET', path, watch, body }).then(() => up.end(body), () => { up.destroy(); res.destroy(); });
+    });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
     url: `https://127.0.0.1:${port}`,
     setRule: (r) => { rule = r; },
+    setBeforeForward: (h) => { before = h; },
     dropWatches: () => { for (const w of watches) w.destroy(); watches.clear(); },
     faulted: () => faulted,
     resetCount: () => { faulted = 0; },
