@@ -1,7 +1,7 @@
 // What the push -> applied benchmarks share (bench:operator, bench:scale): a
 // fleet repo of one Namespace and N ConfigMaps for every sandbox cluster, a
 // new version of it pushed to the sandbox git server, a signed webhook, and
-// the wait until every cluster serves that version.
+// the wait until every cluster serves that version (reported by watches).
 import { execFileSync } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
@@ -66,23 +66,90 @@ export function clusterClients(sb: Sandbox): KubeHttp[] {
 }
 
 /** Wait until cm-0 holds version v in every cluster; ms from `t0` (performance.now()) to then. */
-export async function waitApplied(clients: KubeHttp[], v: number, t0: number, timeoutMs = 120_000): Promise<number> {
-  const pending = new Set(clients);
-  const last = new Map<KubeHttp, string>();
-  while (pending.size) {
-    if (performance.now() - t0 > timeoutMs) {
-      throw new Error(`version ${v} not in ${pending.size} of ${clients.length} clusters after ${timeoutMs / 1000} s (${[...pending].map((h) => `${h.endpoint.server} has version ${last.get(h)}`).join(', ')})`);
-    }
-    await Promise.all([...pending].map(async (h) => {
-      const got = (await h.request<{ data?: { version?: string } }>({ path: '/api/v1/namespaces/bench/configmaps/cm-0' })).body?.data?.version;
-      last.set(h, String(got));
-      if (got === String(v)) pending.delete(h);
-    }));
-    // Every round is a GET per pending cluster: at 100 clusters polling every
-    // 10 ms would load the apiservers the operator is writing to.
-    if (pending.size) await new Promise((r) => setTimeout(r, Math.max(10, Math.ceil(clients.length / 2))));
+/**
+ * When every cluster serves each version of cm-0, as one watch per cluster
+ * reports it (opened before the first push, kept across pushes). Polling
+ * with GETs instead puts load on the very apiservers the operator writes to
+ * (at 100 clusters on 2 cores, 100 GETs a round), and that load then shows
+ * up in the latency being measured.
+ */
+export class AppliedWatch {
+  /** version -> cluster client -> when its watch reported it */
+  private readonly seen = new Map<string, Map<KubeHttp, number>>();
+  /** the version each cluster served last */
+  private readonly last = new Map<KubeHttp, string>();
+  private readonly stop = new AbortController();
+  private wake: () => void = () => undefined;
+
+  private constructor(private readonly clients: KubeHttp[]) {}
+
+  /** Resolves once every cluster's watch is open (an event cannot be missed or come late from then on). */
+  static async open(clients: KubeHttp[], timeoutMs = 120_000): Promise<AppliedWatch> {
+    const w = new AppliedWatch(clients);
+    const opened = clients.map((h) => w.follow(h));
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.all(opened), new Promise((_, reject) => { timer = setTimeout(() => reject(new Error(`the clusters' watches did not open in ${timeoutMs / 1000} s`)), timeoutMs); })]).finally(() => clearTimeout(timer));
+    return w;
   }
-  return performance.now() - t0;
+
+  private record(h: KubeHttp, version: unknown): void {
+    if (version === undefined) return;
+    this.last.set(h, String(version));
+    const at = this.seen.get(String(version)) ?? new Map<KubeHttp, number>();
+    if (!at.has(h)) at.set(h, performance.now());
+    this.seen.set(String(version), at);
+    this.wake();
+  }
+
+  private follow(h: KubeHttp): Promise<void> {
+    const base = `/api/v1/namespaces/bench/configmaps?fieldSelector=${encodeURIComponent('metadata.name=cm-0')}`;
+    const { signal } = this.stop;
+    return new Promise<void>((opened) => {
+      void (async () => {
+        let rv = '';
+        while (!signal.aborted) {
+          try {
+            if (!rv) {
+              const list = await h.request<{ metadata: { resourceVersion: string }; items: Array<{ data?: { version?: string } }> }>({ path: base });
+              rv = list.body.metadata.resourceVersion;
+              for (const cm of list.body.items) this.record(h, cm.data?.version);
+            }
+            const end = await h.stream(`${base}&watch=1&allowWatchBookmarks=true&resourceVersion=${rv}`, {
+              signal, onOpen: () => opened(),
+              onLine: (line) => {
+                const e = JSON.parse(line) as { type: string; object: { metadata?: { resourceVersion?: string }; data?: { version?: string } } };
+                if (e.type === 'ERROR') { rv = ''; return; }
+                rv = e.object.metadata?.resourceVersion ?? rv;
+                if (e.type !== 'BOOKMARK') this.record(h, e.object.data?.version);
+              },
+            });
+            if (end.status !== 200) rv = '';
+          } catch {
+            if (!signal.aborted) await new Promise((r) => setTimeout(r, 200));
+          }
+        }
+      })();
+    });
+  }
+
+  /** Milliseconds from t0 until the last cluster served version v. */
+  async applied(v: number, t0: number, timeoutMs = 120_000): Promise<number> {
+    const until = t0 + timeoutMs;
+    for (;;) {
+      const at = this.seen.get(String(v));
+      if (at && at.size === this.clients.length) return Math.max(...at.values()) - t0;
+      const left = until - performance.now();
+      if (left <= 0) {
+        const missing = this.clients.filter((h) => !at?.has(h));
+        throw new Error(`version ${v} not in ${missing.length} of ${this.clients.length} clusters after ${timeoutMs / 1000} s (${missing.map((h) => `${h.endpoint.server} has version ${this.last.get(h)}`).join(', ')})`);
+      }
+      await new Promise<void>((r) => { const t = setTimeout(r, left); this.wake = () => { clearTimeout(t); r(); }; });
+    }
+  }
+
+  close(): void {
+    this.stop.abort();
+  }
 }
 
 /**

@@ -22,7 +22,7 @@ import { loadFleetDir } from '../../operator/load/index.js';
 import { startSandbox, type Sandbox } from '../../operator/sandbox/index.js';
 import { privateBytes, rssBytes, stopProcess } from '../../operator/sandbox/supervisor.js';
 import { floorPaths, patchFloor } from './apply-peers.js';
-import { clusterClients, fleetRepo, percentile, sendWebhook, versionedObjects, waitApplied } from './fleet-push.js';
+import { AppliedWatch, clusterClients, fleetRepo, percentile, sendWebhook, versionedObjects } from './fleet-push.js';
 
 const SIZES = (process.env.BENCH_SCALE_SIZES ?? '10,25,50,100').split(',').map(Number).filter((n) => n > 0);
 const OBJECTS = Number(process.env.BENCH_SCALE_OBJECTS ?? 10);
@@ -213,14 +213,17 @@ async function measure(sb: Sandbox, clusters: number, upS: number): Promise<Row>
     let ticks = await settled(op.url, 0, timeout);
     const cpuBefore = cpuSeconds(op.child.pid!);
     const latencies: number[] = [];
-    for (let v = 1; v <= PUSHES; v++) {
-      repo.commit(v);
-      t0 = performance.now();
-      repo.push();
-      await sendWebhook(op.url, 'bench');
-      latencies.push(await waitApplied(clients, v, t0, timeout));
-      ticks = await settled(op.url, ticks, timeout);
-    }
+    const watch = await AppliedWatch.open(clients, timeout);
+    try {
+      for (let v = 1; v <= PUSHES; v++) {
+        repo.commit(v);
+        t0 = performance.now();
+        repo.push();
+        await sendWebhook(op.url, 'bench');
+        latencies.push(await watch.applied(v, t0, timeout));
+        ticks = await settled(op.url, ticks, timeout);
+      }
+    } finally { watch.close(); }
     latencies.sort((a, b) => a - b);
     // Quiet ticks: nothing new in git, nothing drifted.
     const quiet: Array<{ ms: number; requests: number; background: number; cpuMs: number; stages: number[] }> = [];
@@ -280,7 +283,7 @@ for (const clusters of SIZES) {
     rows.push(r);
     console.log(`  push -> applied p50 ${r.p50.toFixed(0)} ms, p99 ${r.p99.toFixed(0)} ms; quiet tick ${r.quietTickMs.toFixed(0)} ms, ${r.quietRequests} requests (and ${r.quietBackground} of background health probes meanwhile), ${r.quietCpuMs.toFixed(0)} ms CPU (stages in ms: ${r.quietStages}); operator RSS ${r.opRssMb.toFixed(0)} MB, ${r.opCpuS.toFixed(1)} s CPU over the pushes`);
   } catch (e) {
-    // The clusters that lacked a version, by name (waitApplied names their servers).
+    // The clusters that lacked a version, by name (AppliedWatch names their servers).
     const lacking = sb.clusters.filter((c) => (e as Error).message.includes(`${c.server} has`)).map((c) => c.name);
     console.log(`  failed during ${phase}: ${(e as Error).message.split('\n')[0]}${lacking.length ? ` [${lacking.join(', ')}]` : ''}`);
     if (phase === 'operator and pushes') {
