@@ -1,10 +1,11 @@
 // Node ports an apiserver refused ("provided port is already allocated")
-// although no Service there holds them. That happens when a client died
-// between the apiserver reserving the port and committing its Service (an
-// operator killed mid-apply): the port stays allocated until the apiserver's
-// repair loop frees it, which takes up to 9 minutes (it runs every 3 minutes
-// and frees a leaked port on its third sighting). Until then the cluster
-// refuses the port while every LIST says it is free.
+// though gitfed observed them free. Another client may have taken the port
+// since; or a client died between the apiserver reserving the port and
+// committing its Service (an operator killed mid-apply), and the port stays
+// allocated, held by no Service, until the apiserver's repair loop frees it:
+// up to 9 minutes (it runs every 3 minutes and frees a leaked port on its
+// third sighting). Until then the cluster refuses the port while every LIST
+// says it is free.
 //
 // gitfed treats such a refusal as an observation: "this port is taken in that
 // cluster". A port gitfed is choosing now (the Service has no allocation yet:
