@@ -5,6 +5,7 @@
 import { hasErrors, type Allocations, type Finding, type Fleet, type KubeObject, type Observations } from '../core/model.js';
 import { describeRef, keyOf, refOf } from '../core/object-keys.js';
 import { observationNeeds } from '../core/observation-needs.js';
+import { keptPorts } from '../core/node-ports.js';
 import { render } from '../core/render.js';
 import { applyCluster, type ObjectResult } from './apply.js';
 import { closeAll, connect, type Connection, type KubeconfigError } from './connect.js';
@@ -18,7 +19,7 @@ import { planLeaving, withLeaving, type ClusterLeaving } from '../core/leaving.j
 import { v2NamingBlocks } from '../core/glbc-naming.js';
 import { withUnreported } from '../core/shard-report.js';
 import { ingressStatus, workloadStatus } from './reconcile-status.js';
-import { expireRefusals, keptPorts, recordRefusals, refusalFindings, withRefusals, type RefusedNodePorts } from './refused-node-ports.js';
+import { expireRefusals, recordRefusals, refusalFindings, withRefusals, type RefusedNodePorts } from './refused-node-ports.js';
 
 export interface ReconcileOptions {
   fleet: Fleet;

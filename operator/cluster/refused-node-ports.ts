@@ -16,8 +16,8 @@
 // one cluster's apply fails until then. A refusal is remembered for
 // REFUSED_PORT_TTL_MS, a little longer than the apiserver needs to free the
 // port; by then the Service holds its new port and the render keeps it.
-import { servicePorts } from '../core/ingress.js';
-import type { Allocations, ClusterObservation, Finding, Fleet, NodePortUse } from '../core/model.js';
+import type { ClusterObservation, Finding, NodePortUse } from '../core/model.js';
+import type { KeptPort } from '../core/node-ports.js';
 import type { ClusterResult } from './reconcile-types.js';
 
 export const REFUSED_PORT_TTL_MS = 10 * 60_000;
@@ -27,7 +27,8 @@ export const REFUSED_PORT_TTL_MS = 10 * 60_000;
  * ("namespace/name"), and whether that port was the Service's allocation
  * (kept: the apply there waits for the apiserver to free it).
  */
-export type RefusedNodePorts = Map<string, Map<number, { at: number; service: string; allocated: boolean }>>;
+export type RefusedNodePorts = Map<string, Map<number, Refusal>>;
+interface Refusal { at: number; service: string; allocated: boolean }
 
 /** The apiserver's words, as in "spec.ports[0].nodePort: Invalid value: 30000: provided port is already allocated". */
 const REFUSAL = /nodePort: Invalid value: (\d+): provided port is already allocated/g;
@@ -42,19 +43,6 @@ export function refusalsIn(result: Pick<ClusterResult, 'objects'>): Array<{ port
   return out;
 }
 
-/** Whether a Service keeps this node port whatever a cluster says: pinned in Git, or allocated before. */
-export type KeptPort = (service: string, port: number) => boolean;
-
-/** The ports `fleet` pins in Git or `previous` allocated, as a KeptPort. */
-export function keptPorts(fleet: Pick<Fleet, 'manifests'>, previous: Allocations): KeptPort {
-  return (service, port) => {
-    if (Object.values(previous.nodePorts[service] ?? {}).includes(port)) return true;
-    const [namespace, name] = service.split('/');
-    const svc = fleet.manifests.find((m) => m.object.kind === 'Service' && m.object.metadata.name === name && (m.object.metadata.namespace ?? 'default') === namespace);
-    return !!svc && servicePorts(svc.object).some((p) => p.nodePort === port);
-  };
-}
-
 /**
  * Record this pass's refusals; returns how many are new and not a Service's
  * allocation: those change the render (another pass is worth it), a known
@@ -64,7 +52,7 @@ export function recordRefusals(refused: RefusedNodePorts, clusters: readonly Pic
   let fresh = 0;
   for (const c of clusters) {
     for (const { port, service } of refusalsIn(c)) {
-      const known = refused.get(c.cluster) ?? new Map<number, { at: number; service: string; allocated: boolean }>();
+      const known = refused.get(c.cluster) ?? new Map<number, Refusal>();
       const allocated = kept(service, port);
       if (!known.has(port) && !allocated) fresh++;
       known.set(port, { at: now, service, allocated });

@@ -6,7 +6,7 @@
 // allocation; the port the Service already holds in the clusters if it is
 // free everywhere; the lowest port free in ALL clusters, in range, not reserved.
 import { describeRef } from './object-keys.js';
-import type { Allocations, Finding, NodePortPolicy, Observations, PortRange, SourcedObject } from './model.js';
+import type { Allocations, Finding, Fleet, NodePortPolicy, Observations, PortRange, SourcedObject } from './model.js';
 import { portKey, servicePorts } from './ingress.js';
 
 export const DEFAULT_NODE_PORT_RANGE: PortRange = [30000, 32767];
@@ -51,7 +51,8 @@ function indexHolders(obs: Observations): Holders {
  * for a port gitfed is choosing now: a port pinned in Git or allocated
  * before is not moved for a reservation the apiserver frees by itself
  * (moving it would move every cluster's load balancer backend; that
- * cluster's apply fails until the port is free).
+ * cluster's apply fails until the port is free). keptPorts, below, names
+ * the same ports for the reconcile that decides whether to render again.
  */
 function firstConflict(holders: Holders, clusters: string[], port: number, self: string, established = false): { cluster: string; service: string } | undefined {
   const list = holders.get(port);
@@ -154,4 +155,20 @@ function heldPorts(obs: Observations, svc: NodePortService, key: string): { byCl
 
 function listSome(names: readonly string[], max = 5): string {
   return names.length <= max ? names.join(', ') : `${names.slice(0, max).join(', ')} and ${names.length - max} more`;
+}
+
+/**
+ * Whether a Service keeps this node port whatever a cluster says: pinned in
+ * Git, or allocated before (the ports `firstConflict` takes as established).
+ */
+export type KeptPort = (service: string, port: number) => boolean;
+
+/** The ports `fleet` pins in Git or `previous` allocated, as a KeptPort. */
+export function keptPorts(fleet: Pick<Fleet, 'manifests'>, previous: Allocations): KeptPort {
+  return (service, port) => {
+    if (Object.values(previous.nodePorts[service] ?? {}).includes(port)) return true;
+    const [namespace, name] = service.split('/');
+    const svc = fleet.manifests.find((m) => m.object.kind === 'Service' && m.object.metadata.name === name && (m.object.metadata.namespace ?? 'default') === namespace);
+    return !!svc && servicePorts(svc.object).some((p) => p.nodePort === port);
+  };
 }

@@ -3,8 +3,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { ClusterResult } from '../../operator/cluster/reconcile-types.js';
-import { expireRefusals, keptPorts, recordRefusals, refusalFindings, REFUSED_PORT_TTL_MS, withRefusals, type RefusedNodePorts } from '../../operator/cluster/refused-node-ports.js';
+import { expireRefusals, recordRefusals, refusalFindings, REFUSED_PORT_TTL_MS, withRefusals, type RefusedNodePorts } from '../../operator/cluster/refused-node-ports.js';
 import { emptyAllocations } from '../../operator/core/model.js';
+import { keptPorts } from '../../operator/core/node-ports.js';
 import { fleet, observed, service } from '../helpers/fleet-builder.js';
 
 // As gitfed's apply reports a 422 from a real apiserver (see the sandbox test of it).
