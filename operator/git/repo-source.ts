@@ -54,12 +54,19 @@ export class RepoSource {
     return authCallbacks(this.opts.auth);
   }
 
-  /** The branch's head commit, fetched unless this clone already holds it (then one request: where does the branch point?). */
-  async fetch(): Promise<string> {
+  /**
+   * The branch's head commit, fetched unless this clone already holds it
+   * (then one request: where does the branch point?). `pushed`: a webhook
+   * said the branch moved, so that question is skipped and the fetch (two
+   * requests, the first of which answers it too) starts at once.
+   */
+  async fetch(o: { pushed?: boolean } = {}): Promise<string> {
     const { dir, url, branch } = this.opts;
     await ensureRepo(dir, url, branch);
-    const head = await remoteRef({ http: this.http, url, ref: `refs/heads/${branch}`, auth: this.auth });
-    if (head && await hasCommit(dir, head, this.cache)) return head;
+    if (!o.pushed) {
+      const head = await remoteRef({ http: this.http, url, ref: `refs/heads/${branch}`, auth: this.auth });
+      if (head && await hasCommit(dir, head, this.cache)) return head;
+    }
     // New commits, or a branch that is not refs/heads/<branch> (the fetch resolves it, or says it is missing).
     const r = await git.fetch({ fs, http: this.http, dir, remote: 'origin', ref: branch, singleBranch: true, tags: false, cache: this.cache, ...this.auth });
     if (!r.fetchHead) throw new GitSourceError(`branch ${branch} does not exist in ${url} (nothing pushed yet?)`);

@@ -75,10 +75,14 @@ export class GitStage {
    * to the clusters; `onLateRevision` is called if the fetch then brings
    * something (so the caller ticks again at once). Without one there is
    * nothing to heal, so wait for git (bounded by --git-timeout and the idle
-   * limit of gitfed's git agents).
+   * limit of gitfed's git agents). `pushed` (a webhook announced a push):
+   * a fetch still in flight from before may have asked the server before
+   * the push, so another one follows it, and that one fetches at once.
    */
-  async run(canHeal: boolean, onLateRevision: () => void): Promise<{ error?: string; settled: boolean }> {
-    this.inFlight ??= this.fetch().then((got) => ({ got }), (e: unknown) => ({ error: (e as Error).message }));
+  async run(canHeal: boolean, onLateRevision: () => void, pushed = false): Promise<{ error?: string; settled: boolean }> {
+    const start = () => this.fetch(pushed).then((got) => ({ got }), (e: unknown) => ({ error: (e as Error).message }));
+    if (pushed && this.inFlight) this.inFlight = this.inFlight.then(start);
+    this.inFlight ??= start();
     const inFlight = this.inFlight;
     const waitMs = this.opts.waitMs ?? DEFAULT_GIT_WAIT_MS;
     let timer: NodeJS.Timeout | undefined;
@@ -100,10 +104,10 @@ export class GitStage {
   }
 
   /** The IO half: allocations (once), the head, and the files of a head not seen before. */
-  private async fetch(): Promise<Fetched> {
+  private async fetch(pushed: boolean): Promise<Fetched> {
     const { source, sink } = this.opts;
     const allocations = this.allocationsLoaded ? undefined : await readAllocations(sink);
-    const head = await source.head();
+    const head = await source.head(pushed ? { pushed } : undefined);
     const read = head === this.lastHead ? undefined : await source.files(head);
     const hash = read ? filesHash(read.files, read.findings) : undefined;
     const loaded = read && hash !== this.lastFilesHash

@@ -35,8 +35,13 @@ import type { PublishedAllocations } from './shard-store.js';
 export interface RevisionSource {
   describe: string;
   branch: string;
-  /** Current head revision (a commit, or a content hash for a directory). */
-  head(): Promise<string>;
+  /**
+   * Current head revision (a commit, or a content hash for a directory).
+   * `pushed`: a verified webhook just announced a push to the branch, so
+   * new commits are likely (a git source fetches at once instead of asking
+   * first where the branch points).
+   */
+  head(o?: { pushed?: boolean }): Promise<string>;
   /** The fleet files of a revision, and problems met reading them (e.g. too many files). */
   files(revision: string): Promise<{ files: FleetFile[]; findings: Finding[] }>;
 }
@@ -296,7 +301,7 @@ export class Operator {
     this.rolloutEvents = [];
     try {
       checkpoint();
-      const git = await this.timed('git', () => this.git.run(!!this.lastGood, () => { if (this.running) this.again ??= { reason: 'git', signal }; }));
+      const git = await this.timed('git', () => this.git.run(!!this.lastGood, () => { if (this.running) this.again ??= { reason: 'git', signal }; }, trigger === 'webhook'));
       if (git.error) {
         gitError = git.error;
         if (git.settled) metrics.gitErrors.inc({ op: 'fetch' });

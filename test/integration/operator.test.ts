@@ -93,7 +93,17 @@ test('operator: a push is applied in all clusters and a status commit says so; q
   repo.push('manifests/app.yaml', (await readFile(join(repo.clone, 'manifests/app.yaml'), 'utf8')).replace('replicas: 6', 'replicas: 9'), 'nine');
   assert.equal((await op.tick()).applied, true);
   assert.deepEqual(await replicas(sb, ns), [3, 3, 3]);
-  assert.ok(gitLog!.requests.some((r) => r === `POST ${repoPath}/git-upload-pack`), gitLog!.requests.join('\n'));
+  const fetchPost = `POST ${repoPath}/git-upload-pack`;
+  const advertisementsBeforeFetch = () => gitLog!.requests.slice(0, gitLog!.requests.indexOf(fetchPost)).length;
+  assert.ok(gitLog!.requests.includes(fetchPost), gitLog!.requests.join('\n'));
+  assert.equal(advertisementsBeforeFetch(), 2, `an interval tick asks where the branch points, then fetches: ${gitLog!.requests.join(', ')}`);
+  // A webhook says the branch moved: the fetch starts at once (its own ref
+  // advertisement answers where the branch points), one request less.
+  gitLog!.requests.length = 0;
+  repo.push('manifests/app.yaml', (await readFile(join(repo.clone, 'manifests/app.yaml'), 'utf8')).replace('replicas: 9', 'replicas: 12'), 'twelve');
+  assert.equal((await op.tick('webhook')).applied, true);
+  assert.deepEqual(await replicas(sb, ns), [4, 4, 4]);
+  assert.equal(advertisementsBeforeFetch(), 1, `a webhook tick fetches at once: ${gitLog!.requests.join(', ')}`);
 }, { healthIntervalMs: 3_600_000 }, { gitLog: true }));
 
 test('operator: a branch force-pushed back to a commit the operator already holds is applied again, with no fetch (it asks only where the branch points)', () => withOperator('reset', async ({ sb, ns, repo, op, gitLog }) => {

@@ -88,3 +88,34 @@ test('operator: with nothing applied yet a tick waits for git however long it ta
     op.close();
   }
 });
+
+test('operator: a webhook during a stalled fetch asks git again after it (that fetch began before the push), directly, and the new revision is applied', async () => {
+  let stalled: ((rev: string) => void) | undefined;
+  let stall = false;
+  let head = 'a'.repeat(40);
+  const asked: string[] = [];
+  const source: RevisionSource = {
+    describe: 'fake', branch: 'main',
+    head: (o) => { asked.push(o?.pushed ? 'pushed' : 'plain'); return stall ? new Promise<string>((r) => { stalled = r; }) : Promise.resolve(head); },
+    files: async (rev) => ({ files: revisions[rev]!, findings: [] }),
+  };
+  const sink: StatusSink = { read: async () => undefined, write: async () => ({ committed: true }) };
+  const op = new Operator({ source, sink, kubeconfig, prune: false, log: createLogger({ format: 'json', level: 'error', write: () => undefined }), metrics: new Metrics(), gitWaitMs: 50 });
+  try {
+    assert.equal((await op.tick('interval')).revision, 'a'.repeat(40));
+    stall = true;
+    assert.match((await op.tick('interval')).gitError ?? '', /git has not answered within/);
+    // The push lands; its webhook arrives while the old fetch still hangs.
+    stall = false;
+    head = 'b'.repeat(40);
+    const webhook = op.tick('webhook');
+    // The old fetch answers what the server said before the push.
+    stalled!('a'.repeat(40));
+    const r = await webhook;
+    assert.equal(r.revision, 'b'.repeat(40), 'the webhook tick saw the push');
+    assert.equal(r.applied, true, r.error);
+    assert.deepEqual(asked, ['plain', 'plain', 'pushed']);
+  } finally {
+    op.close();
+  }
+});
