@@ -65,9 +65,16 @@ export function clusterClients(sb: Sandbox): KubeHttp[] {
   return sb.clusters.map((c) => new KubeHttp({ server: c.server, ca: c.ca, token: c.adminToken }, 60_000));
 }
 
-/** Wait until cm-0 holds version v in every cluster; ms from `t0` (performance.now()) to then. */
+/** Which ConfigMap field the watch follows: bench/cm-0's `version` unless told. */
+export interface WatchedField {
+  namespace: string;
+  name: string;
+  key: string;
+}
+
 /**
- * When every cluster serves each version of cm-0, as one watch per cluster
+ * When every cluster serves each version of a ConfigMap field (bench/cm-0's
+ * `version` by default), as one watch per cluster
  * reports it (opened before the first push, kept across pushes). Polling
  * with GETs instead puts load on the very apiservers the operator writes to
  * (at 100 clusters on 2 cores, 100 GETs a round), and that load then shows
@@ -81,11 +88,11 @@ export class AppliedWatch {
   private readonly stop = new AbortController();
   private wake: () => void = () => undefined;
 
-  private constructor(private readonly clients: KubeHttp[]) {}
+  private constructor(private readonly clients: KubeHttp[], private readonly field: WatchedField) {}
 
   /** Resolves once every cluster's watch is open (an event cannot be missed or come late from then on). */
-  static async open(clients: KubeHttp[], timeoutMs = 120_000): Promise<AppliedWatch> {
-    const w = new AppliedWatch(clients);
+  static async open(clients: KubeHttp[], timeoutMs = 120_000, field: WatchedField = { namespace: 'bench', name: 'cm-0', key: 'version' }): Promise<AppliedWatch> {
+    const w = new AppliedWatch(clients, field);
     const opened = clients.map((h) => w.follow(h));
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([Promise.all(opened), new Promise((_, reject) => { timer = setTimeout(() => reject(new Error(`the clusters' watches did not open in ${timeoutMs / 1000} s`)), timeoutMs); })]).finally(() => clearTimeout(timer));
@@ -102,7 +109,8 @@ export class AppliedWatch {
   }
 
   private follow(h: KubeHttp): Promise<void> {
-    const base = `/api/v1/namespaces/bench/configmaps?fieldSelector=${encodeURIComponent('metadata.name=cm-0')}`;
+    const { namespace, name, key } = this.field;
+    const base = `/api/v1/namespaces/${namespace}/configmaps?fieldSelector=${encodeURIComponent(`metadata.name=${name}`)}`;
     const { signal } = this.stop;
     return new Promise<void>((opened) => {
       void (async () => {
@@ -110,17 +118,17 @@ export class AppliedWatch {
         while (!signal.aborted) {
           try {
             if (!rv) {
-              const list = await h.request<{ metadata: { resourceVersion: string }; items: Array<{ data?: { version?: string } }> }>({ path: base });
+              const list = await h.request<{ metadata: { resourceVersion: string }; items: Array<{ data?: Record<string, string> }> }>({ path: base });
               rv = list.body.metadata.resourceVersion;
-              for (const cm of list.body.items) this.record(h, cm.data?.version);
+              for (const cm of list.body.items) this.record(h, cm.data?.[key]);
             }
             const end = await h.stream(`${base}&watch=1&allowWatchBookmarks=true&resourceVersion=${rv}`, {
               signal, onOpen: () => opened(),
               onLine: (line) => {
-                const e = JSON.parse(line) as { type: string; object: { metadata?: { resourceVersion?: string }; data?: { version?: string } } };
+                const e = JSON.parse(line) as { type: string; object: { metadata?: { resourceVersion?: string }; data?: Record<string, string> } };
                 if (e.type === 'ERROR') { rv = ''; return; }
                 rv = e.object.metadata?.resourceVersion ?? rv;
-                if (e.type !== 'BOOKMARK') this.record(h, e.object.data?.version);
+                if (e.type !== 'BOOKMARK') this.record(h, e.object.data?.[key]);
               },
             });
             if (end.status !== 200) rv = '';
@@ -133,7 +141,7 @@ export class AppliedWatch {
   }
 
   /** Milliseconds from t0 until the last cluster served version v. */
-  async applied(v: number, t0: number, timeoutMs = 120_000): Promise<number> {
+  async applied(v: number | string, t0: number, timeoutMs = 120_000): Promise<number> {
     const until = t0 + timeoutMs;
     for (;;) {
       const at = this.seen.get(String(v));

@@ -19,11 +19,12 @@ import { OperatorProcess } from '../faults/gitfed-process.js';
 import { waitFor } from '../faults/wait.js';
 import { git as sh } from '../faults/fleet-repo.js';
 import { floorPaths, kubectlLoop, patchFloor } from './apply-peers.js';
+import { AppliedWatch } from './fleet-push.js';
 import { ensureFlux, type FluxBinaries } from './peers/flux-binaries.js';
 import { FluxPeer } from './peers/flux-controllers.js';
 import { fluxOverlays } from './peers/flux-overlays.js';
 import { latency, formatTable, ratio, ratioLine, type PeerRow } from './peers/peer-table.js';
-import { appliedEverywhere, encryptedFiles, renderPeerFleet, setMarker, writePeerFleet, writeTree } from './peers/peer-fleet.js';
+import { appliedEverywhere, encryptedFiles, MARKER_NS, renderPeerFleet, setMarker, writePeerFleet, writeTree } from './peers/peer-fleet.js';
 import { idleCost } from './peers/proc-usage.js';
 
 const MEMBERS = Number(process.env.BENCH_CLUSTERS ?? 10);
@@ -42,6 +43,8 @@ interface Bench {
   members: SandboxCluster[];
   host: SandboxCluster;
   clients: KubeHttp[];
+  /** One watch per member on the marker ConfigMap, open for the whole run. */
+  watch: AppliedWatch;
   work: string;
   /** The gitfed fleet repo's checkout (also the input of Flux's render). */
   fleet: string;
@@ -50,11 +53,17 @@ interface Bench {
 const say = (l: string) => console.log(l);
 const settle = () => new Promise((r) => setTimeout(r, 3000));
 
-/** Poll every member until the marker is there; ms since t0, or throw with what is missing. */
-async function untilApplied(clients: KubeHttp[], marker: string, t0: number, why: () => Promise<string>): Promise<number> {
-  const ok = await waitFor(APPLY_TIMEOUT_MS, () => appliedEverywhere(clients, marker), 10);
-  if (!ok) throw new Error(`marker ${marker} not applied in all ${clients.length} clusters within ${APPLY_TIMEOUT_MS / 1000} s: ${await why()}`);
-  return performance.now() - t0;
+/**
+ * ms from t0 until every member's watch reported the marker, or throw with
+ * what is missing. Watches, not polling GETs: the same for both peers, and
+ * no load on the apiservers they write to.
+ */
+async function untilApplied(watch: AppliedWatch, marker: string, t0: number, why: () => Promise<string>): Promise<number> {
+  try {
+    return await watch.applied(marker, t0, APPLY_TIMEOUT_MS);
+  } catch (e) {
+    throw new Error(`marker ${marker}: ${(e as Error).message}: ${await why()}`);
+  }
 }
 
 /** gitfed run on the fleet repo, each push announced by a signed GitHub-style webhook. */
@@ -69,7 +78,7 @@ async function gitfedPeer(b: Bench): Promise<PeerRow> {
     const url = await op.url(60_000);
     if (!url) throw new Error(`gitfed run did not start: ${op.describeExit()}`);
     const why = async () => op.lastError() ?? (op.running ? 'no error logged' : op.describeExit());
-    await untilApplied(b.clients, 'gitfed-0', performance.now(), why);
+    await untilApplied(b.watch, 'gitfed-0', performance.now(), why);
     await waitFor(60_000, () => op.count('status committed') >= 1);
     const samples: number[] = [];
     for (let i = 1; i <= PUSHES; i++) {
@@ -81,7 +90,7 @@ async function gitfedPeer(b: Bench): Promise<PeerRow> {
       const body = JSON.stringify({ ref: 'refs/heads/main' });
       const res = await fetch(`${url}/webhook`, { method: 'POST', body, headers: { 'x-github-event': 'push', 'x-github-delivery': `peers-${i}`, 'x-hub-signature-256': `sha256=${createHmac('sha256', 'bench-peers').update(body).digest('hex')}` } });
       if (res.status >= 300) throw new Error(`gitfed's webhook answered ${res.status}`);
-      samples.push(await untilApplied(b.clients, `gitfed-${i}`, t, why));
+      samples.push(await untilApplied(b.watch, `gitfed-${i}`, t, why));
       // The next push once this revision's status commit landed: one revision per tick.
       await waitFor(60_000, () => op.count('status committed') > committed, 50);
     }
@@ -113,7 +122,7 @@ async function fluxPeer(b: Bench, bins: FluxBinaries): Promise<PeerRow> {
   try {
     const why = async () => `${(await peer.notReady()).slice(0, 3).join('; ') || 'every Kustomization Ready'} (logs: ${peer.logs().join(', ')})`;
     const allReady = () => waitFor(120_000, async () => (await peer.notReady()).length === 0, 100);
-    await untilApplied(b.clients, 'flux-0', performance.now(), why);
+    await untilApplied(b.watch, 'flux-0', performance.now(), why);
     const samples: number[] = [];
     for (let i = 1; i <= PUSHES; i++) {
       await allReady();
@@ -122,7 +131,7 @@ async function fluxPeer(b: Bench, bins: FluxBinaries): Promise<PeerRow> {
       const t = performance.now();
       sh(clone, 'push', '-q', repo, 'main');
       await peer.requestReconcile();
-      samples.push(await untilApplied(b.clients, `flux-${i}`, t, why));
+      samples.push(await untilApplied(b.watch, `flux-${i}`, t, why));
     }
     await allReady();
     await settle();
@@ -182,7 +191,9 @@ try {
   say(`peers bench: ${MEMBERS} member clusters + 1 host cluster (${host.name}, for Flux's CRDs), Kubernetes ${sb.version}, sandbox up in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
   if (flux) say(`  Flux controllers built from source: ${flux.versions}${flux.buildSeconds ? ` (built in this run: ${flux.buildSeconds} s)` : ' (from the cache)'}`);
   say(`  content: the sample fleet + 50 objects per cluster; poll interval ${INTERVAL} for both; ${PUSHES} pushes each; idle window ${IDLE_MS / 1000} s`);
-  const b: Bench = { sb, members, host, clients: members.map((c) => new KubeHttp({ server: c.server, ca: c.ca, token: c.adminToken })), work, fleet: join(work, 'fleet') };
+  const clients = members.map((c) => new KubeHttp({ server: c.server, ca: c.ca, token: c.adminToken }));
+  const watch = await AppliedWatch.open(clients, 120_000, { namespace: MARKER_NS, name: 'cm-0', key: 'marker' });
+  const b: Bench = { sb, members, host, clients, watch, work, fleet: join(work, 'fleet') };
   sh(work, 'init', '-q', '-b', 'main', b.fleet);
   await writePeerFleet(packageRoot(), b.fleet, members.map((c) => c.name), 'gitfed-0');
   sh(b.fleet, 'add', '.');
@@ -205,6 +216,7 @@ try {
   if (PEERS.has('gitfed')) await measure('gitfed', async () => [await gitfedPeer(b)]);
   if (flux) await measure('Flux', async () => [await fluxPeer(b, flux)]);
   if (PEERS.has('kubectl')) await measure('kubectl loop / PATCH floor', () => applyPeers(b));
+  watch.close();
   b.clients.forEach((h) => h.close());
 
   say('');
