@@ -7,7 +7,7 @@
 import { parse } from 'yaml';
 import { emptyAllocations, type Allocations, type Finding } from '../core/model.js';
 import { parseAllocations } from '../core/state-files.js';
-import type { StatusSink } from './operator.js';
+import type { StatusSink } from './operator-types.js';
 
 const FILE = 'allocations.yaml';
 

@@ -12,7 +12,7 @@ import { filesRevision } from '../load/revision.js';
 import { short } from '../report/status-tree.js';
 import { readAllocations } from './allocations-state.js';
 import type { Logger } from './logger.js';
-import type { RevisionSource, StatusSink } from './operator.js';
+import type { RevisionSource, StatusSink } from './operator-types.js';
 
 /** How long a tick with something to heal waits for git before it goes on to the clusters. */
 export const DEFAULT_GIT_WAIT_MS = 5000;

@@ -12,7 +12,7 @@ import type { Finding } from '../core/model.js';
 import { DEFAULT_LIMITS, formatFinding, type FleetFile, type LoadLimits } from '../load/index.js';
 import { readFleetDir } from '../load/read-dir.js';
 import { filesRevision } from '../load/revision.js';
-import type { RevisionSource, StatusSink } from './operator.js';
+import type { RevisionSource, StatusSink } from './operator-types.js';
 import { replaceStatusDir, statusDirHolds } from './status-dir.js';
 
 export interface GitEndsOptions {

@@ -2,7 +2,7 @@
 // in --dir mode (chokidar), and webhooks (see http-server.ts).
 import chokidar from 'chokidar';
 import cron from 'node-cron';
-import type { TickResult } from './operator.js';
+import type { TickResult } from './operator-types.js';
 
 export interface Trigger {
   stop(): Promise<void> | void;

@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { createLogger } from '../../operator/loop/logger.js';
 import { Metrics } from '../../operator/loop/metrics.js';
-import { Operator, type RevisionSource, type StatusSink } from '../../operator/loop/operator.js';
+import { Operator } from '../../operator/loop/operator.js';
+import type { RevisionSource, StatusSink } from '../../operator/loop/operator-types.js';
 
 const dir = await mkdtemp(join(tmpdir(), 'gitfed-abort-'));
 after(() => rm(dir, { recursive: true, force: true }));

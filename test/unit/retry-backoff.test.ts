@@ -3,7 +3,7 @@
 // cluster that timed out once would otherwise wait an hour).
 import assert from 'node:assert/strict';
 import { mock, test } from 'node:test';
-import type { TickResult } from '../../operator/loop/operator.js';
+import type { TickResult } from '../../operator/loop/operator-types.js';
 import { RetryBackoff, retryDelay, tickFailed } from '../../operator/loop/triggers.js';
 
 test('retry delays double from --retry-interval up to 16x, never past the interval', () => {
