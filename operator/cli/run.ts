@@ -14,7 +14,7 @@ import { Sharding } from '../loop/sharding.js';
 import { createLogger } from '../loop/logger.js';
 import { Metrics } from '../loop/metrics.js';
 import { Operator } from '../loop/operator.js';
-import type { TickResult } from '../loop/operator-types.js';
+import type { PushHint, TickResult } from '../loop/operator-types.js';
 import { readiness } from '../loop/readiness.js';
 import { dirEnds, gitEnds } from '../loop/sources.js';
 import { checkStatusDir, checkStatusSubdir, StatusDirRefused } from '../loop/status-dir.js';
@@ -175,8 +175,8 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
       const delay = retry.after(tickFailed(r));
       if (delay !== undefined) log.info('a cluster or git failed: retrying', { inMs: delay });
     };
-    const fire = (reason: string) => {
-      const t = !elector ? operator.trigger(reason) : (sharding || elector.leader) ? operator.trigger(reason, elector.signal) : undefined;
+    const fire = (reason: string, push?: PushHint) => {
+      const t = !elector ? operator.trigger(reason, undefined, push) : (sharding || elector.leader) ? operator.trigger(reason, elector.signal, push) : undefined;
       void t?.then(judge, () => undefined);
     };
     let activeSince = performance.now();
@@ -186,7 +186,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     const [host, port] = ((v.listen as string) ?? '127.0.0.1:8080').split(/:(?=\d+$)/);
     const server = await startHttpServer({
       host: host || '127.0.0.1', port: Number(port ?? 8080), metrics, ready,
-      onPush: (provider) => { log.info('webhook: push received', { provider }); fire('webhook'); },
+      onPush: (provider, after) => { log.info('webhook: push received', { provider, ...(after ? { after } : {}) }); fire('webhook', after ? { after } : {}); },
       ...(webhookSecret ? { webhookSecret } : {}), ...(v.repo ? { branch: (v.branch as string) ?? 'main' } : {}),
     });
     let triggers: Trigger[];

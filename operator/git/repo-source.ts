@@ -56,14 +56,15 @@ export class RepoSource {
 
   /**
    * The branch's head commit, fetched unless this clone already holds it
-   * (then one request: where does the branch point?). `pushed`: a webhook
+   * (then one request: where does the branch point?). `push`: a webhook
    * said the branch moved, so that question is skipped and the fetch (two
-   * requests, the first of which answers it too) starts at once.
+   * requests, the first of which answers it too) starts at once, unless the
+   * commit the webhook names is already here (nothing new, most likely).
    */
-  async fetch(o: { pushed?: boolean } = {}): Promise<string> {
+  async fetch(push?: { after?: string }): Promise<string> {
     const { dir, url, branch } = this.opts;
     await ensureRepo(dir, url, branch);
-    if (!o.pushed) {
+    if (!push || (push.after && await hasCommit(dir, push.after, this.cache))) {
       const head = await remoteRef({ http: this.http, url, ref: `refs/heads/${branch}`, auth: this.auth });
       if (head && await hasCommit(dir, head, this.cache)) return head;
     }

@@ -12,7 +12,7 @@ import { filesRevision } from '../load/revision.js';
 import { short } from '../report/status-tree.js';
 import { readAllocations } from './allocations-state.js';
 import type { Logger } from './logger.js';
-import type { RevisionSource, StatusSink } from './operator-types.js';
+import type { PushHint, RevisionSource, StatusSink } from './operator-types.js';
 
 /** How long a tick with something to heal waits for git before it goes on to the clusters. */
 export const DEFAULT_GIT_WAIT_MS = 5000;
@@ -66,6 +66,8 @@ export class GitStage {
   private allocationsLoaded = false;
   /** The fetch in flight; it may outlive the tick that started it. */
   private inFlight?: Promise<{ got: Fetched } | { error: string }>;
+  /** A fetch is chained after the one in flight (for a webhook) and has not started yet. */
+  private followUpQueued = false;
 
   constructor(private readonly opts: GitStageOptions) {}
 
@@ -75,13 +77,17 @@ export class GitStage {
    * to the clusters; `onLateRevision` is called if the fetch then brings
    * something (so the caller ticks again at once). Without one there is
    * nothing to heal, so wait for git (bounded by --git-timeout and the idle
-   * limit of gitfed's git agents). `pushed` (a webhook announced a push):
+   * limit of gitfed's git agents). `push` (a webhook announced a push):
    * a fetch still in flight from before may have asked the server before
    * the push, so another one follows it, and that one fetches at once.
    */
-  async run(canHeal: boolean, onLateRevision: () => void, pushed = false): Promise<{ error?: string; settled: boolean }> {
-    const start = () => this.fetch(pushed).then((got) => ({ got }), (e: unknown) => ({ error: (e as Error).message }));
-    if (pushed && this.inFlight) this.inFlight = this.inFlight.then(start);
+  async run(canHeal: boolean, onLateRevision: () => void, push?: PushHint): Promise<{ error?: string; settled: boolean }> {
+    const start = () => this.fetch(push).then((got) => ({ got }), (e: unknown) => ({ error: (e as Error).message }));
+    // One follow-up at most: a second webhook before it starts is covered by it.
+    if (push && this.inFlight && !this.followUpQueued) {
+      this.followUpQueued = true;
+      this.inFlight = this.inFlight.then(() => { this.followUpQueued = false; return start(); });
+    }
     this.inFlight ??= start();
     const inFlight = this.inFlight;
     const waitMs = this.opts.waitMs ?? DEFAULT_GIT_WAIT_MS;
@@ -104,10 +110,10 @@ export class GitStage {
   }
 
   /** The IO half: allocations (once), the head, and the files of a head not seen before. */
-  private async fetch(pushed: boolean): Promise<Fetched> {
+  private async fetch(push: PushHint | undefined): Promise<Fetched> {
     const { source, sink } = this.opts;
     const allocations = this.allocationsLoaded ? undefined : await readAllocations(sink);
-    const head = await source.head(pushed ? { pushed } : undefined);
+    const head = await source.head(push);
     const read = head === this.lastHead ? undefined : await source.files(head);
     const hash = read ? filesHash(read.files, read.findings) : undefined;
     const loaded = read && hash !== this.lastFilesHash

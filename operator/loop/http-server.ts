@@ -15,7 +15,8 @@ export interface HttpOptions {
   maxBodyBytes?: number;
   metrics: Metrics;
   ready: () => boolean | Readiness;
-  onPush: (provider: string) => void;
+  /** A verified push to the watched branch; `after`: the commit its payload names, if any. */
+  onPush: (provider: string, after?: string) => void;
   /** The watched branch: pushes to other branches trigger nothing (unset: every push). */
   branch?: string;
 }
@@ -60,7 +61,7 @@ export async function startHttpServer(opts: HttpOptions): Promise<{ server: Serv
       }
       if (!action.fetch) { opts.metrics.webhookDeliveries.inc({ outcome: 'ignored' }); res.writeHead(200).end(`${action.reason}: nothing triggered\n`); return; }
       opts.metrics.webhookDeliveries.inc({ outcome: 'fetch' });
-      opts.onPush(v.provider);
+      opts.onPush(v.provider, action.after);
       res.writeHead(202).end('fetch triggered\n');
     });
   });

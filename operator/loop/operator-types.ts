@@ -10,17 +10,22 @@ import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
 import type { Sharding } from './sharding.js';
 
+/**
+ * A verified webhook announced a push to the watched branch: new commits
+ * are likely, so a git source fetches at once instead of first asking where
+ * the branch points, unless `after` (the commit the payload names) is one
+ * the clone already holds (a redelivery, or nothing new).
+ */
+export interface PushHint {
+  after?: string;
+}
+
 /** Where revisions come from: a git remote or a local directory. */
 export interface RevisionSource {
   describe: string;
   branch: string;
-  /**
-   * Current head revision (a commit, or a content hash for a directory).
-   * `pushed`: a verified webhook just announced a push to the branch, so
-   * new commits are likely (a git source fetches at once instead of asking
-   * first where the branch points).
-   */
-  head(o?: { pushed?: boolean }): Promise<string>;
+  /** Current head revision (a commit, or a content hash for a directory); `push`: see PushHint. */
+  head(push?: PushHint): Promise<string>;
   /** The fleet files of a revision, and problems met reading them (e.g. too many files). */
   files(revision: string): Promise<{ files: FleetFile[]; findings: Finding[] }>;
 }

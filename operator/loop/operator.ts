@@ -24,7 +24,7 @@ import { commitMessage, short, statusFiles, type StatusInput } from '../report/s
 import { FleetConnections } from './fleet-connections.js';
 import { GitStage, type Revision } from './git-stage.js';
 import { RolloutDriver, ROLLOUT_INDEX_FILE } from './rollout-driver.js';
-import type { OperatorOptions, TickResult } from './operator-types.js';
+import type { OperatorOptions, PushHint, TickResult } from './operator-types.js';
 import type { PublishedAllocations } from './shard-store.js';
 
 class Aborted extends Error {}
@@ -48,7 +48,7 @@ export class Operator {
   /** Connections to the member clusters, kept across ticks (watch caches, health monitors). */
   private readonly clusters: FleetConnections;
   private running?: Promise<TickResult>;
-  private again?: { reason: string; signal: AbortSignal | undefined };
+  private again?: { reason: string; signal: AbortSignal | undefined; push?: PushHint };
   ticks = 0;
   firstTickDone = false;
   /** Monotonic time (opts.clock) when the last tick completed, and wall time for the metric. */
@@ -84,18 +84,20 @@ export class Operator {
     return (this.opts.clock ?? (() => performance.now()))();
   }
 
-  /** Run a tick now, or right after the one in flight (ticks never overlap). */
-  trigger(reason: string, signal?: AbortSignal): Promise<TickResult> {
+  /** Run a tick now, or right after the one in flight (ticks never overlap); `push`: a webhook's (see PushHint). */
+  trigger(reason: string, signal?: AbortSignal, push?: PushHint): Promise<TickResult> {
     if (this.running) {
-      this.again = { reason, signal };
+      // Coalesced ticks keep a push hint: the tick that follows still fetches at once.
+      const hint = push ?? this.again?.push;
+      this.again = { reason, signal, ...(hint ? { push: hint } : {}) };
       return this.running;
     }
     this.running = (async () => {
-      let r = await this.tick(reason, signal);
+      let r = await this.tick(reason, signal, push);
       while (this.again) {
         const next = this.again;
         this.again = undefined;
-        r = await this.tick(next.reason, next.signal);
+        r = await this.tick(next.reason, next.signal, next.push);
       }
       this.running = undefined;
       return r;
@@ -205,7 +207,7 @@ export class Operator {
     return !!got;
   }
 
-  async tick(trigger = 'manual', signal?: AbortSignal): Promise<TickResult> {
+  async tick(trigger = 'manual', signal?: AbortSignal, push?: PushHint): Promise<TickResult> {
     const { log, metrics } = this.opts;
     const end = metrics.reconcileDuration.startTimer();
     metrics.ticks.inc({ trigger });
@@ -217,7 +219,7 @@ export class Operator {
     this.rolloutEvents = [];
     try {
       checkpoint();
-      const git = await this.timed('git', () => this.git.run(!!this.lastGood, () => { if (this.running) this.again ??= { reason: 'git', signal }; }, trigger === 'webhook'));
+      const git = await this.timed('git', () => this.git.run(!!this.lastGood, () => { if (this.running) this.again ??= { reason: 'git', signal }; }, push));
       if (git.error) {
         gitError = git.error;
         if (git.settled) metrics.gitErrors.inc({ op: 'fetch' });

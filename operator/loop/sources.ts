@@ -41,7 +41,7 @@ export function gitEnds(o: GitEndsOptions): { source: RevisionSource; sink: Stat
     source: {
       describe: redact(o.url, o.auth),
       branch: o.branch,
-      head: (h) => repo.fetch(h).catch((e) => { throw clean(e); }),
+      head: (push) => repo.fetch(push).catch((e) => { throw clean(e); }),
       files: async (rev) => ({ files: await repo.files(rev), findings: [] }),
     },
     sink: {

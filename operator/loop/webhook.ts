@@ -24,13 +24,18 @@ export function verifyWebhook(headers: Record<string, string | string[] | undefi
   return { ok: false, reason: 'no signature header (X-Hub-Signature-256, X-Gitlab-Token or X-Gitea-Signature)' };
 }
 
-export type WebhookAction = { fetch: true; delivery?: string } | { fetch: false; reason: string; delivery?: string };
+export type WebhookAction = { fetch: true; delivery?: string; after?: string } | { fetch: false; reason: string; delivery?: string };
+
+/** A commit id (SHA-1 or SHA-256), not the all-zero one of a deleted branch. */
+const COMMIT_ID = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
 
 /**
  * What a verified delivery asks for. Only a push to the watched branch (or a
  * delivery without an event header, as before) triggers a fetch; GitHub's
  * `ping`, other events and pushes to other branches (gitfed's own status
- * branch among them) are answered 200 and trigger nothing.
+ * branch among them) are answered 200 and trigger nothing. `after` is the
+ * commit the payload says the branch now points at (GitHub, GitLab and
+ * Gitea all send it): a hint for the fetch, never taken as the head itself.
  */
 export function classifyWebhook(headers: Record<string, string | string[] | undefined>, body: Buffer, branch: string | undefined): WebhookAction {
   const h = (k: string) => { const v = headers[k]; return Array.isArray(v) ? v[0] : v; };
@@ -39,10 +44,11 @@ export function classifyWebhook(headers: Record<string, string | string[] | unde
   const event = h('x-gitea-event') ?? h('x-github-event') ?? h('x-gitlab-event');
   if (event === 'ping') return withId({ fetch: false as const, reason: 'ping' });
   if (event !== undefined && !/^(push|push hook)$/i.test(event)) return withId({ fetch: false as const, reason: `event ${event} is not a push` });
-  let ref: unknown;
-  try { ref = (JSON.parse(body.toString('utf8')) as { ref?: unknown }).ref; } catch { ref = undefined; }
+  let payload: { ref?: unknown; after?: unknown } = {};
+  try { payload = (JSON.parse(body.toString('utf8')) as typeof payload | null) ?? {}; } catch { payload = {}; }
+  const { ref, after } = payload;
   if (branch && typeof ref === 'string' && ref !== `refs/heads/${branch}`) return withId({ fetch: false as const, reason: `push to ${ref}, not to the watched branch ${branch}` });
-  return withId({ fetch: true as const });
+  return withId({ fetch: true as const, ...(typeof after === 'string' && COMMIT_ID.test(after) && !/^0+$/.test(after) ? { after } : {}) });
 }
 
 /** Delivery ids seen lately: a redelivered webhook triggers nothing the second time. */

@@ -29,6 +29,8 @@ export interface FleetRepo {
   /** Write version v of the manifests and commit it (not pushed). */
   commit(v: number): void;
   push(): void;
+  /** The commit main points at in the working copy (what a push webhook names as `after`). */
+  head(): string;
 }
 
 /** A fleet repo in `work`/src with every sandbox cluster, version 0 pushed to the sandbox's fleet.git. */
@@ -47,15 +49,16 @@ export async function fleetRepo(sb: Sandbox, work: string, objects: number): Pro
       sh(dir, 'commit', '-q', '-m', `v${v}`);
     },
     push: () => { sh(dir, 'push', '-q', sb.git.url, 'main'); },
+    head: () => sh(dir, 'rev-parse', 'HEAD').trim(),
   };
   repo.commit(0);
   repo.push();
   return repo;
 }
 
-/** POST a GitHub-style signed push event for refs/heads/main. */
-export async function sendWebhook(url: string, secret: string): Promise<void> {
-  const body = JSON.stringify({ ref: 'refs/heads/main' });
+/** POST a GitHub-style signed push event for refs/heads/main; `after`: the commit main points at now, as GitHub sends it. */
+export async function sendWebhook(url: string, secret: string, after: string): Promise<void> {
+  const body = JSON.stringify({ ref: 'refs/heads/main', after });
   const r = await fetch(`${url}/webhook`, { method: 'POST', body, headers: { 'x-github-event': 'push', 'x-hub-signature-256': `sha256=${createHmac('sha256', secret).update(body).digest('hex')}` } });
   await r.arrayBuffer();
 }

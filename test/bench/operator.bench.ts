@@ -25,7 +25,7 @@ try {
   const secret = 'bench';
   const ends = gitEnds({ url: sb.git.url, branch: 'main', statusBranch: 'gitfed/status', workDir: join(work, 'op'), author: { name: 'gitfed', email: 'gitfed@localhost' } });
   const op = new Operator({ ...ends, kubeconfig: sb.kubeconfig, prune: false, log: createLogger({ format: 'json', level: 'error', write: () => undefined }), metrics: new Metrics() });
-  const http = await startHttpServer({ host: '127.0.0.1', port: 0, webhookSecret: secret, metrics: new Metrics(), ready: () => true, onPush: () => void op.trigger('webhook') });
+  const http = await startHttpServer({ host: '127.0.0.1', port: 0, webhookSecret: secret, metrics: new Metrics(), ready: () => true, onPush: (_provider, after) => void op.trigger('webhook', undefined, after ? { after } : {}) });
   await op.tick('start');
   const clients = clusterClients(sb);
   const watch = await AppliedWatch.open(clients);
@@ -34,7 +34,7 @@ try {
     repo.commit(v);
     const t0 = performance.now();
     repo.push();
-    await sendWebhook(http.url, secret);
+    await sendWebhook(http.url, secret, repo.head());
     latencies.push(await watch.applied(v, t0));
     await op.idle();
   }

@@ -87,7 +87,7 @@ async function gitfedPeer(b: Bench): Promise<PeerRow> {
       sh(b.fleet, 'commit', '-q', '-am', `gitfed-${i}`);
       const t = performance.now();
       sh(b.fleet, 'push', '-q', b.sb.git.url, 'main');
-      const body = JSON.stringify({ ref: 'refs/heads/main' });
+      const body = JSON.stringify({ ref: 'refs/heads/main', after: sh(b.fleet, 'rev-parse', 'HEAD').trim() });
       const res = await fetch(`${url}/webhook`, { method: 'POST', body, headers: { 'x-github-event': 'push', 'x-github-delivery': `peers-${i}`, 'x-hub-signature-256': `sha256=${createHmac('sha256', 'bench-peers').update(body).digest('hex')}` } });
       if (res.status >= 300) throw new Error(`gitfed's webhook answered ${res.status}`);
       samples.push(await untilApplied(b.watch, `gitfed-${i}`, t, why));

@@ -219,7 +219,7 @@ async function measure(sb: Sandbox, clusters: number, upS: number): Promise<Row>
         repo.commit(v);
         t0 = performance.now();
         repo.push();
-        await sendWebhook(op.url, 'bench');
+        await sendWebhook(op.url, 'bench', repo.head());
         latencies.push(await watch.applied(v, t0, timeout));
         ticks = await settled(op.url, ticks, timeout);
       }
@@ -233,7 +233,7 @@ async function measure(sb: Sandbox, clusters: number, upS: number): Promise<Row>
     const BACKGROUND = 'gitfed_health_probe_requests_total\\{by="background"\\}';
     for (let i = 0; i < QUIET_TICKS; i++) {
       const [sum0, req0, bg0, cpu0, stages0] = [await metric(op.url, 'gitfed_reconcile_duration_seconds_sum'), await metric(op.url, 'gitfed_member_requests_total'), await metric(op.url, BACKGROUND), cpuSeconds(op.child.pid!), await stageSums()];
-      await sendWebhook(op.url, 'bench');
+      await sendWebhook(op.url, 'bench', repo.head());
       ticks = await settled(op.url, ticks, timeout);
       const background = (await metric(op.url, BACKGROUND)) - bg0;
       quiet.push({ ms: ((await metric(op.url, 'gitfed_reconcile_duration_seconds_sum')) - sum0) * 1000, requests: (await metric(op.url, 'gitfed_member_requests_total')) - req0 - background, background, cpuMs: (cpuSeconds(op.child.pid!) - cpu0) * 1000, stages: (await stageSums()).map((v, k) => (v - stages0[k]!) * 1000) });

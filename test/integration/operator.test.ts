@@ -102,9 +102,15 @@ test('operator: a push is applied in all clusters and a status commit says so; q
   // advertisement answers where the branch points), one request less.
   gitLog!.requests.length = 0;
   repo.push('manifests/app.yaml', (await readFile(join(repo.clone, 'manifests/app.yaml'), 'utf8')).replace('replicas: 9', 'replicas: 12'), 'twelve');
-  assert.equal((await op.tick('webhook')).applied, true);
+  const pushed = sh(repo.clone, 'rev-parse', 'HEAD').trim();
+  assert.equal((await op.tick('webhook', undefined, { after: pushed })).applied, true);
   assert.deepEqual(await replicas(sb, ns), [4, 4, 4]);
   assert.equal(advertisementsBeforeFetch(), 1, `a webhook tick fetches at once: ${gitLog!.requests.join(', ')}`);
+  // The same webhook again (a redelivery): the commit it names is here, so
+  // the tick only asks where the branch points and fetches nothing.
+  gitLog!.requests.length = 0;
+  assert.equal((await op.tick('webhook', undefined, { after: pushed })).applied, false);
+  assert.ok(!gitLog!.requests.includes(fetchPost), `nothing fetched: ${gitLog!.requests.join(', ')}`);
 }, { healthIntervalMs: 3_600_000 }, { gitLog: true }));
 
 test('operator: a branch force-pushed back to a commit the operator already holds is applied again, with no fetch (it asks only where the branch points)', () => withOperator('reset', async ({ sb, ns, repo, op, gitLog }) => {

@@ -6,6 +6,7 @@ import { createHmac, randomUUID } from 'node:crypto';
 import { test } from 'node:test';
 import { startHttpServer } from '../../operator/loop/http-server.js';
 import { Metrics } from '../../operator/loop/metrics.js';
+import { classifyWebhook } from '../../operator/loop/webhook.js';
 
 async function withServer(secret: string | undefined, body: (post: (headers: Record<string, string>, payload: unknown) => Promise<Response>, pushes: string[], url: string) => Promise<void>): Promise<void> {
   const pushes: string[] = [];
@@ -46,4 +47,31 @@ test('webhook: without a secret /metrics says so (gitfed_webhook_secret_configur
   await withServer('s3cret', async (_post, _pushes, url) => {
     assert.match(await (await fetch(`${url}/metrics`)).text(), /^gitfed_webhook_secret_configured 1$/m);
   });
+});
+
+test('webhook: the commit a push names (after) is passed on as a hint; a deleted branch, a malformed id or none gives no hint', () => {
+  const push = (payload: unknown) => classifyWebhook({ 'x-github-event': 'push' }, Buffer.from(JSON.stringify(payload)), 'main');
+  const sha1 = 'a'.repeat(40);
+  const sha256 = 'b'.repeat(64);
+  assert.deepEqual(push({ ref: 'refs/heads/main', after: sha1 }), { fetch: true, after: sha1 });
+  assert.deepEqual(push({ ref: 'refs/heads/main', after: sha256 }), { fetch: true, after: sha256 });
+  assert.deepEqual(push({ ref: 'refs/heads/main', after: '0'.repeat(40) }), { fetch: true });
+  assert.deepEqual(push({ ref: 'refs/heads/main', after: '../../etc/passwd' }), { fetch: true });
+  assert.deepEqual(push({ ref: 'refs/heads/main', after: 42 }), { fetch: true });
+  assert.deepEqual(push({ ref: 'refs/heads/main' }), { fetch: true });
+  assert.deepEqual(push(null), { fetch: true });
+  assert.equal(push({ ref: 'refs/heads/dev', after: sha1 }).fetch, false);
+});
+
+test('webhook: a verified push hands its after commit to onPush', async () => {
+  const got: Array<string | undefined> = [];
+  const srv = await startHttpServer({ host: '127.0.0.1', port: 0, webhookSecret: 's', branch: 'main', metrics: new Metrics(), ready: () => true, onPush: (_p, after) => got.push(after) });
+  try {
+    const text = JSON.stringify({ ref: 'refs/heads/main', after: 'c'.repeat(40) });
+    const r = await fetch(`${srv.url}/webhook`, { method: 'POST', headers: { 'x-github-event': 'push', 'x-hub-signature-256': `sha256=${createHmac('sha256', 's').update(text).digest('hex')}` }, body: text });
+    assert.equal(r.status, 202);
+    assert.deepEqual(got, ['c'.repeat(40)]);
+  } finally {
+    await srv.close();
+  }
 });
