@@ -14,7 +14,8 @@ import { ensureObject, InstallError, memberToken, removeObject, type InstallStep
 import {
   hostObjects, INSTALL_NAMESPACE, INSTALL_SA, memberKubeconfig, memberObjects, WEBHOOK_SECRET, type MemberAccess,
 } from '../cluster/install-objects.js';
-import { KubeHttp, KubeUnreachableError, type KubeEndpoint } from '../cluster/kube-http.js';
+import { KubeHttp } from '../cluster/kube-http.js';
+import { KubeUnreachableError, type KubeEndpoint } from '../cluster/kube-types.js';
 import type { KubeObject } from '../core/model.js';
 import { loadGitAuth } from '../git/credentials.js';
 import { readAgeIdentities } from '../load/age-keys.js';

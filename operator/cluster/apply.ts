@@ -8,7 +8,7 @@ import type { KubeObject, ObjectRef } from '../core/model.js';
 import { applyRank, keyOf, refOf } from '../core/object-keys.js';
 import type { Connection } from './connect.js';
 import { crdKinds, customResourceVerdict, establishCrds } from './crd.js';
-import { statusMessage } from './kube-http.js';
+import { statusMessage } from './kube-types.js';
 import { liveDiff, toApply } from './live-diff.js';
 
 export type ObjectAction = 'created' | 'updated' | 'adopted' | 'unchanged' | 'failed' | 'skipped';

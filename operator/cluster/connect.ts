@@ -8,7 +8,8 @@ import { KubeconfigCredentials } from './credentials.js';
 import { parseKubeconfig, userOf, type Kubeconfig } from './kubeconfig-file.js';
 import { Discovery } from './discovery.js';
 import { inClusterReason, type InClusterEnv } from './in-cluster.js';
-import { KubeHttp, type KubeEndpoint } from './kube-http.js';
+import { KubeHttp } from './kube-http.js';
+import { type KubeEndpoint } from './kube-types.js';
 import type { HealthMonitor } from './health-monitor.js';
 import type { WatchCache, WatchCacheOptions } from './watch-cache.js';
 

@@ -10,7 +10,8 @@ import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { authKey, KubeCredentialError, type CredentialSource, type KubeEndpoint } from './kube-http.js';
+import { authKey } from './kube-http.js';
+import { KubeCredentialError, type CredentialSource, type KubeEndpoint } from './kube-types.js';
 import { parseKubeconfig, userOf, type Kubeconfig, type KubeconfigExec as ExecConfig } from './kubeconfig-file.js';
 
 /**

@@ -4,7 +4,8 @@
 // its CRD is established.
 import type { KubeObject } from '../core/model.js';
 import { isClusterScoped } from '../core/object-keys.js';
-import { KubeHttp, statusMessage } from './kube-http.js';
+import { KubeHttp } from './kube-http.js';
+import { statusMessage } from './kube-types.js';
 
 export interface ResourceInfo {
   /** "apps/v1" */

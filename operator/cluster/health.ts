@@ -2,7 +2,8 @@
 // "ok" -> Ready; answers but not ok -> NotReady; no answer -> Offline.
 // 401/403 is its own verdict: the cluster is up but gitfed may not talk to it.
 import type { ClusterHealth } from '../core/model.js';
-import { KubeCredentialError, KubeHttp, KubeUnreachableError } from './kube-http.js';
+import { KubeHttp } from './kube-http.js';
+import { KubeCredentialError, KubeUnreachableError } from './kube-types.js';
 
 export interface HealthProbe {
   health: ClusterHealth;

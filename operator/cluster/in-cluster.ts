@@ -7,7 +7,7 @@
 // name (kubernetes.default.svc...), the KUBERNETES_SERVICE_HOST:PORT address
 // Kubernetes injects into every Pod, or the Pod's own service-account token.
 import { readFileSync } from 'node:fs';
-import type { KubeEndpoint } from './kube-http.js';
+import type { KubeEndpoint } from './kube-types.js';
 
 export const SERVICE_ACCOUNT_TOKEN_PATH = '/var/run/secrets/kubernetes.io/serviceaccount/token';
 const IN_CLUSTER_HOSTS = /^kubernetes(\.default(\.svc(\..+)?)?)?$/;

@@ -7,7 +7,8 @@ import type { KubeObject } from '../core/model.js';
 import { refOf, describeRef } from '../core/object-keys.js';
 import { withListKeyDefaults } from '../core/ssa-defaults.js';
 import type { Discovery } from './discovery.js';
-import { statusMessage, type KubeHttp } from './kube-http.js';
+import { type KubeHttp } from './kube-http.js';
+import { statusMessage } from './kube-types.js';
 import { INSTALL_FIELD_MANAGER, INSTALL_NAMESPACE, INSTALLED_BY, MEMBER_TOKEN_SECRET } from './install-objects.js';
 
 export type InstallAction = 'create' | 'update' | 'unchanged' | 'delete' | 'absent' | 'kept';

@@ -11,7 +11,7 @@ import { keyOf, refOf } from '../core/object-keys.js';
 import { ALL_PARTS, type ObservationNeeds } from '../core/observation-needs.js';
 import type { Connection } from './connect.js';
 import { probeHealth, type HealthProbe } from './health.js';
-import { statusMessage } from './kube-http.js';
+import { statusMessage } from './kube-types.js';
 import { WatchCache } from './watch-cache.js';
 import { projectDeployment, projectEndpointSlice, projectIngress, projectService, selectorString } from './watch-projections.js';
 

@@ -6,7 +6,7 @@ import type { KubeObject, ObjectRef } from '../core/model.js';
 import { keyOf, refOf } from '../core/object-keys.js';
 import { describe } from './apply.js';
 import type { Connection } from './connect.js';
-import { statusMessage } from './kube-http.js';
+import { statusMessage } from './kube-types.js';
 
 export interface PruneResult {
   ref: ObjectRef;

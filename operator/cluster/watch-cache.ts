@@ -13,7 +13,8 @@
 // delivers nothing, not even a bookmark, for the idle timeout is presumed
 // half-open and reconnected, so a dead connection never serves a stale cache.
 import type { KubeObject } from '../core/model.js';
-import { KubeCredentialError, KubeUnreachableError, WatchIdleError, statusMessage, type KubeHttp } from './kube-http.js';
+import { type KubeHttp } from './kube-http.js';
+import { KubeCredentialError, KubeUnreachableError, WatchIdleError, statusMessage } from './kube-types.js';
 
 interface ListBody { metadata?: { resourceVersion?: string }; items?: KubeObject[] }
 

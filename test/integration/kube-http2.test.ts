@@ -6,7 +6,8 @@
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { test } from 'node:test';
-import { KubeHttp, KubeUnreachableError } from '../../operator/cluster/kube-http.js';
+import { KubeHttp } from '../../operator/cluster/kube-http.js';
+import { KubeUnreachableError } from '../../operator/cluster/kube-types.js';
 import { admin } from '../helpers/fleet-repo.js';
 import { sandbox, uniqueNamespace, waitUntil } from '../helpers/sandbox.js';
 import { startWatchFaultProxy } from '../helpers/watch-fault-proxy.js';

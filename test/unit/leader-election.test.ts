@@ -2,7 +2,8 @@
 // sandbox test in operator-leader.test.ts runs it against a real apiserver).
 import assert from 'node:assert/strict';
 import { mock, test } from 'node:test';
-import { KubeHttp, KubeUnreachableError, WriteRefusedError } from '../../operator/cluster/kube-http.js';
+import { KubeHttp } from '../../operator/cluster/kube-http.js';
+import { KubeUnreachableError, WriteRefusedError } from '../../operator/cluster/kube-types.js';
 import { LeaderElector, LeaseConfigError } from '../../operator/loop/leader-election.js';
 
 /** One Lease with resourceVersion checks, like the apiserver. */
