@@ -26,7 +26,7 @@ export function verifyWebhook(headers: Record<string, string | string[] | undefi
 
 export type WebhookAction = { fetch: true; delivery?: string; after?: string } | { fetch: false; reason: string; delivery?: string };
 
-/** A commit id (SHA-1 or SHA-256), not the all-zero one of a deleted branch. */
+/** A commit id (SHA-1 or SHA-256); the all-zero one (a deleted branch) is refused where it is used. */
 const COMMIT_ID = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
 
 /**

@@ -56,11 +56,16 @@ export async function fleetRepo(sb: Sandbox, work: string, objects: number): Pro
   return repo;
 }
 
-/** POST a GitHub-style signed push event for refs/heads/main; `after`: the commit main points at now, as GitHub sends it. */
-export async function sendWebhook(url: string, secret: string, after: string): Promise<void> {
+/**
+ * POST a GitHub-style signed push event for refs/heads/main; `after`: the
+ * commit main points at now, as GitHub sends it; `delivery`: its
+ * X-GitHub-Delivery id. Throws when gitfed does not accept it.
+ */
+export async function sendWebhook(url: string, secret: string, after: string, delivery?: string): Promise<void> {
   const body = JSON.stringify({ ref: 'refs/heads/main', after });
-  const r = await fetch(`${url}/webhook`, { method: 'POST', body, headers: { 'x-github-event': 'push', 'x-hub-signature-256': `sha256=${createHmac('sha256', secret).update(body).digest('hex')}` } });
+  const r = await fetch(`${url}/webhook`, { method: 'POST', body, headers: { 'x-github-event': 'push', ...(delivery ? { 'x-github-delivery': delivery } : {}), 'x-hub-signature-256': `sha256=${createHmac('sha256', secret).update(body).digest('hex')}` } });
   await r.arrayBuffer();
+  if (r.status >= 300) throw new Error(`gitfed's webhook answered ${r.status}`);
 }
 
 /** The bench's own clients: 60 s per request, as 100 apiservers on 2 cores can keep one waiting past the usual 10 s. */

@@ -6,7 +6,6 @@
 // for the same content, a kubectl loop and a raw PATCH floor. Flux's
 // controllers are built from source on the first run (cached). Prints
 // numbers; asserts nothing. Peers run one after another, never at once.
-import { createHmac } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -19,7 +18,7 @@ import { OperatorProcess } from '../faults/gitfed-process.js';
 import { waitFor } from '../faults/wait.js';
 import { git as sh } from '../faults/fleet-repo.js';
 import { floorPaths, kubectlLoop, patchFloor } from './apply-peers.js';
-import { AppliedWatch } from './fleet-push.js';
+import { AppliedWatch, sendWebhook } from './fleet-push.js';
 import { ensureFlux, type FluxBinaries } from './peers/flux-binaries.js';
 import { FluxPeer } from './peers/flux-controllers.js';
 import { fluxOverlays } from './peers/flux-overlays.js';
@@ -87,9 +86,7 @@ async function gitfedPeer(b: Bench): Promise<PeerRow> {
       sh(b.fleet, 'commit', '-q', '-am', `gitfed-${i}`);
       const t = performance.now();
       sh(b.fleet, 'push', '-q', b.sb.git.url, 'main');
-      const body = JSON.stringify({ ref: 'refs/heads/main', after: sh(b.fleet, 'rev-parse', 'HEAD').trim() });
-      const res = await fetch(`${url}/webhook`, { method: 'POST', body, headers: { 'x-github-event': 'push', 'x-github-delivery': `peers-${i}`, 'x-hub-signature-256': `sha256=${createHmac('sha256', 'bench-peers').update(body).digest('hex')}` } });
-      if (res.status >= 300) throw new Error(`gitfed's webhook answered ${res.status}`);
+      await sendWebhook(url, 'bench-peers', sh(b.fleet, 'rev-parse', 'HEAD').trim(), `peers-${i}`);
       samples.push(await untilApplied(b.watch, `gitfed-${i}`, t, why));
       // The next push once this revision's status commit landed: one revision per tick.
       await waitFor(60_000, () => op.count('status committed') > committed, 50);
