@@ -60,7 +60,7 @@ export async function endpointFor(kubeconfigPath: string, context: string): Prom
  * or token file that fails is not (the health probe reports it, and it is
  * tried again on every request until it works).
  */
-async function credentialsFor(kubeconfigPath: string, context: string): Promise<{ source: KubeconfigCredentials; endpoint: KubeEndpoint }> {
+async function credentialsFor(kubeconfigPath: string, context: string, waitMs = 10_000): Promise<{ source: KubeconfigCredentials; endpoint: KubeEndpoint }> {
   const source = new KubeconfigCredentials(kubeconfigPath, context);
   let server: string;
   try {
@@ -68,7 +68,12 @@ async function credentialsFor(kubeconfigPath: string, context: string): Promise<
   } catch (e) {
     throw new KubeconfigError((e as Error).message);
   }
-  return { source, endpoint: await source.current().catch(() => ({ server })) };
+  // A plugin slower than waitMs goes on in the background; requests wait for it within their own timeouts.
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<KubeEndpoint>((resolve) => { timer = setTimeout(() => resolve({ server }), waitMs); });
+  const endpoint = await Promise.race([source.current().catch(() => ({ server })), late]);
+  clearTimeout(timer);
+  return { source, endpoint };
 }
 
 /** A client for one context whose credentials stay current (e.g. the Lease client of leader election). */
@@ -86,22 +91,20 @@ export interface ConnectOptions {
 }
 
 export async function connect(kubeconfigPath: string, clusters: readonly ClusterSpec[], timeoutMs = 10_000, opts: ConnectOptions = {}): Promise<Map<string, Connection | KubeconfigError>> {
-  const out = new Map<string, Connection | KubeconfigError>();
-  for (const c of clusters) {
+  // All at once: a context whose exec plugin takes its whole timeout must not
+  // hold up the others (one after the other, N slow plugins cost N timeouts).
+  const made = await Promise.all(clusters.map(async (c): Promise<Connection | KubeconfigError> => {
     try {
-      const { source, endpoint } = await credentialsFor(kubeconfigPath, c.context);
+      const { source, endpoint } = await credentialsFor(kubeconfigPath, c.context, timeoutMs);
       const own = opts.refuseInCluster && inClusterReason(endpoint, opts.refuseInCluster);
-      if (own) {
-        out.set(c.name, new InClusterRefused(`cluster ${c.name}: context "${c.context}" is gitfed's own in-cluster identity (${own}); gitfed refuses to manage the cluster it runs in with its own credentials unless started with --allow-in-cluster`));
-        continue;
-      }
+      if (own) return new InClusterRefused(`cluster ${c.name}: context "${c.context}" is gitfed's own in-cluster identity (${own}); gitfed refuses to manage the cluster it runs in with its own credentials unless started with --allow-in-cluster`);
       const http = new KubeHttp(source, timeoutMs, endpoint);
-      out.set(c.name, { cluster: c.name, context: c.context, http, discovery: new Discovery(http) });
+      return { cluster: c.name, context: c.context, http, discovery: new Discovery(http) };
     } catch (e) {
-      out.set(c.name, e instanceof KubeconfigError ? e : new KubeconfigError((e as Error).message));
+      return e instanceof KubeconfigError ? e : new KubeconfigError((e as Error).message);
     }
-  }
-  return out;
+  }));
+  return new Map(clusters.map((c, i) => [c.name, made[i]!]));
 }
 
 export function closeAll(conns: Map<string, Connection | KubeconfigError>): void {

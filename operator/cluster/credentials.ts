@@ -240,8 +240,12 @@ export class KubeconfigCredentials implements CredentialSource {
     };
     const env = { ...process.env, ...Object.fromEntries((exec.env ?? []).map((e) => [e.name, e.value])), KUBERNETES_EXEC_INFO: JSON.stringify(info) };
     const what = `context "${this.context}": exec plugin ${exec.command}`;
-    return new Promise((resolve, reject) => {
-      execFile(exec.command, exec.args ?? [], { env, timeout: EXEC_TIMEOUT_MS, maxBuffer: 1024 * 1024, cwd: dirname(this.kubeconfigPath) }, (err, stdout, stderr) => {
+    return new Promise((res, rej) => {
+      let settled = false;
+      const resolve = (r: ExecResult) => { if (!settled) { settled = true; clearTimeout(hard); res(r); } };
+      const reject = (e: Error) => { if (!settled) { settled = true; clearTimeout(hard); rej(e); } };
+      // SIGKILL: a plugin that ignores SIGTERM would outlive its timeout.
+      const child = execFile(exec.command, exec.args ?? [], { env, timeout: EXEC_TIMEOUT_MS, killSignal: 'SIGKILL', maxBuffer: 1024 * 1024, cwd: dirname(this.kubeconfigPath) }, (err, stdout, stderr) => {
         if (err) return reject(new KubeCredentialError(`${what} failed: ${(String(stderr).trim() || err.message).slice(0, 300)}`));
         let cred: { status?: { token?: string; clientCertificateData?: string; clientKeyData?: string; expirationTimestamp?: string } };
         try { cred = JSON.parse(String(stdout)); } catch { return reject(new KubeCredentialError(`${what} printed no ExecCredential JSON`)); }
@@ -254,6 +258,14 @@ export class KubeconfigCredentials implements CredentialSource {
           ...(Number.isFinite(expiresAt) ? { expiresAt } : {}),
         });
       });
+      // execFile answers only once the plugin's output pipes close, which a
+      // child of the plugin can keep open after the plugin itself was
+      // killed: the credential gives up on its own clock, never waits forever.
+      const hard = setTimeout(() => {
+        child.kill('SIGKILL');
+        reject(new KubeCredentialError(`${what} did not finish within ${EXEC_TIMEOUT_MS / 1000} s`));
+      }, EXEC_TIMEOUT_MS + 2000);
+      hard.unref?.();
     });
   }
 }

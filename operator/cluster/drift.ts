@@ -7,6 +7,7 @@ import { keyOf, refOf } from '../core/object-keys.js';
 import { selectsResource } from '../core/selectors.js';
 import { maskValue } from '../report/secret-values.js';
 import { liveDiff, toApply } from './live-diff.js';
+import { kindKey } from './observe.js';
 
 export interface DriftedField {
   path: string;
@@ -30,7 +31,12 @@ export function driftMode(obj: KubeObject, policies: readonly DriftPolicy[]): 'r
 }
 
 /** Only objects gitfed already owns can drift; new or adopted objects are plain changes. */
-export function detectDrift(cluster: string, desired: readonly KubeObject[], owned: Map<string, KubeObject>, everOwned: ReadonlySet<string>, policies: readonly DriftPolicy[]): Drift[] {
+/**
+ * `unobservedKinds` (kindKey) are kinds whose LIST failed this tick: their
+ * objects are missing from `owned` because nobody could look, not because
+ * someone deleted them, so they are not reported as deleted.
+ */
+export function detectDrift(cluster: string, desired: readonly KubeObject[], owned: Map<string, KubeObject>, everOwned: ReadonlySet<string>, policies: readonly DriftPolicy[], unobservedKinds?: ReadonlySet<string>): Drift[] {
   const out: Drift[] = [];
   for (const d of desired) {
     const obj = toApply(d);
@@ -39,7 +45,7 @@ export function detectDrift(cluster: string, desired: readonly KubeObject[], own
     const live = owned.get(key);
     const mode = driftMode(obj, policies);
     if (!live) {
-      if (everOwned.has(key)) out.push({ cluster, ref, kind: 'deleted', fields: [], mode });
+      if (everOwned.has(key) && !unobservedKinds?.has(kindKey(obj.apiVersion, obj.kind))) out.push({ cluster, ref, kind: 'deleted', fields: [], mode });
       continue;
     }
     const diffs = liveDiff(d, live);

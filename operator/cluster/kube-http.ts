@@ -19,6 +19,13 @@ import { CANCEL, H2Connection, h2Headers, refused, StreamRefusedError, type Tran
 
 const MAX_ERROR_BODY = 64 * 1024;
 const MAX_LINE = 64 * 1024 * 1024;
+/**
+ * The most one answer may hold. gitfed reads labelled LISTs and single
+ * objects, far below this; a server (or proxy) that sends more is lying, and
+ * buffering it would take the whole operator down (out of memory, or a
+ * string longer than V8 allows), not just this cluster's request.
+ */
+export const MAX_BODY = 128 * 1024 * 1024;
 
 function tlsKey(e: KubeEndpoint): string {
   return JSON.stringify([e.ca, e.clientCert, e.clientKey, !!e.insecureSkipTlsVerify, e.tlsServerName]);
@@ -135,6 +142,21 @@ export class KubeHttp {
     return (why) => req.destroy(why === 'timeout' ? new Error('timed out') : undefined);
   }
 
+  /**
+   * The endpoint, waiting at most `ms` for its credentials: a request does
+   * not wait out an exec plugin's whole timeout (the plugin keeps running,
+   * and the next request gets its answer).
+   */
+  private async resolveWithin(ms: number): Promise<KubeEndpoint> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new KubeCredentialError(`${this.ep.server}: no credentials within ${ms} ms (the exec plugin is still running)`)), ms); });
+    try {
+      return await Promise.race([this.resolve(), late]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   private async resolve(): Promise<KubeEndpoint> {
     if (!this.source) return this.ep;
     let ep: KubeEndpoint;
@@ -172,12 +194,12 @@ export class KubeHttp {
     const payload = opts.body === undefined ? undefined : typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body);
     this.requests++;
     if (method !== 'GET' && !opts.path.includes('dryRun=All')) this.writes++;
-    const ep = await this.resolve();
+    const ep = await this.resolveWithin(opts.timeoutMs ?? this.defaultTimeoutMs);
     const r = await this.send<T>(ep, method, opts, payload);
     if (r.status !== 401 || !this.source) return r;
     // Rotated token file, expired exec credential, replaced kubeconfig: read them again, retry once.
     this.source.invalidate(ep);
-    const next = await this.resolve();
+    const next = await this.resolveWithin(opts.timeoutMs ?? this.defaultTimeoutMs);
     return authKey(next) === authKey(ep) ? r : this.send<T>(next, method, opts, payload);
   }
 
@@ -209,18 +231,29 @@ export class KubeHttp {
       const fail = (e: Error) => { if (done) return; done = true; clearTimeout(timer); if (!(e instanceof StreamRefusedError)) this.transportFailures++; reject(new KubeUnreachableError(ep.server, e)); };
       const cancel = this.open(t, ep, { method, path: opts.path, headers, ...(payload !== undefined ? { payload } : {}), agent: this.agent }, (status, h, res) => {
         const chunks: Buffer[] = [];
+        let bytes = 0;
         let ended = false;
-        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('data', (c: Buffer) => {
+          if (done) return;
+          bytes += c.length;
+          if (bytes <= MAX_BODY) { chunks.push(c); return; }
+          chunks.length = 0;
+          cancel('done');
+          fail(new Error(`the answer to ${method} ${opts.path.split('?')[0]} is larger than ${MAX_BODY / 1024 / 1024} MiB`));
+        });
         res.on('close', () => { if (!ended) fail(new Error('the connection closed mid-response')); });
         res.on('end', () => {
           ended = true;
+          if (done) return;
           done = true;
           clearTimeout(timer);
-          const text = Buffer.concat(chunks).toString('utf8');
+          // Nothing may throw out of this listener: it would be uncaught.
+          let text = '';
           let body: unknown = undefined;
-          if (text && String(h['content-type'] ?? '').includes('json')) {
-            try { body = JSON.parse(text); } catch { body = undefined; }
-          }
+          try {
+            text = Buffer.concat(chunks).toString('utf8');
+            if (text && String(h['content-type'] ?? '').includes('json')) body = JSON.parse(text);
+          } catch { body = undefined; }
           resolve({ status, body: body as T, text });
         });
         res.on('error', fail);
@@ -238,7 +271,7 @@ export class KubeHttp {
    * for idleTimeoutMs. Watches use their own connections, not the request pool.
    */
   async stream(path: string, { onLine, onOpen, signal, idleTimeoutMs = 300_000 }: StreamOptions): Promise<StreamEnd> {
-    const ep = await this.resolve();
+    const ep = await this.resolveWithin(Math.min(idleTimeoutMs, this.defaultTimeoutMs));
     const t = await this.transport(ep, Math.min(idleTimeoutMs, this.defaultTimeoutMs));
     const end = await new Promise<StreamEnd>((resolve, reject) => {
       let idle: NodeJS.Timeout | undefined;

@@ -31,6 +31,18 @@ export interface LiveCluster {
   /** Live Ingresses by "namespace/name" (annotations and status for status output). */
   ingresses: Map<string, KubeObject>;
   errors: string[];
+  /**
+   * Parts whose LIST failed this tick, so that nobody reads their empty maps
+   * as "nothing there": ready endpoints (a cluster leaving a shared load
+   * balancer must not look drained), and the owned kinds (by kindKey) whose
+   * labelled LIST failed (their objects must not look deleted by hand).
+   */
+  unobserved?: { endpoints?: string; ownedKinds?: ReadonlySet<string> };
+}
+
+/** What a failed owned-objects LIST is remembered by: group and kind, not version. */
+export function kindKey(apiVersion: string, kind: string): string {
+  return `${apiVersion.includes('/') ? apiVersion.split('/')[0] : ''}/${kind}`;
 }
 
 /** Kinds gitfed looks for when pruning, besides every kind the fleet renders. */
@@ -119,11 +131,12 @@ async function observeReady(conn: Connection, opts: ObserveOptions, probe: Healt
   // here, not in the order they failed: the cluster's errors (and the status
   // files made from them) stay the same from one tick to the next.
   const failures: Array<string | undefined> = [];
-  const step = async (what: string, fn: () => Promise<void>, part?: keyof ObservationFailures) => {
+  const step = async (what: string, fn: () => Promise<void>, part?: keyof ObservationFailures, onFail?: (message: string) => void) => {
     const slot = failures.push(undefined) - 1;
     try { await fn(); } catch (e) {
       failures[slot] = `${what}: ${(e as Error).message}`;
       if (part) live.observation.failed = { ...live.observation.failed, [part]: (e as Error).message };
+      onFail?.((e as Error).message);
     }
   };
   await Promise.all([
@@ -166,9 +179,14 @@ async function observeReady(conn: Connection, opts: ObserveOptions, probe: Healt
         pods.set(k, e);
       }
       for (const [k, e] of pods) live.endpoints.set(k, { ready: e.ready.size, total: e.all.size });
+    }, undefined, (message) => {
+      live.endpoints.clear();
+      live.unobserved = { ...live.unobserved, endpoints: message };
     }),
     step('owned objects', async () => {
-      const perKind = await settledInOrder(opts.kinds.map(async ([apiVersion, kind]) => {
+      // Each kind on its own: a kind whose LIST failed is remembered as
+      // unobserved, and the kinds that were listed still count.
+      const perKind = await Promise.allSettled(opts.kinds.map(async ([apiVersion, kind]) => {
         const info = await conn.discovery.resource(apiVersion, kind).catch(() => undefined);
         if (!info) return [];
         const items = await list<KubeObject>(conn, `${collectionPath(info.groupVersion, info.name)}?labelSelector=${selector}`, apiVersion, kind);
@@ -178,7 +196,15 @@ async function observeReady(conn: Connection, opts: ObserveOptions, probe: Healt
         }
         return items;
       }));
-      for (const o of perKind.flat()) live.owned.set(keyOf(refOf(o)), o);
+      const failed = new Set<string>();
+      perKind.forEach((r, i) => {
+        if (r.status === 'fulfilled') for (const o of r.value) live.owned.set(keyOf(refOf(o)), o);
+        else failed.add(kindKey(...opts.kinds[i]!));
+      });
+      if (failed.size) live.unobserved = { ...live.unobserved, ownedKinds: failed };
+      // The first failure in the order of the kinds, not in time: the same error from one tick to the next.
+      const first = perKind.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (first) throw first.reason;
     }),
     needs.workloads && step('workloads', async () => {
       live.observation.workloads = await workloads(conn, opts, selector);

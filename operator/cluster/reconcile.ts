@@ -115,7 +115,7 @@ async function reconcileCluster(conn: Connection, live: LiveCluster, objects: Ku
   const json = new Map(opts.lastApplied ? objects.map((o) => [keyOf(refOf(o)), JSON.stringify(o)]) : []);
   // When Git (or the replica plan) changed an object since gitfed last applied
   // it, a difference live is that change, not drift.
-  const drift = detectDrift(conn.cluster, objects, live.owned, opts.everOwned?.get(conn.cluster) ?? new Set(), opts.fleet.driftPolicies)
+  const drift = detectDrift(conn.cluster, objects, live.owned, opts.everOwned?.get(conn.cluster) ?? new Set(), opts.fleet.driftPolicies, live.unobserved?.ownedKinds)
     .filter((d) => !last || last.get(keyOf(d.ref)) === json.get(keyOf(d.ref)));
   const mode = opts.rollout?.writesFor?.(conn.cluster) ?? (opts.shard?.full?.has(conn.cluster) && opts.writes === 'heal' ? 'all' : opts.writes);
   const healKeys = new Set(drift.filter((d) => d.mode === 'heal').map((d) => keyOf(d.ref)));
@@ -241,7 +241,8 @@ async function reconcilePass(opts: ReconcileOptions & { connections: Map<string,
   // steps apply when this pass may delete; rejoining under the shared uid always.
   const leaving = rendered.clusters.length ? planLeaving({
     renders: byCluster, owned: new Map(lives.map((l) => [l.cluster, l.owned])), sharedUid: rendered.allocations.glbc.uid ?? '',
-    readyEndpoints: new Map(lives.map((l) => [l.cluster, new Map([...l.endpoints].map(([k, e]) => [k, e.ready]))])),
+    // A cluster whose EndpointSlices could not be listed is left out: unknown, not drained.
+    readyEndpoints: new Map(lives.filter((l) => !l.unobserved?.endpoints).map((l) => [l.cluster, new Map([...l.endpoints].map(([k, e]) => [k, e.ready]))])),
     uids: new Map(lives.map((l) => [l.cluster, l.observation.ingressUid?.uid])),
   }) : new Map<string, ClusterLeaving>();
   const deleting = (opts.prune || opts.continueLeaving) && !opts.allowSharedIngressRemoval;

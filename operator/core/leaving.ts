@@ -32,7 +32,7 @@ export interface LeavingInput {
   renders: ReadonlyMap<string, ClusterRender>;
   /** cluster -> objects this fleet owns there (keyOf -> live object) */
   owned: ReadonlyMap<string, ReadonlyMap<string, KubeObject>>;
-  /** cluster -> "namespace/service" -> ready endpoints */
+  /** cluster -> "namespace/service" -> ready endpoints; a cluster left out was not observed (never taken as drained) */
   readyEndpoints: ReadonlyMap<string, ReadonlyMap<string, number>>;
   /** cluster -> uid of its kube-system/ingress-uid as observed */
   uids: ReadonlyMap<string, string | undefined>;
@@ -128,7 +128,13 @@ export function planLeaving(input: LeavingInput): Map<string, ClusterLeaving> {
     const observed = input.uids.get(cluster);
     if (observed !== uid) {
       const ready = objects.filter((o) => o.kind === 'Ingress').flatMap((i) => ingressBackends(i).map((b) => `${i.metadata.namespace ?? 'default'}/${b.service}`));
-      const left = [...new Set(ready)].reduce((n, k) => n + (input.readyEndpoints.get(cluster)?.get(k) ?? 0), 0);
+      const counted = input.readyEndpoints.get(cluster);
+      if (!counted) {
+        // Endpoints not observed this tick: "none left" cannot be told from "could not look".
+        out.set(cluster, hold('drain', note(`leaving the shared load balancer of ${ingressNames}, step 1/3 drain: waits until ${cluster}'s ready endpoints can be counted (its EndpointSlices could not be listed this time)`)));
+        continue;
+      }
+      const left = [...new Set(ready)].reduce((n, k) => n + (counted.get(k) ?? 0), 0);
       if (left > 0) {
         // Services still placed here keep their workloads (and endpoints): say how to finish the drain.
         const placed = [...new Set(ready)].filter((k) => render.objects.some((o) => o.kind === 'Service' && nsName(o) === k));

@@ -32,6 +32,19 @@ interface Lease {
   spec: { holderIdentity?: string; leaseDurationSeconds?: number; acquireTime?: string; renewTime?: string; leaseTransitions?: number };
 }
 
+/**
+ * The answer's body as a Lease, or undefined when it is not one (a proxy's
+ * error page with status 200, a body that is not JSON, an object without
+ * metadata): such an answer is a failed attempt, never a crash.
+ */
+function leaseOf(body: unknown): Lease | undefined {
+  if (!body || typeof body !== 'object') return undefined;
+  const { metadata, spec } = body as { metadata?: unknown; spec?: unknown };
+  if (!metadata || typeof metadata !== 'object') return undefined;
+  if (spec !== undefined && (spec === null || typeof spec !== 'object')) return undefined;
+  return { ...(body as object), metadata: metadata as Lease['metadata'], spec: (spec ?? {}) as Lease['spec'] };
+}
+
 const micro = (ms: number) => new Date(ms).toISOString().replace('Z', '000Z');
 
 export class LeaseConfigError extends Error {
@@ -110,18 +123,19 @@ export class LeaderElector {
   private async attempt(): Promise<boolean> {
     const { identity, durationSeconds } = this.opts;
     const timeoutMs = this.requestTimeoutMs;
-    const r = await this.opts.http.request<Lease>({ path: `${this.path}/${this.opts.name}`, timeoutMs }).catch(() => undefined);
+    const r = await this.opts.http.request<unknown>({ path: `${this.path}/${this.opts.name}`, timeoutMs }).catch(() => undefined);
     if (!r) return this.failed();
     const wall = this.wall();
     if (r.status === 404) {
       const body = { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: this.opts.name, namespace: this.opts.namespace }, spec: { holderIdentity: identity, leaseDurationSeconds: durationSeconds, acquireTime: micro(wall), renewTime: micro(wall), leaseTransitions: 0 } };
-      const c = await this.opts.http.request<Lease>({ method: 'POST', path: this.path, body, timeoutMs }).catch(() => undefined);
-      if (c?.status !== 201) return this.failed();
-      this.observed = { record: JSON.stringify([c.body.metadata?.resourceVersion, c.body.spec]), at: this.now() };
+      const c = await this.opts.http.request<unknown>({ method: 'POST', path: this.path, body, timeoutMs }).catch(() => undefined);
+      const created = c?.status === 201 ? leaseOf(c.body) : undefined;
+      if (!created) return this.failed();
+      this.observed = { record: JSON.stringify([created.metadata.resourceVersion, created.spec]), at: this.now() };
       return this.setLeader(true);
     }
-    if (r.status !== 200) return this.failed();
-    const lease = r.body;
+    const lease = r.status === 200 ? leaseOf(r.body) : undefined;
+    if (!lease) return this.failed();
     // Any write by the holder counts as a change (a frozen clock could leave renewTime equal).
     const record = JSON.stringify([lease.metadata.resourceVersion, lease.spec]);
     if (this.observed?.record !== record) this.observed = { record, at: this.now() };
@@ -132,9 +146,10 @@ export class LeaderElector {
       ...lease.spec, holderIdentity: identity, leaseDurationSeconds: durationSeconds, renewTime: micro(wall),
       ...(holder !== identity ? { acquireTime: micro(wall), leaseTransitions: (lease.spec.leaseTransitions ?? 0) + 1 } : {}),
     };
-    const u = await this.opts.http.request<Lease>({ method: 'PUT', path: `${this.path}/${this.opts.name}`, body: { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: lease.metadata, spec }, timeoutMs }).catch(() => undefined);
-    if (u?.status !== 200) return holder && holder !== identity ? this.setLeader(false) : this.failed();
-    this.observed = { record: JSON.stringify([u.body.metadata?.resourceVersion, u.body.spec]), at: this.now() };
+    const u = await this.opts.http.request<unknown>({ method: 'PUT', path: `${this.path}/${this.opts.name}`, body: { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: lease.metadata, spec }, timeoutMs }).catch(() => undefined);
+    const renewed = u?.status === 200 ? leaseOf(u.body) : undefined;
+    if (!renewed) return holder && holder !== identity ? this.setLeader(false) : this.failed();
+    this.observed = { record: JSON.stringify([renewed.metadata.resourceVersion, renewed.spec]), at: this.now() };
     return this.setLeader(true);
   }
 
@@ -157,7 +172,9 @@ export class LeaderElector {
     this.onChange = onChange;
     this.stopped = false;
     const loop = async () => {
-      await this.tryAcquire();
+      // An attempt that throws (a bug, a body nobody foresaw) is one failed
+      // attempt: the timer is re-armed and nothing rejects unhandled.
+      try { await this.tryAcquire(); } catch { this.failed(); }
       // A stop while the attempt was in flight must not re-arm the timer.
       if (this.stopped) return;
       this.timer = setTimeout(() => void loop(), this.retryPeriodMs);
@@ -173,10 +190,11 @@ export class LeaderElector {
     clearTimeout(this.timer);
     if (!this.leader) return;
     this.setLeader(false);
-    const r = await this.opts.http.request<Lease>({ path: `${this.path}/${this.opts.name}`, timeoutMs: this.requestTimeoutMs }).catch(() => undefined);
-    if (r?.status === 200 && r.body.spec.holderIdentity === this.opts.identity) {
+    const r = await this.opts.http.request<unknown>({ path: `${this.path}/${this.opts.name}`, timeoutMs: this.requestTimeoutMs }).catch(() => undefined);
+    const lease = r?.status === 200 ? leaseOf(r.body) : undefined;
+    if (lease?.spec.holderIdentity === this.opts.identity) {
       const wall = this.wall();
-      await this.opts.http.request({ method: 'PUT', path: `${this.path}/${this.opts.name}`, body: { ...r.body, spec: { ...r.body.spec, holderIdentity: '', leaseDurationSeconds: 1, renewTime: micro(wall) } }, timeoutMs: this.requestTimeoutMs }).catch(() => undefined);
+      await this.opts.http.request({ method: 'PUT', path: `${this.path}/${this.opts.name}`, body: { ...lease, spec: { ...lease.spec, holderIdentity: '', leaseDurationSeconds: 1, renewTime: micro(wall) } }, timeoutMs: this.requestTimeoutMs }).catch(() => undefined);
     }
   }
 }

@@ -62,12 +62,15 @@ export class ShardLeases {
   /** The identities of the live replicas (this one included while its Lease is renewed). */
   async live(): Promise<string[]> {
     const prefix = `${this.opts.prefix}-replica-`;
-    const r = await this.opts.http.request<{ items: LeaseItem[] }>({ path: `/apis/coordination.k8s.io/v1/namespaces/${this.opts.namespace}/leases`, timeoutMs: 5000 });
+    const r = await this.opts.http.request<{ items?: unknown } | undefined>({ path: `/apis/coordination.k8s.io/v1/namespaces/${this.opts.namespace}/leases`, timeoutMs: 5000 });
     if (r.status !== 200) throw new Error(`listing Leases in ${this.opts.namespace}: HTTP ${r.status}`);
+    // A 200 that is not a LeaseList (a proxy's page) fails this refresh like an error status would.
+    if (!Array.isArray(r.body?.items)) throw new Error(`listing Leases in ${this.opts.namespace}: the answer is not a LeaseList`);
     const now = this.now();
     const out = new Set<string>();
     const names = new Set<string>();
-    for (const l of r.body.items ?? []) {
+    for (const l of r.body.items as LeaseItem[]) {
+      if (typeof l?.metadata?.name !== 'string' || !l.spec || typeof l.spec !== 'object') continue;
       if (!l.metadata.name.startsWith(`${this.opts.prefix}-`)) continue;
       names.add(l.metadata.name);
       // Cluster Leases too: a replica taking a dead one's cluster starts from when we saw that Lease last change.

@@ -4,6 +4,7 @@
 import { clusterName } from '../../operator/sandbox/cluster-processes.js';
 import { apiserverKilled, apiserverPaused } from './cases/apiserver-process.js';
 import { crdWithItsResources } from './cases/crd-with-crs.js';
+import { floodedList } from './cases/flood-answers.js';
 import { gitRefusing, gitStalled, gitTrickling } from './cases/git-outage.js';
 import { leaderKilledMidApply } from './cases/leader-kill.js';
 import { ingressObservationFails } from './cases/observation-failure.js';
@@ -42,5 +43,6 @@ export const FAULT_CASES: FaultCase[] = [
   { label: 'run --dir . --status-dir .', fast: true, run: (env) => statusDirAttack(env, '.') },
   { label: 'run --dir . --status-dir .git', fast: true, run: (env) => statusDirAttack(env, '.git') },
   { label: `Ingress LIST forbidden on ${B} (uid safety)`, fast: true, run: ingressObservationFails },
+  { label: `ConfigMap LIST answered with an endless body on ${B}`, fast: true, run: floodedList },
   { label: `writes refused on ${B}, --interval 1h (retried with backoff)`, fast: true, run: writesRefusedThenRetried },
 ];

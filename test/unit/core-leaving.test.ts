@@ -45,6 +45,18 @@ test('leaving: ready endpoints left -> step drain; the Ingress and the Service b
   assert.equal(l.finding.severity, 'warning');
 });
 
+test('leaving: endpoints not observed (their LIST failed) -> step drain, never re-key: "could not look" is not "none left"', () => {
+  const i = input({});
+  const unobserved = { ...i, readyEndpoints: new Map([...i.readyEndpoints].filter(([c]) => c !== 'c')) };
+  const l = planLeaving(unobserved).get('c')!;
+  assert.equal(l.step, 'drain');
+  assert.equal(l.configMapUid, undefined, 'ingress-uid not re-keyed');
+  assert.deepEqual(l.remove, []);
+  assert.match(l.finding.message, /step 1\/3 drain: waits until c's ready endpoints can be counted/);
+  // Observed again with none left: the sequence goes on.
+  assert.equal(planLeaving(i).get('c')!.step, 're-key');
+});
+
 test('leaving: drained -> step re-key: ingress-uid gets the cluster\'s own leaving uid, nothing deleted yet', () => {
   const l = planLeaving(input({})).get('c')!;
   assert.equal(l.step, 're-key');

@@ -12,6 +12,8 @@ function leaseStore() {
   let rv = 0;
   const store = {
     fail: false,
+    /** Answer this method with a success status and this body (not a Lease). */
+    lie: undefined as { method: string; body: unknown } | undefined,
     gate: undefined as Promise<void> | undefined,
     requests: 0,
     get holder(): string | undefined { return lease?.spec.holderIdentity; },
@@ -21,6 +23,7 @@ function leaseStore() {
       if (store.fail) throw new Error('connection refused');
       const ok = (status: number, body: any) => ({ status, body, text: '' });
       const method = o.method ?? 'GET';
+      if (store.lie?.method === method) return ok(method === 'POST' ? 201 : 200, store.lie.body);
       if (method === 'GET') return lease ? ok(200, structuredClone(lease)) : ok(404, {});
       if (method === 'POST') {
         if (lease) return ok(409, {});
@@ -58,6 +61,29 @@ test('leader election: expiry is judged on our own clock from when we saw the re
   assert.equal(await a.tryAcquire(), false, 'a sees another holder and is no longer leader');
   await a.stop();
   await b.stop();
+});
+
+test('leader election: a success status whose body is not a Lease is a failed attempt, never a crash, and the retries go on', async () => {
+  for (const method of ['GET', 'POST', 'PUT']) {
+    for (const body of [undefined, '<html>proxy</html>', {}, { kind: 'Status' }, { metadata: null }, { metadata: {}, spec: 'x' }]) {
+      const store = leaseStore();
+      const e = new LeaderElector({ http: store, namespace: 'd', name: 'l', identity: 'a', durationSeconds: 2, retryPeriodMs: 50 });
+      // PUT only happens once the Lease exists.
+      if (method === 'PUT') await new LeaderElector({ http: store, namespace: 'd', name: 'l', identity: 'z', durationSeconds: 2 }).tryAcquire();
+      store.lie = { method, body };
+      const what = `${method} answered ${JSON.stringify(body)}`;
+      assert.equal(await e.tryAcquire(), false, `${what}: not leader`);
+      // The retry loop goes on after such an answer (a crash would end the test process).
+      const before = store.requests;
+      const changes: boolean[] = [];
+      e.start((l) => changes.push(l));
+      const until = Date.now() + 5000;
+      while (store.requests < before + 3 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+      assert.ok(store.requests >= before + 3, `${what}: the elector keeps retrying`);
+      await e.stop();
+      assert.deepEqual(changes, [], `${what}: never became leader`);
+    }
+  }
 });
 
 test('leader election: the renew deadline must be shorter than the lease', () => {

@@ -22,3 +22,24 @@ test('an unfinished line longer than the bound is an error that names the stream
   const bad = new LineSplitter(() => { throw new Error('not JSON'); }, 10, 'watch /x');
   assert.throws(() => bad.push('garbage\n'), /not JSON/);
 });
+
+test('a line that never ends costs time in proportion to its length: 16 MB in 64 KB chunks is split in well under a second of work', () => {
+  // Counted in chunks searched, not timed: the old splitter searched the whole
+  // buffer again after every chunk (256 chunks -> 2 GB scanned).
+  const chunk = 'x'.repeat(64 * 1024);
+  let scanned = 0;
+  const s = new LineSplitter(() => undefined, 64 * 1024 * 1024, 'watch /x');
+  const original = String.prototype.indexOf;
+  String.prototype.indexOf = function (this: string, search: string, position?: number) {
+    if (search === '\n') scanned += this.length - (position ?? 0);
+    return original.call(this, search, position);
+  } as typeof String.prototype.indexOf;
+  try {
+    for (let n = 0; n < 256; n++) s.push(chunk);
+    s.push('"}\n');
+  } finally {
+    String.prototype.indexOf = original;
+  }
+  assert.equal(s.lines, 1);
+  assert.ok(scanned <= 2 * 256 * chunk.length, `searched ${scanned} characters for newlines to split ${256 * chunk.length}`);
+});

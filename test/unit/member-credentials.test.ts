@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { stringify } from 'yaml';
-import { endpointFor } from '../../operator/cluster/connect.js';
+import { connect, endpointFor } from '../../operator/cluster/connect.js';
+import { KubeCredentialError } from '../../operator/cluster/kube-types.js';
 import { KubeconfigCredentials } from '../../operator/cluster/credentials.js';
 
 const dirs: string[] = [];
@@ -98,6 +99,18 @@ test('requests that got the same 401 together run the exec plugin once: the firs
 test('a broken exec plugin is a credential error naming the context, not a crash', async () => {
   const { path } = await kubeconfig({ exec: { apiVersion: 'client.authentication.k8s.io/v1', command: join(tmpdir(), 'gitfed-no-such-plugin') } });
   await assert.rejects(new KubeconfigCredentials(path, 'ctx').current(), (e: Error & { code?: string }) => e.code === 'ECREDENTIALS' && /context "ctx": exec plugin/.test(e.message));
+});
+
+test('an exec plugin that hangs (and ignores SIGTERM) holds neither connect nor a request past its timeout: the request fails with a credential error', { timeout: 30_000 }, async () => {
+  const { dir } = await kubeconfig({});
+  const plugin = join(dir, 'hang.mjs');
+  // Ignores SIGTERM; ends by itself after 5 s so the test leaves no process behind.
+  await writeFile(plugin, "process.on('SIGTERM', () => {}); setTimeout(() => process.exit(1), 5000);\n");
+  const { path } = await kubeconfig({ exec: { apiVersion: 'client.authentication.k8s.io/v1', command: process.execPath, args: [plugin] } });
+  const conns = await connect(path, [{ name: 'a', context: 'ctx' }] as never, 500);
+  const a = conns.get('a');
+  assert.ok(a && !(a instanceof Error), String(a));
+  await assert.rejects(a.http.request({ path: '/version', timeoutMs: 500 }), (e: Error) => e instanceof KubeCredentialError && /no credentials within 500 ms/.test(e.message));
 });
 
 test('a legacy auth-provider (gcp with a valid access-token) becomes a Bearer header; relative certificate paths are made absolute', async () => {

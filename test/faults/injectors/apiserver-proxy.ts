@@ -13,8 +13,13 @@ import type { Sandbox, SandboxCluster } from '../../../operator/sandbox/index.js
 
 export interface FaultAnswer {
   status: number;
-  /** status: a Kubernetes Status body; empty: no body; error-event: HTTP 200 and one watch ERROR event; stall: HTTP 200 and then silence */
-  body: 'status' | 'empty' | 'error-event' | 'stall';
+  /**
+   * status: a Kubernetes Status body; empty: no body; error-event: HTTP 200
+   * and one watch ERROR event; stall: HTTP 200 and then silence; flood: HTTP
+   * 200 and JSON-looking bytes without end (no newline, never a whole
+   * object) as fast as the client reads them, until it hangs up.
+   */
+  body: 'status' | 'empty' | 'error-event' | 'stall' | 'flood';
   reason?: string;
   /** The Status message (default: says the fault suite injected it). */
   message?: string;
@@ -60,6 +65,15 @@ function answer(res: ServerResponse, a: FaultAnswer, streams: Set<ServerResponse
   res.writeHead(200, { 'content-type': 'application/json', 'transfer-encoding': 'chunked' });
   if (a.body === 'error-event') {
     res.end(`${JSON.stringify({ type: 'ERROR', object: JSON.parse(statusBody(a.status, a.reason)) })}\n`);
+    return;
+  }
+  if (a.body === 'flood') {
+    const chunk = Buffer.from(`{"kind":"List","items":[${'{"x":"'.padEnd(64 * 1024 - 1, 'x')}`);
+    const more = () => { while (!res.destroyed && res.write(chunk)); };
+    res.on('drain', more);
+    streams.add(res);
+    res.once('close', () => streams.delete(res));
+    more();
     return;
   }
   res.flushHeaders(); // stall: headers, then nothing until the suite lets go
