@@ -75,7 +75,10 @@ export function clusterSelector(r: FieldReader, path: (string | number)[]): Clus
         r.error(p, 'BadSelector', `${p.join('.')} must be {key, operator: In|NotIn|Exists|DoesNotExist|Gt|Lt, values}`);
         return;
       }
-      out.push({ key: e.key, operator: e.operator as SelectorRequirement['operator'], values: Array.isArray(e.values) ? e.values.map(String) : [] });
+      // A list or mapping among the values is already a WrongType error (the
+      // field table); String() of it could throw (`{ toString: 1 }`), so only scalars are kept.
+      const values = Array.isArray(e.values) ? e.values.filter((v) => typeof v !== 'object' || v === null).map(String) : [];
+      out.push({ key: e.key, operator: e.operator as SelectorRequirement['operator'], values });
     });
     sel.matchExpressions = out;
   }
@@ -93,6 +96,7 @@ export function parseCluster(r: FieldReader, name: string): ClusterSpec {
     name,
     labels: r.stringMap(['metadata', 'labels']) ?? {},
     context: r.str(['spec', 'context']) ?? name,
+    ...(r.get(['spec', 'context']) !== undefined ? { contextAt: r.at(['spec', 'context']) } : {}),
     provider: provider === 'other' ? 'other' : 'gce',
     ...(project || zone ? { gce: { ...(project ? { project } : {}), ...(zone ? { zone } : {}) } } : {}),
     paused: r.bool(['spec', 'paused']) ?? false,

@@ -5,6 +5,7 @@ import {
 } from '../core/federation-annotations.js';
 import { CLUSTER_SELECTOR_ANNOTATION } from '../core/labels.js';
 import type { Finding, Fleet, KubeObject, LoadResult, SourcePos } from '../core/model.js';
+import { WORKLOAD_KINDS } from '../core/fleet-index.js';
 import { effectiveNamespace, groupOf, isClusterScoped } from '../core/object-keys.js';
 import {
   CONFIG_KINDS, parseCluster, parseDriftPolicy, parseFleet, parseNodePortPolicy, parseOverride, parsePlacement,
@@ -84,10 +85,27 @@ function checkServicePorts(r: FieldReader): void {
   });
 }
 
+/** Kubernetes' replicas field is an int32. */
+const MAX_REPLICAS = 2147483647;
+
+/**
+ * gitfed splits a workload's spec.replicas across clusters; the planner reads
+ * anything but a whole number as the Kubernetes default (1), so a quoted,
+ * fractional or negative count would silently run one replica. null is unset.
+ */
+function checkReplicas(r: FieldReader): void {
+  const v = r.get(['spec', 'replicas']);
+  if (v === undefined || v === null) return;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > MAX_REPLICAS) {
+    r.error(['spec', 'replicas'], 'BadReplicas', `spec.replicas must be a whole number 0-${MAX_REPLICAS} (unquoted), got ${JSON.stringify(v)}`);
+  }
+}
+
 function checkManifest(r: FieldReader, obj: KubeObject): void {
   const bad = objectName(obj.kind, obj.metadata.name);
   if (bad) r.error(['metadata', 'name'], 'BadName', bad);
   if (obj.kind === 'Service') checkServicePorts(r);
+  if (WORKLOAD_KINDS.has(obj.kind)) checkReplicas(r);
   const ns = r.get(['metadata', 'namespace']);
   if (ns !== undefined) {
     if (typeof ns !== 'string') r.error(['metadata', 'namespace'], 'WrongType', 'metadata.namespace must be a string');
