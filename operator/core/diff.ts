@@ -3,6 +3,7 @@
 // port's protocol, a container's terminationMessagePath, fields other
 // managers own): only fields gitfed sets, and fields gitfed set before but
 // Git no longer has, count. That is what makes "no change" really no write.
+import { ownValue } from './own-value.js';
 
 export type Path = Array<string | number>;
 
@@ -15,6 +16,7 @@ export interface FieldDiff {
 }
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+// Field names come from manifests (a ConfigMap key may be "constructor"): only own keys count.
 
 /** Kubernetes stores some scalars as strings (quantities, int-or-string): 1 and "1" are equal. */
 function scalarEqual(a: unknown, b: unknown): boolean {
@@ -26,7 +28,7 @@ function scalarEqual(a: unknown, b: unknown): boolean {
 function walk(want: unknown, have: unknown, path: Path, out: FieldDiff[]): void {
   if (isObj(want)) {
     if (!isObj(have)) { out.push({ path, want, have }); return; }
-    for (const [k, v] of Object.entries(want)) walk(v, have[k], [...path, k], out);
+    for (const [k, v] of Object.entries(want)) walk(v, ownValue(have, k), [...path, k], out);
     return;
   }
   if (Array.isArray(want)) {
@@ -43,7 +45,7 @@ export function diffObject(desired: Record<string, unknown>, live: Record<string
   const out: FieldDiff[] = [];
   for (const [k, v] of Object.entries(desired)) {
     if (k === 'status') continue;
-    walk(v, live[k], [k], out);
+    walk(v, ownValue(live, k), [k], out);
   }
   // Fields gitfed applied before that Git does not have any more: SSA would remove them.
   for (const p of ownedPaths) {
@@ -58,7 +60,7 @@ export function getPath(obj: unknown, path: Path): unknown {
   let v = obj;
   for (const s of path) {
     if (Array.isArray(v) && typeof s === 'number') v = v[s];
-    else if (isObj(v)) v = v[String(s)];
+    else if (isObj(v)) v = ownValue(v, String(s));
     else return undefined;
   }
   return v;
@@ -67,7 +69,7 @@ export function getPath(obj: unknown, path: Path): unknown {
 function hasPath(obj: unknown, path: Path): boolean {
   let v = obj;
   for (const s of path) {
-    if (!isObj(v) || !(String(s) in v)) return false;
+    if (!isObj(v) || !Object.hasOwn(v, String(s))) return false;
     v = v[String(s)];
   }
   return true;
@@ -128,7 +130,7 @@ function ownedDepth(fields: Record<string, unknown>, path: Path, live: unknown):
       value = item;
     } else {
       next = node[`f:${seg}`];
-      value = isObj(value) ? value[seg] : undefined;
+      value = isObj(value) ? ownValue(value, seg) : undefined;
     }
     if (next === undefined) break;
     node = next;
@@ -140,7 +142,7 @@ function ownedDepth(fields: Record<string, unknown>, path: Path, live: unknown):
 function keyMatches(json: string, item: Record<string, unknown>): boolean {
   try {
     const key = JSON.parse(json) as Record<string, unknown>;
-    return Object.entries(key).every(([k, v]) => scalarEqual(v, item[k]));
+    return Object.entries(key).every(([k, v]) => scalarEqual(v, ownValue(item, k)));
   } catch {
     return false;
   }

@@ -14,6 +14,7 @@ import { isGceClass } from './ingress.js';
 import { GLBC_FORWARDING_RULE_ANNOTATION, INGRESS_UID_NAME, INGRESS_UID_NAMESPACE } from './labels.js';
 import { observationGap } from './observation-gaps.js';
 import { cmp } from './object-keys.js';
+import { ownValue } from './own-value.js';
 import type { Allocations, ClusterSpec, Finding, KubeObject, ObservedIngress, Observations } from './model.js';
 
 export interface UidResult {
@@ -28,9 +29,9 @@ export interface UidResult {
 
 function mostCommonUid(clusters: readonly ClusterSpec[], obs: Observations): string | undefined {
   const count = new Map<string, number>();
-  const uids = new Set(clusters.map((c) => obs[c.name]?.ingressUid?.uid).filter((u): u is string => !!u));
+  const uids = new Set(clusters.map((c) => ownValue(obs, c.name)?.ingressUid?.uid).filter((u): u is string => !!u));
   for (const c of clusters) {
-    const uid = obs[c.name]?.ingressUid?.uid;
+    const uid = ownValue(obs, c.name)?.ingressUid?.uid;
     // A cluster that left a shared load balancer (leaving.ts) votes for nothing:
     // with two of three gone, their own uids would otherwise tie with the shared one.
     if (uid && ![...uids].some((u) => u !== uid && leavingGlbcUid(u, c.name) === uid)) count.set(uid, (count.get(uid) ?? 0) + 1);
@@ -70,13 +71,13 @@ export function allocateGlbcUid(
   const used = new Set<string>();
 
   for (const c of clusters) {
-    const candidates = [observations[c.name]?.ingressUid?.providerUid, previous.glbc.providerUids[c.name], federationProviderUid(c.name)];
+    const existing = ownValue(observations, c.name)?.ingressUid?.providerUid;
+    const candidates = [existing, ownValue(previous.glbc.providerUids, c.name), federationProviderUid(c.name)];
     let chosen = candidates.find((p): p is string => !!p && !used.has(p));
     for (let i = 1; !chosen; i++) {
       const p = federationProviderUid(`${c.name}#${i}`);
       if (!used.has(p)) chosen = p;
     }
-    const existing = observations[c.name]?.ingressUid?.providerUid;
     if (existing && existing !== chosen) {
       findings.push({
         severity: 'warning', code: 'ProviderUidDuplicate', cluster: c.name, place: c.place,
@@ -90,7 +91,7 @@ export function allocateGlbcUid(
   const configMaps: Record<string, KubeObject> = {};
   const blocked: Record<string, Finding> = {};
   for (const c of clusters) {
-    const obs = observations[c.name];
+    const obs = ownValue(observations, c.name);
     // Without both the uid and the Ingresses, the safety check below cannot be made.
     const gap = observationGap(c, observations, ['ingresses', 'ingressUid'], 'ConfigMap kube-system/ingress-uid or GCE Ingresses');
     if (gap) {

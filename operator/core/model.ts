@@ -73,6 +73,8 @@ export interface ClusterSpec {
   labels: Record<string, string>;
   /** kubeconfig context; credentials never live in Git. */
   context: string;
+  /** Where spec.context is written, when it is (else the context is the name). */
+  contextAt?: SourcePos;
   provider: Provider;
   gce?: { project?: string; zone?: string };
   /** Kept in the fleet but nothing is applied to it. */

@@ -5,9 +5,13 @@
 // Order of preference: a nodePort written in Git (enforced); the previous
 // allocation; the port the Service already holds in the clusters if it is
 // free everywhere; the lowest port free in ALL clusters, in range, not reserved.
+// A port pinned in Git by ANY Service (behind an Ingress or not) is never
+// handed to another one, and a pin on a port another Service holds or was
+// allocated is refused: that Service is blocked, the holder keeps its port.
 import { describeRef } from './object-keys.js';
-import type { Allocations, Finding, Fleet, NodePortPolicy, Observations, PortRange, SourcedObject } from './model.js';
-import { portKey, servicePorts } from './ingress.js';
+import type { Allocations, Finding, Fleet, NodePortPolicy, Observations, PortRange, SourcePos, SourcedObject } from './model.js';
+import { portKey, servicePorts, type ServicePort } from './ingress.js';
+import { ownValue } from './own-value.js';
 
 export const DEFAULT_NODE_PORT_RANGE: PortRange = [30000, 32767];
 
@@ -16,6 +20,11 @@ export interface NodePortService {
   /** "namespace/name" */
   key: string;
   clusters: string[];
+  /**
+   * Not behind a federated Ingress: only the node ports it pins in Git take
+   * part (checked, and kept from the others); the apiserver picks the rest.
+   */
+  pinnedOnly?: boolean;
 }
 
 export interface NodePortResult {
@@ -77,31 +86,34 @@ export function allocateNodePorts(
   const failed = new Map<string, Finding>();
   const findings: Finding[] = [];
   const taken = new Set<number>(); // ports this fleet already gave out in this render
-  const usable = (p: number) => p >= range[0] && p <= range[1] && !inRanges(p, reserved) && !taken.has(p);
+  const inPolicy = (p: number) => p >= range[0] && p <= range[1] && !inRanges(p, reserved);
+  const usable = (p: number) => inPolicy(p) && !taken.has(p);
 
-  // Git-pinned ports first: they are not negotiable, and others must avoid them.
+  // Git-pinned ports first, of every Service: not negotiable, and the ports
+  // chosen below must avoid them. A refused pin blocks its own Service only.
   const sorted = [...services].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-  for (const svc of sorted) for (const p of servicePorts(svc.source.object)) if (p.nodePort) taken.add(p.nodePort);
+  const allocated = previousAllocations(sorted, previous, inPolicy);
+  for (const svc of sorted) {
+    for (const p of servicePorts(svc.source.object)) {
+      if (!p.nodePort) continue;
+      const refused = pinConflict(svc, p, holders, allocated);
+      if (!refused) taken.add(p.nodePort);
+      else if (!failed.has(svc.key)) failed.set(svc.key, refused);
+    }
+  }
 
   for (const svc of sorted) {
+    if (svc.pinnedOnly || failed.has(svc.key)) continue;
     const out: Record<string, number> = {};
-    const ref = describeRef({ kind: 'Service', namespace: svc.key.split('/')[0], name: svc.key.split('/')[1]! });
+    const ref = serviceRef(svc.key);
     for (const p of servicePorts(svc.source.object)) {
       const key = portKey(p);
-      const place = svc.source.locate?.(['spec', 'ports', p.index, 'nodePort']) ?? svc.source.place;
+      const place = nodePortPlace(svc, p);
       if (p.nodePort) {
-        const c = firstConflict(holders, svc.clusters, p.nodePort, svc.key, true);
-        if (c) {
-          failed.set(svc.key, {
-            severity: 'error', code: 'NodePortTaken', place, cluster: c.cluster,
-            message: `${ref} port ${key}: nodePort ${p.nodePort} is already held by Service ${c.service} in cluster ${c.cluster}; pick a port free in every cluster or remove nodePort to let gitfed choose`,
-          });
-          continue;
-        }
         out[key] = p.nodePort;
         continue;
       }
-      const prev = previous.nodePorts[svc.key]?.[key];
+      const prev = ownValue(ownValue(previous.nodePorts, svc.key), key);
       const held = heldPorts(observations, svc, key);
       let chosen: number | undefined;
       if (prev !== undefined && usable(prev) && !firstConflict(holders, svc.clusters, prev, svc.key, true)) chosen = prev;
@@ -136,13 +148,57 @@ export function allocateNodePorts(
   return { ports, failed, findings };
 }
 
+const serviceRef = (key: string) => describeRef({ kind: 'Service', namespace: key.split('/')[0], name: key.split('/')[1]! });
+const nodePortPlace = (svc: NodePortService, p: ServicePort): SourcePos => svc.source.locate?.(['spec', 'ports', p.index, 'nodePort']) ?? svc.source.place;
+
+/**
+ * port -> the Service it was allocated to before and would keep (behind an
+ * Ingress, in range, not reserved, not pinned in Git now). Moving such a port
+ * moves the load balancer's backend in every cluster, so a pin on it loses.
+ */
+function previousAllocations(services: readonly NodePortService[], previous: Allocations, inPolicy: (p: number) => boolean): Map<number, NodePortService> {
+  const out = new Map<number, NodePortService>();
+  for (const svc of services) {
+    if (svc.pinnedOnly) continue;
+    const before = ownValue(previous.nodePorts, svc.key);
+    for (const p of servicePorts(svc.source.object)) {
+      const port = ownValue(before, portKey(p));
+      if (!p.nodePort && port !== undefined && inPolicy(port)) out.set(port, svc);
+    }
+  }
+  return out;
+}
+
+/** Why this Service may not have the node port it pins in Git, at that nodePort's line; undefined when it may. */
+function pinConflict(svc: NodePortService, p: ServicePort, holders: Holders, allocated: ReadonlyMap<number, NodePortService>): Finding | undefined {
+  const port = p.nodePort!;
+  const ref = serviceRef(svc.key);
+  const place = nodePortPlace(svc, p);
+  const c = firstConflict(holders, svc.clusters, port, svc.key, true);
+  if (c) {
+    return {
+      severity: 'error', code: 'NodePortTaken', place, cluster: c.cluster,
+      message: `${ref} port ${portKey(p)}: nodePort ${port} is already held by Service ${c.service} in cluster ${c.cluster}; pick a port free in every cluster or remove nodePort to let gitfed choose`,
+    };
+  }
+  const owner = allocated.get(port);
+  if (owner && owner.key !== svc.key) {
+    const at = owner.source.place;
+    return {
+      severity: 'error', code: 'NodePortTaken', place,
+      message: `${ref} port ${portKey(p)}: nodePort ${port} is already allocated to ${serviceRef(owner.key)} (${at.file}:${at.line}), whose federated Ingress uses it in every cluster; a node port can belong to one Service only: pick another or remove nodePort to let gitfed choose`,
+    };
+  }
+  return undefined;
+}
+
 /** Node ports this Service holds now, per cluster, and how often each port occurs. */
 function heldPorts(obs: Observations, svc: NodePortService, key: string): { byCluster: [string, number][]; counts: [number, number][] } {
   const [ns, name] = svc.key.split('/');
   const byCluster: [string, number][] = [];
   const count = new Map<number, number>();
   for (const cluster of svc.clusters) {
-    for (const u of obs[cluster]?.nodePorts ?? []) {
+    for (const u of ownValue(obs, cluster)?.nodePorts ?? []) {
       if (u.namespace !== ns || u.service !== name) continue;
       if (u.servicePort !== undefined && u.servicePort !== key) continue;
       byCluster.push([cluster, u.port]);
@@ -166,7 +222,7 @@ export type KeptPort = (service: string, port: number) => boolean;
 /** The ports `fleet` pins in Git or `previous` allocated, as a KeptPort. */
 export function keptPorts(fleet: Pick<Fleet, 'manifests'>, previous: Allocations): KeptPort {
   return (service, port) => {
-    if (Object.values(previous.nodePorts[service] ?? {}).includes(port)) return true;
+    if (Object.values(ownValue(previous.nodePorts, service) ?? {}).includes(port)) return true;
     const [namespace, name] = service.split('/');
     const svc = fleet.manifests.find((m) => m.object.kind === 'Service' && m.object.metadata.name === name && (m.object.metadata.namespace ?? 'default') === namespace);
     return !!svc && servicePorts(svc.object).some((p) => p.nodePort === port);

@@ -3,6 +3,7 @@
 // GLBC uid overwritten. So a failed part blocks every object whose safety
 // depends on it, in that cluster only, with the error.
 import type { ClusterSpec, Finding, ObservationFailures, Observations } from './model.js';
+import { ownValue } from './own-value.js';
 
 const WHAT: Record<keyof ObservationFailures, string> = {
   nodePorts: 'node ports (Services)',
@@ -16,7 +17,7 @@ const WHAT: Record<keyof ObservationFailures, string> = {
  * ("could not observe <what>: <error>"), or undefined when all were observed.
  */
 export function observationGap(cluster: ClusterSpec, obs: Observations, parts: ReadonlyArray<keyof ObservationFailures>, blocks: string): Finding | undefined {
-  const failed = obs[cluster.name]?.failed;
+  const failed = ownValue(obs, cluster.name)?.failed;
   if (!failed) return undefined;
   const part = parts.find((p) => failed[p] !== undefined);
   if (!part) return undefined;

@@ -4,6 +4,7 @@
 import type { FleetIndex } from './fleet-index.js';
 import type { Finding, Observations, ReplicaDecision } from './model.js';
 import { describeRef, effectiveNamespace, refOf } from './object-keys.js';
+import { ownValue } from './own-value.js';
 import { planReplicas } from './replica-planner.js';
 
 export interface WorkloadPlans {
@@ -32,7 +33,7 @@ export function planWorkloads(index: FleetIndex, observations: Observations): Wo
     const capacity: Record<string, number> = {};
     for (const c of m.clusters) {
       if (c.paused) continue;
-      const o = observations[c.name];
+      const o = ownValue(observations, c.name);
       if (o && o.health !== 'Ready') {
         relocatedFrom.add(c.name);
         continue;
@@ -50,10 +51,10 @@ export function planWorkloads(index: FleetIndex, observations: Observations): Wo
     // cluster whose workloads could not be listed would count as running
     // none, and the plan would move replicas on a guess. Nothing of this
     // workload is written anywhere until every counted cluster answers.
-    const unknown = counted.find((c) => observations[c]?.failed?.workloads !== undefined);
+    const unknown = counted.find((c) => ownValue(observations, c)?.failed?.workloads !== undefined);
     const blocked: Finding | undefined = unknown ? {
       severity: 'error', code: 'ObservationFailed', cluster: unknown, object: ref, place: m.source.place,
-      message: `cluster ${unknown}: could not observe workloads: ${observations[unknown]!.failed!.workloads}; where the replicas of ${describeRef(ref)} run is unknown, so gitfed writes it in no cluster until it can (a plan from a partial observation would move replicas)`,
+      message: `cluster ${unknown}: could not observe workloads: ${ownValue(observations, unknown)!.failed!.workloads}; where the replicas of ${describeRef(ref)} run is unknown, so gitfed writes it in no cluster until it can (a plan from a partial observation would move replicas)`,
     } : undefined;
     const out = blocked ? { plan: current, overflow: {}, unplaced: 0 } : planReplicas({ total, preferences: m.preferences, clusters: counted, current, capacity, workloadKey: `${ns}/${obj.metadata.name}` });
     const decision: ReplicaDecision = { ref, total, plan: out.plan, overflow: out.overflow, ...(blocked ? { blocked } : {}) };
@@ -76,7 +77,7 @@ export function planWorkloads(index: FleetIndex, observations: Observations): Wo
   for (const cluster of [...relocatedFrom].sort()) {
     findings.push({
       severity: 'warning', code: 'ReplicasRelocated', cluster,
-      message: `cluster ${cluster} is ${observations[cluster]?.health}: it drops out of the replica plan and its share goes to the other clusters; its own objects are left as they are`,
+      message: `cluster ${cluster} is ${ownValue(observations, cluster)?.health}: it drops out of the replica plan and its share goes to the other clusters; its own objects are left as they are`,
     });
   }
   return { decisions, byKey, findings };

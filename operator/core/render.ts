@@ -12,6 +12,7 @@ import {
 import { allocateNodePorts, type NodePortResult, type NodePortService } from './node-ports.js';
 import { crdScopes, renderNamespace, type Scope } from './crd-scopes.js';
 import { observationGap } from './observation-gaps.js';
+import { ownValue } from './own-value.js';
 import { compareForApply, effectiveNamespace, refOf } from './object-keys.js';
 import { selectClusters, selectsResource } from './selectors.js';
 import { applyOverrides } from './overrides.js';
@@ -33,7 +34,7 @@ const BUILTIN_NAMESPACES = new Set(['default', 'kube-system', 'kube-public', 'ku
 
 /** A cluster counts for replicas when it is Ready, or when nothing was observed (offline render). */
 export function isReady(obs: Observations, cluster: string): boolean {
-  const o = obs[cluster];
+  const o = ownValue(obs, cluster);
   return !o || o.health === 'Ready';
 }
 
@@ -59,16 +60,16 @@ interface Decisions {
 
 function decide(fleet: Fleet, index: FleetIndex, observations: Observations, previous: Allocations): Decisions {
   const npServices: NodePortService[] = [];
-  for (const svcKey of index.ingressBackends.keys()) {
-    const svc = index.services.get(svcKey);
-    if (!svc) continue;
+  for (const [svcKey, svc] of index.services) {
     const type = serviceType(svc.source.object);
-    if (type !== 'NodePort' && type !== 'LoadBalancer') continue;
-    npServices.push({ source: svc.source, key: svcKey, clusters: svc.clusters.map((c) => c.name) });
+    const shared = index.ingressBackends.has(svcKey) && (type === 'NodePort' || type === 'LoadBalancer');
+    // A Service no Ingress uses still owns the node ports it pins: none may be handed out again.
+    if (!shared && !servicePorts(svc.source.object).some((p) => p.nodePort)) continue;
+    npServices.push({ source: svc.source, key: svcKey, clusters: svc.clusters.map((c) => c.name), ...(shared ? {} : { pinnedOnly: true }) });
   }
   const gce = fleet.clusters.filter((c) => c.provider === 'gce');
   const portGaps: Record<string, Finding> = {};
-  if (npServices.length > 0) {
+  if (npServices.some((s) => !s.pinnedOnly)) {
     for (const c of fleet.clusters) {
       const gap = observationGap(c, observations, ['nodePorts'], 'Services behind federated Ingresses or those Ingresses');
       if (gap) portGaps[c.name] = gap;
@@ -118,10 +119,10 @@ function renderBase(m: ManifestInfo, fleet: Fleet, d: Decisions): BaseObject {
     const svcKey = `${ns}/${obj.metadata.name}`;
     const failed = d.ports.failed.get(svcKey);
     if (failed) base.blocked = failed;
-    const ports = d.ports.ports[svcKey];
+    const ports = ownValue(d.ports.ports, svcKey);
     if (ports) {
       const list = (obj.spec as { ports: Record<string, unknown>[] }).ports;
-      for (const p of servicePorts(m.source.object)) list[p.index]!.nodePort = ports[portKey(p)];
+      for (const p of servicePorts(m.source.object)) list[p.index]!.nodePort = ownValue(ports, portKey(p));
     }
   }
   own(obj, fleet.settings.name, m.source.place.file);
@@ -132,15 +133,14 @@ function renderBase(m: ManifestInfo, fleet: Fleet, d: Decisions): BaseObject {
 function renderObject(b: BaseObject, cluster: ClusterSpec, d: Decisions, overrideTargets: Map<Override, Set<string>>): { object: KubeObject } | { blocked: BlockedObject } {
   if (b.blocked) return { blocked: { ref: b.ref, finding: b.blocked } };
   let obj = b.object;
-  if (b.gceIngress && d.uid.blocked[cluster.name]) {
-    return { blocked: { ref: b.ref, finding: d.uid.blocked[cluster.name]! } };
-  }
-  const portGap = d.portGaps[cluster.name];
+  const uidGap = ownValue(d.uid.blocked, cluster.name);
+  if (b.gceIngress && uidGap) return { blocked: { ref: b.ref, finding: uidGap } };
+  const portGap = ownValue(d.portGaps, cluster.name);
   if (portGap && (b.ingressBackend || b.gceIngress)) return { blocked: { ref: b.ref, finding: portGap } };
   if (WORKLOAD_KINDS.has(obj.kind)) {
     const decision = d.replicas.byKey.get(b.info.key);
     if (decision?.blocked) return { blocked: { ref: b.ref, finding: decision.blocked } };
-    const replicas = decision?.plan[cluster.name] ?? 0;
+    const replicas = ownValue(decision?.plan, cluster.name) ?? 0;
     obj = { ...obj, spec: { ...(obj.spec as Record<string, unknown>), replicas } };
   }
   if (b.overrides.length === 0) return { object: obj };
@@ -178,9 +178,9 @@ function renderCluster(cluster: ClusterSpec, bases: BaseObject[], fleet: Fleet, 
     if (definedNamespaces.has(ns) || BUILTIN_NAMESPACES.has(ns)) continue;
     extras.push(own({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }, fleet.settings.name, undefined, true));
   }
-  const cm = d.uid.configMaps[cluster.name];
+  const cm = ownValue(d.uid.configMaps, cluster.name);
   if (cm) extras.push(own(structuredClone(cm), fleet.settings.name, undefined, true));
-  const uidGap = d.uid.blocked[cluster.name];
+  const uidGap = ownValue(d.uid.blocked, cluster.name);
   if (uidGap?.code === 'ObservationFailed') blocked.push({ ref: { apiVersion: 'v1', kind: 'ConfigMap', namespace: INGRESS_UID_NAMESPACE, name: INGRESS_UID_NAME }, finding: uidGap });
   // Manifests arrive in apply order already (sorted once for all clusters);
   // only the few generated objects need merging in. Overrides cannot change
@@ -222,7 +222,7 @@ export function render(input: RenderInput): RenderResult {
 
   const nodePorts: Allocations['nodePorts'] = {};
   for (const key of [...index.ingressBackends.keys()].sort()) {
-    const ports = d.ports.ports[key] ?? (d.ports.failed.has(key) ? allocations.nodePorts[key] : undefined);
+    const ports = ownValue(d.ports.ports, key) ?? (d.ports.failed.has(key) ? ownValue(allocations.nodePorts, key) : undefined);
     if (ports) nodePorts[key] = ports;
   }
   return {

@@ -4,6 +4,7 @@
 // the clusters can hold it; what no cluster can hold is reported as overflow.
 import { fnv1_32 } from './hashes.js';
 import { cmp } from './object-keys.js';
+import { ownValue } from './own-value.js';
 import type { ClusterReplicaPreference, ReplicaPreferences } from './model.js';
 
 export interface PlanInput {
@@ -41,19 +42,40 @@ export const DEFAULT_PREFERENCES: ReplicaPreferences = {
 function rank(input: PlanInput): Ranked[] {
   const ranked: Ranked[] = [];
   for (const cluster of input.clusters) {
-    const pref = input.preferences.clusters[cluster] ?? input.preferences.clusters['*'];
+    const pref = ownValue(input.preferences.clusters, cluster) ?? ownValue(input.preferences.clusters, '*');
     if (!pref) continue;
     // Key first, cluster last: then the order differs from workload to workload.
-    ranked.push({ ...pref, cluster, hash: fnv1_32(input.workloadKey + cluster) });
+    ranked.push({ ...pref, weight: finiteWeight(pref.weight), cluster, hash: fnv1_32(input.workloadKey + cluster) });
   }
   // Heavier first; equal weights in hash order so that, across many small
   // workloads, the "extra" replica does not always land on the same cluster.
   return ranked.sort((a, b) => b.weight - a.weight || a.hash - b.hash || cmp(a.cluster, b.cluster));
 }
 
+/** Infinity counts as the largest weight and NaN as none: the split below must stay numbers. */
+function finiteWeight(w: number): number {
+  if (Number.isFinite(w)) return Math.max(0, w);
+  return w > 0 ? Number.MAX_VALUE : 0;
+}
+
+/**
+ * Each open cluster's share of `round`: round * weight / sum, rounded up.
+ * Weights so large that the sum or the product overflows (Infinity / Infinity
+ * is NaN) are first divided by the largest one; everyday weights keep the
+ * exact formula, so their results do not shift by a rounding error.
+ */
+function weightShares(open: readonly Ranked[], round: number): number[] {
+  const sum = open.reduce((s, p) => s + p.weight, 0);
+  const max = open.reduce((m, p) => Math.max(m, p.weight), 0);
+  if (Number.isFinite(sum) && Number.isFinite(round * max)) return open.map((p) => Math.ceil((round * p.weight) / sum));
+  const scaled = open.map((p) => p.weight / max);
+  const scaledSum = scaled.reduce((s, w) => s + w, 0);
+  return scaled.map((w) => Math.ceil(round * (w / scaledSum)));
+}
+
 function cap(pref: Ranked, capacity: Record<string, number>): number {
   let limit = pref.maxReplicas ?? Number.POSITIVE_INFINITY;
-  const c = capacity[pref.cluster];
+  const c = ownValue(capacity, pref.cluster);
   if (c !== undefined) limit = Math.min(limit, c);
   return limit;
 }
@@ -66,7 +88,7 @@ export function planReplicas(input: PlanInput): PlanOutput {
   if (Object.keys(input.capacity).length > 0) {
     const roomy = distribute({ ...input, capacity: {} }).plan;
     for (const c of Object.keys(input.capacity)) {
-      const moved = (roomy[c] ?? 0) - (plan[c] ?? 0);
+      const moved = (ownValue(roomy, c) ?? 0) - (ownValue(plan, c) ?? 0);
       if (moved > 0) overflow[c] = moved;
     }
   }
@@ -89,7 +111,7 @@ function distribute(input: PlanInput): { plan: Record<string, number>; unplaced:
   if (!input.preferences.rebalance) {
     for (const p of prefs) {
       const planned = plan[p.cluster] ?? 0;
-      const running = input.current[p.cluster] ?? 0;
+      const running = ownValue(input.current, p.cluster) ?? 0;
       if (running <= planned) continue;
       const extra = Math.max(0, Math.min(Math.min(running, cap(p, input.capacity)) - planned, remaining));
       plan[p.cluster] = planned + extra;
@@ -100,16 +122,16 @@ function distribute(input: PlanInput): { plan: Record<string, number>; unplaced:
   // 3. The rest by weight, fractions rounded up, looping while someone can take more.
   let open = prefs.filter((p) => p.weight > 0 && (plan[p.cluster] ?? 0) < cap(p, input.capacity));
   while (remaining > 0 && open.length > 0) {
-    const weightSum = open.reduce((s, p) => s + p.weight, 0);
     const round = remaining;
+    const shares = weightShares(open, round);
     const next: Ranked[] = [];
-    for (const p of open) {
+    for (const [i, p] of open.entries()) {
       if (remaining === 0) break;
       const start = plan[p.cluster] ?? 0;
-      const share = Math.min(Math.ceil((round * p.weight) / weightSum), remaining);
+      const share = Math.min(shares[i]!, remaining);
       let total = start + share;
       if (p.maxReplicas !== null && total > p.maxReplicas) total = p.maxReplicas;
-      const c = input.capacity[p.cluster];
+      const c = ownValue(input.capacity, p.cluster);
       if (c !== undefined && total > c) total = Math.max(c, start);
       plan[p.cluster] = total;
       remaining -= total - start;

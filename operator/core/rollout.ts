@@ -11,6 +11,7 @@ import {
   type RolloutRecord, type WaveRecord,
 } from './rollout-model.js';
 import { selectClusters } from './selectors.js';
+import { ownValue } from './own-value.js';
 
 export interface RolloutInput {
   policy: RolloutPolicy;
@@ -57,7 +58,7 @@ export function assignWaves(policy: RolloutPolicy, clusters: readonly ClusterSpe
 
 /** A revision is quarantined while it renders, for the clusters where it failed, what the failed one rendered. */
 export function quarantinedBy(index: RolloutIndex, renders: Record<string, string>): QuarantinedRevision | undefined {
-  return index.quarantined.find((q) => Object.entries(q.renders).every(([c, h]) => renders[c] === h));
+  return index.quarantined.find((q) => Object.entries(q.renders).every(([c, h]) => ownValue(renders, c) === h));
 }
 
 function clone<T>(v: T): T {
@@ -143,9 +144,9 @@ function advance(input: RolloutInput, index: RolloutIndex, r: RolloutRecord, eve
       return;
     }
     // progressing or baking: judge only clusters that run the target now.
-    const counted = w.changed.filter((c) => input.gates[c]?.ready !== false);
+    const counted = w.changed.filter((c) => ownValue(input.gates, c)?.ready !== false);
     const failing = counted.flatMap((c) => {
-      const g = input.gates[c];
+      const g = ownValue(input.gates, c);
       if (!g) return [`${c}: not observed yet`];
       if (!g.atTarget) return [`${c}: not at ${short(target)} yet`];
       return g.failing.map((f) => `${c}: ${f}`);
@@ -206,7 +207,7 @@ function fail(input: RolloutInput, index: RolloutIndex, r: RolloutRecord, w: Wav
     r.reason = `wave ${w.name}: ${why}`;
     // Quarantined where it failed: only a commit that renders differently there starts a new rollout.
     const failedHere = w.clusters.length ? w.clusters : Object.keys(input.renders);
-    index.quarantined = [{ revision: r.revision, renders: Object.fromEntries(failedHere.map((c) => [c, input.renders[c] ?? ''])), reason: r.reason }, ...index.quarantined].slice(0, HISTORY);
+    index.quarantined = [{ revision: r.revision, renders: Object.fromEntries(failedHere.map((c) => [c, ownValue(input.renders, c) ?? ''])), reason: r.reason }, ...index.quarantined].slice(0, HISTORY);
     finish(r);
     events.push(`rollout: ${short(r.revision)} ${aborted ? 'aborted' : 'failed'} at wave ${w.name}: ${why}; reverted to ${short(r.stable)}`);
     return;

@@ -7,6 +7,7 @@
 // status files need. Pure: no IO, no clock (the loop stamps the time).
 import type { ClusterHealth, ClusterObservation, ObjectRef, Observations } from './model.js';
 import type { ReportedGates } from './rollout-model.js';
+import { ownValue } from './own-value.js';
 
 export const REPORT_LIMITS = {
   errors: 10, errorChars: 300, drift: 50, driftFields: 20, valueChars: 200, endpoints: 200, ingressShards: 200,
@@ -176,6 +177,7 @@ export function unreportedObservation(cluster: string): ClusterObservation {
 /** `observations` with every fleet cluster that has none filled in as unreported. */
 export function withUnreported(observations: Observations, clusters: readonly string[]): Observations {
   const out: Observations = { ...observations };
-  for (const c of clusters) out[c] ??= unreportedObservation(c);
+  // Not `out[c] ??=`: a cluster named "constructor" would find Object's and stay unfilled.
+  for (const c of clusters) if (ownValue(out, c) === undefined) out[c] = unreportedObservation(c);
   return out;
 }

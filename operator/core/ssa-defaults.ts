@@ -24,13 +24,12 @@ function podSpecOf(obj: KubeObject): Obj | undefined {
 function foldStringData(secret: Obj): void {
   const sd = secret.stringData;
   if (!sd || typeof sd !== 'object' || Array.isArray(sd)) return;
-  const rest: Obj = {};
-  const data: Obj = { ...(secret.data && typeof secret.data === 'object' ? secret.data : {}) };
-  for (const [k, v] of Object.entries(sd)) {
-    if (typeof v === 'string') data[k] = Buffer.from(v, 'utf8').toString('base64');
-    else rest[k] = v; // not a string: left for the server to refuse
-  }
-  secret.data = data;
+  // Built with spread and fromEntries, never `data[k] = v`: a Secret key may be
+  // "__proto__", and assigning that would silently drop it instead of adding it.
+  const entries = Object.entries(sd);
+  const folded = entries.filter(([, v]) => typeof v === 'string').map(([k, v]) => [k, Buffer.from(v as string, 'utf8').toString('base64')]);
+  const rest: Obj = Object.fromEntries(entries.filter(([, v]) => typeof v !== 'string')); // left for the server to refuse
+  secret.data = { ...(secret.data && typeof secret.data === 'object' ? secret.data : {}), ...Object.fromEntries(folded) };
   if (Object.keys(rest).length) secret.stringData = rest;
   else delete secret.stringData;
 }

@@ -3,7 +3,7 @@
 import { ingressClassOf, isGceClass, servicePorts, serviceType } from './ingress.js';
 import { type FleetIndex, WORKLOAD_KINDS } from './fleet-index.js';
 import { INGRESS_UID_NAME, INGRESS_UID_NAMESPACE, STATIC_IP_ANNOTATION } from './labels.js';
-import type { ClusterSelector, Finding, Fleet, KubeObject, PortRange, SourcePos, SourcedObject } from './model.js';
+import type { ClusterSelector, ClusterSpec, Finding, Fleet, KubeObject, PortRange, SourcePos, SourcedObject } from './model.js';
 import { DEFAULT_NODE_PORT_RANGE } from './node-ports.js';
 import { describeRef, effectiveNamespace, refOf } from './object-keys.js';
 import { enforcedViolation, identityViolation } from './overrides.js';
@@ -16,7 +16,17 @@ const fmt = (p: SourcePos) => `${p.file}:${p.line}`;
 
 function checkClusters(fleet: Fleet, out: Finding[]): void {
   const zones = new Map<string, string>();
+  const contexts = new Map<string, ClusterSpec>();
   for (const c of fleet.clusters) {
+    // Two Clusters on one context are one real cluster written to twice: both
+    // replica shares land on one Deployment, and it gets two provider-uids.
+    const same = contexts.get(c.context);
+    if (same) {
+      out.push({
+        severity: 'error', code: 'SameContextClusters', place: c.contextAt ?? c.place,
+        message: `clusters ${same.name} (${fmt(same.contextAt ?? same.place)}) and ${c.name} both use kubeconfig context ${c.context}, so they are one cluster: remove one, or point spec.context at the cluster it means`,
+      });
+    } else contexts.set(c.context, c);
     if (c.provider !== 'gce' || !c.gce?.project || !c.gce.zone) continue;
     const k = `${c.gce.project}/${c.gce.zone}`;
     const first = zones.get(k);

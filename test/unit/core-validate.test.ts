@@ -50,6 +50,14 @@ const cases: Array<{ name: string; fleet: () => Fleet; code: string; message: Re
   { name: 'two GCE clusters in one project and zone', code: 'SameZoneClusters', message: /both in GCE project p zone z1: .*k8s-ig--<uid>/,
     fleet: () => fleet({ clusters: [cluster('a', { gce: { project: 'p', zone: 'z1' } }), cluster('b', { gce: { project: 'p', zone: 'z1' } })] }),
     at: (f) => f.clusters[1]!.place },
+  { name: 'two Clusters on one kubeconfig context (one real cluster)', code: 'SameContextClusters', message: /clusters a \(clusters\/a.yaml:4\) and b both use kubeconfig context prod, so they are one cluster/,
+    fleet: () => fleet({ clusters: [
+      cluster('a', { context: 'prod', contextAt: { file: 'clusters/a.yaml', line: 4, col: 9 }, gce: { project: 'p', zone: 'z1' } }),
+      cluster('b', { context: 'prod', contextAt: { file: 'clusters/b.yaml', line: 4, col: 9 }, gce: { project: 'p', zone: 'z2' } })] }),
+    at: (f) => f.clusters[1]!.contextAt! },
+  { name: 'a Cluster whose spec.context is another Cluster\'s name (that one\'s default context)', code: 'SameContextClusters', message: /clusters b \(clusters\/b.yaml:\d+\) and a both use kubeconfig context b/,
+    fleet: () => fleet({ clusters: [cluster('b', { gce: { project: 'p', zone: 'z2' } }), cluster('a', { context: 'b', gce: { project: 'p', zone: 'z1' } })] }),
+    at: (f) => f.clusters[1]!.place },
   { name: 'an object selected by two Placements', code: 'PlacementConflict', message: /selected by Placement one .* and by Placement two/,
     fleet: () => fleet({ clusters: three(), manifests: [deployment('d', 1)], placements: [
       placement('one', { resources: { resources: [{ kind: 'Deployment', name: 'd' }] }, clusters: {} }),
