@@ -117,7 +117,12 @@ async function reconcileCluster(conn: Connection, live: LiveCluster, objects: Ku
   // it, a difference live is that change, not drift.
   const drift = detectDrift(conn.cluster, objects, live.owned, opts.everOwned?.get(conn.cluster) ?? new Set(), opts.fleet.driftPolicies, live.unobserved?.ownedKinds)
     .filter((d) => !last || last.get(keyOf(d.ref)) === json.get(keyOf(d.ref)));
-  const mode = opts.rollout?.writesFor?.(conn.cluster) ?? (opts.shard?.full?.has(conn.cluster) && opts.writes === 'heal' ? 'all' : opts.writes);
+  // A heal pass writes what changed since gitfed last applied; a cluster it
+  // never applied to (Offline since the operator started, or a shard it just
+  // took) has nothing to compare with: it gets everything, at once, instead of
+  // waiting for the next push.
+  const never = opts.writes === 'heal' && (opts.shard?.full?.has(conn.cluster) || (!!opts.lastApplied && !last));
+  const mode = opts.rollout?.writesFor?.(conn.cluster) ?? (never ? 'all' : opts.writes);
   const healKeys = new Set(drift.filter((d) => d.mode === 'heal').map((d) => keyOf(d.ref)));
   if (mode === 'heal' && last) for (const [k, j] of json) if (last.get(k) !== j) healKeys.add(k);
   const writes = mode === 'all' ? undefined : mode === 'heal' ? healKeys : new Set<string>();

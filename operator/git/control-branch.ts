@@ -14,10 +14,12 @@ export interface ControlBranchOptions {
   branch?: string;
   auth?: GitAuth;
   author: { name: string; email: string };
+  /** Every git request must be done within this long (--git-timeout; default 60 s). */
+  timeoutMs?: number;
 }
 
 function writer(o: ControlBranchOptions): StatusWriter {
-  return new StatusWriter({ dir: o.dir, url: o.url, branch: o.branch ?? CONTROL_BRANCH, author: o.author, ...(o.auth ? { auth: o.auth } : {}) });
+  return new StatusWriter({ dir: o.dir, url: o.url, branch: o.branch ?? CONTROL_BRANCH, author: o.author, ...(o.auth ? { auth: o.auth } : {}), ...(o.timeoutMs ? { timeoutMs: o.timeoutMs } : {}) });
 }
 
 export function readControlFile(o: ControlBranchOptions): Promise<string | undefined> {
@@ -31,7 +33,7 @@ export function readControlFile(o: ControlBranchOptions): Promise<string | undef
  */
 export async function updateControl(o: ControlBranchOptions, message: string, change: (current: Record<string, unknown>) => Record<string, unknown>): Promise<{ committed: boolean; oid?: string }> {
   for (let attempt = 1; ; attempt++) {
-    const w = new StatusWriter({ dir: o.dir, url: o.url, branch: o.branch ?? CONTROL_BRANCH, author: o.author, maxAttempts: 1, ...(o.auth ? { auth: o.auth } : {}) });
+    const w = new StatusWriter({ dir: o.dir, url: o.url, branch: o.branch ?? CONTROL_BRANCH, author: o.author, maxAttempts: 1, ...(o.auth ? { auth: o.auth } : {}), ...(o.timeoutMs ? { timeoutMs: o.timeoutMs } : {}) });
     const text = await w.readFile(CONTROL_FILE);
     const current = (text ? parse(text) : null) as Record<string, unknown> | null;
     const next = change(current && typeof current === 'object' ? current : {});

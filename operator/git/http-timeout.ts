@@ -21,11 +21,23 @@ export class GitTimeoutError extends Error {
   readonly code = 'EGITTIMEOUT';
 }
 
+/**
+ * The most one git answer may hold. isomorphic-git keeps a fetched pack in
+ * memory (and its Node client queues what arrives without backpressure), so
+ * a server or proxy that sends without end would run the operator out of
+ * memory before --git-timeout ends the call; a fleet repo is far smaller.
+ */
+export const GIT_MAX_ANSWER_BYTES = 256 * 1024 * 1024;
+
+export class GitAnswerTooLargeError extends Error {
+  readonly code = 'EGITTOOLARGE';
+}
+
 function origin(url: string): string {
   try { return new URL(url).origin; } catch { return 'the git server'; }
 }
 
-export function httpWithTimeout(timeoutMs: number, base: HttpClient = nodeHttp): HttpClient {
+export function httpWithTimeout(timeoutMs: number, base: HttpClient = nodeHttp, maxBytes = GIT_MAX_ANSWER_BYTES): HttpClient {
   return {
     async request(req: GitHttpRequest): Promise<GitHttpResponse> {
       const ctrl = new AbortController();
@@ -54,11 +66,18 @@ export function httpWithTimeout(timeoutMs: number, base: HttpClient = nodeHttp):
       }
       if (!res.body) { done(); return res; }
       const it = res.body[Symbol.asyncIterator]();
+      let bytes = 0;
       const body: AsyncIterableIterator<Uint8Array> = {
         async next() {
           try {
             const r = await Promise.race([it.next(), failed]);
             if (r.done) done();
+            else if ((bytes += r.value?.byteLength ?? 0) > maxBytes) {
+              // Stop the transfer itself, not only this read: the socket goes.
+              const e = new GitAnswerTooLargeError(`${origin(req.url)} sent more than ${Math.round(maxBytes / 1024 / 1024)} MiB in one answer; gitfed stopped reading it`);
+              ctrl.abort(e);
+              throw e;
+            }
             return r;
           } catch (e) {
             done();

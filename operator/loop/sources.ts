@@ -47,7 +47,7 @@ export function gitEnds(o: GitEndsOptions): { source: RevisionSource; sink: Stat
     sink: {
       read: (p) => writer.readFile(p).catch((e) => { throw clean(e); }),
       write: (files, message, signal) => writer.write(files, message, signal).catch((e) => { throw clean(e); }),
-      control: () => readControlFile({ dir: o.workDir, url: o.url, author: o.author, ...(o.auth ? { auth: o.auth } : {}) }).catch((e) => { throw clean(e); }),
+      control: () => readControlFile({ dir: o.workDir, url: o.url, author: o.author, ...(o.auth ? { auth: o.auth } : {}), ...timeout }).catch((e) => { throw clean(e); }),
       note: (rev, text, signal) => writeNote({ dir: o.workDir, url: o.url, author: o.author, commit: rev, text, ...(o.auth ? { auth: o.auth } : {}), ...timeout, ...(signal ? { signal } : {}) }).catch((e) => { throw clean(e); }),
     },
   };

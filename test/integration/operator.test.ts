@@ -156,6 +156,19 @@ test('operator: a killed cluster shows as Offline in the next status commit and 
   assert.deepEqual(await replicas(sb, ns), [2, 2, 2], 'rebalanced when it returned');
 }));
 
+test('operator: a cluster Offline on the operator\'s first tick gets the revision on the first tick that sees it Ready, without a push', () => withOperator('offline-first', async ({ sb, ns, repo, op }) => {
+  await sb.faults.killApiserver('europe-west1');
+  try {
+    assert.equal((await op.tick()).applied, true);
+    assert.match(statusLog(repo.url)[0]!, /applied to 2\/3 clusters \(europe-west1 Offline\)$/);
+  } finally {
+    await sb.faults.startApiserver('europe-west1');
+  }
+  // Every tick from here is a heal pass (nothing new in Git): europe-west1 was never applied, so it gets everything.
+  await waitUntil('europe-west1 applied', 60_000, async () => { await op.tick(); return /applied to 3\/3 clusters$/.test(statusLog(repo.url)[0]!) || undefined; });
+  assert.deepEqual(await replicas(sb, ns), [2, 2, 2]);
+}));
+
 test('operator run: a cluster that dies is found by the background health probe; with no push and no interval tick a status commit says Offline, and Ready again once it returns', async () => {
   const sb = await sandbox();
   const ns = uniqueNamespace('health');
