@@ -6,18 +6,15 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { diffObject } from '../../operator/core/diff.js';
 import { federationProviderUid } from '../../operator/core/hashes.js';
-import { emptyAllocations, type KubeObject, type RenderResult } from '../../operator/core/model.js';
-import { isReady, render } from '../../operator/core/render.js';
+import type { KubeObject, RenderResult } from '../../operator/core/model.js';
+import { isReady } from '../../operator/core/render.js';
 import { DEFAULT_PREFERENCES, planReplicas } from '../../operator/core/replica-planner.js';
 import { withUnreported } from '../../operator/core/shard-report.js';
 import { withListKeyDefaults } from '../../operator/core/ssa-defaults.js';
-import { formatFinding, loadFleetFiles } from '../../operator/load/index.js';
+import { formatFinding } from '../../operator/load/index.js';
+import { renderFleetText, webPlacementYaml } from '../helpers/fleet-text.js';
 
-const enc = new TextEncoder();
-function renderFiles(files: Record<string, string>): RenderResult {
-  const loaded = loadFleetFiles(Object.entries(files).map(([path, text]) => ({ path, content: enc.encode(text) })));
-  return render({ fleet: loaded.fleet, observations: {}, allocations: emptyAllocations(), loadFindings: loaded.findings });
-}
+const renderFiles = renderFleetText;
 
 const clusterDoc = (name: string, spec: string) => `apiVersion: gitfed.io/v1alpha1
 kind: Cluster
@@ -91,16 +88,7 @@ test('prototype names: a replica preference keyed "__proto__" is refused at spec
   const r = renderFiles({
     'clusters/c.yaml': `${clusterDoc('a', '{ gce: { project: p, zone: z1 } }')}---\n${clusterDoc('weight', '{ gce: { project: p, zone: z2 } }')}`,
     'manifests/d.yaml': DEPLOYMENT,
-    'policies/p.yaml': `apiVersion: gitfed.io/v1alpha1
-kind: Placement
-metadata: { name: web }
-spec:
-  resources: [{ kind: Deployment, name: web, namespace: shop }]
-  replicas:
-    clusters:
-      "__proto__": { weight: 2 }
-      "*": { weight: 1 }
-`,
+    'policies/p.yaml': webPlacementYaml(['"__proto__": { weight: 2 }', '"*": { weight: 1 }']),
   });
   const errs = r.findings.filter((f) => f.severity === 'error');
   assert.deepEqual(errs.map((f) => `${f.code} ${f.place?.file}:${f.place?.line}`), ['BadPreferences policies/p.yaml:6']);

@@ -4,12 +4,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { MAX_WEIGHT } from '../../operator/core/federation-annotations.js';
-import { emptyAllocations, type RenderResult } from '../../operator/core/model.js';
-import { render } from '../../operator/core/render.js';
+import type { RenderResult } from '../../operator/core/model.js';
 import { planReplicas, type PlanInput } from '../../operator/core/replica-planner.js';
-import { loadFleetFiles } from '../../operator/load/index.js';
+import { renderFleetText, webPlacementYaml } from '../helpers/fleet-text.js';
 
-const enc = new TextEncoder();
 function renderWeight(weight: string, where: 'placement' | 'annotation'): RenderResult {
   const prefs = `{"rebalance": false, "clusters": {"*": {"weight": ${weight}}}}`;
   const files: Record<string, string> = {
@@ -28,18 +26,9 @@ spec:
 `,
   };
   if (where === 'placement') {
-    files['policies/p.yaml'] = `apiVersion: gitfed.io/v1alpha1
-kind: Placement
-metadata: { name: web }
-spec:
-  resources: [{ kind: Deployment, name: web, namespace: shop }]
-  replicas:
-    clusters:
-      "*": { weight: ${weight} }
-`;
+    files['policies/p.yaml'] = webPlacementYaml([`"*": { weight: ${weight} }`]);
   }
-  const loaded = loadFleetFiles(Object.entries(files).map(([path, text]) => ({ path, content: enc.encode(text) })));
-  return render({ fleet: loaded.fleet, observations: {}, allocations: emptyAllocations(), loadFindings: loaded.findings });
+  return renderFleetText(files);
 }
 
 test('replica weights: a weight above MAX_WEIGHT is an error at the preferences, and no cluster gets a Deployment', () => {
