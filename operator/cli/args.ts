@@ -70,9 +70,19 @@ export async function runCommand(io: CliIO, help: string, argv: string[], body: 
   }
 }
 
-/** "30s", "2m", "500ms", "1h" -> milliseconds. */
-export function parseDuration(flag: string, text: string): number {
+/**
+ * The longest timer Node keeps: a longer one fires after 1 ms (with a
+ * warning), so `--interval 999999h` would tick without pause.
+ */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+const show = (ms: number) => (ms % 3_600_000 === 0 ? `${ms / 3_600_000}h` : ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`);
+
+/** "30s", "2m", "500ms", "1h" -> milliseconds, at least `min` (default 1 ms) and at most 24 days (Node's longest timer). */
+export function parseDuration(flag: string, text: string, min = 1): number {
   const ms = durationMs(text);
   if (ms === undefined) throw new UsageError(`${flag}: expected a duration like 30s, 2m or 500ms, got "${text}"`);
+  if (ms < min) throw new UsageError(`${flag}: must be at least ${show(min)}, got "${text}"`);
+  if (ms > MAX_TIMER_MS) throw new UsageError(`${flag}: must be at most 596h (24 days, the longest timer Node.js keeps), got "${text}"`);
   return ms;
 }

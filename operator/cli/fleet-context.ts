@@ -13,7 +13,10 @@ import { COMMANDS, FLEET_FLAGS, type CommandName } from './command-table.js';
 import type { CliIO } from './main.js';
 
 export interface FleetCommand {
+  /** The clusters --context selected (all of them without it). */
   fleet: Fleet;
+  /** Every cluster of the fleet, whatever --context selected (gc must know every owner). */
+  allClusters: Fleet['clusters'];
   loadFindings: Finding[];
   kubeconfig: string;
   allocations: Allocations;
@@ -65,9 +68,10 @@ export async function fleetCommand(command: CommandName, argv: string[], io: Cli
   const kubeconfig = kubeconfigPath(command, values, io);
   const loaded = await loadFleetDir(resolve(io.cwd, positionals[0]!), { age: ageKeySource(values, io) });
   const fleet = loaded.fleet;
+  const allClusters = fleet.clusters;
   selectContexts(command, fleet, loaded.findings, values.context as string[] | undefined);
   const { allocations, allocationsFile } = await allocationsFrom(values, io, loaded.findings);
-  return { fleet, loadFindings: loaded.findings, kubeconfig, allocations, ...(allocationsFile ? { allocationsFile } : {}), format, values };
+  return { fleet, allClusters, loadFindings: loaded.findings, kubeconfig, allocations, ...(allocationsFile ? { allocationsFile } : {}), format, values };
 }
 
 export async function saveAllocations(cmd: FleetCommand, allocations: Allocations): Promise<void> {

@@ -35,13 +35,16 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     const result = await reconcileFleet({ fleet: cmd.fleet, loadFindings: cmd.loadFindings, kubeconfigPath: cmd.kubeconfig, allocations: cmd.allocations, dryRun: true, prune: false, writes: 'none' });
     const inv = gceInventoryFromFlags(cmd.values)!;
     try {
-      const reports = await gceProjectReports(inv, cmd.fleet, result);
+      // Owners come from the WHOLE fleet: a cluster --context left out was not
+      // observed, so its uid is unknown and nothing is deleted in its project
+      // (its live firewall would otherwise look like no member's).
+      const reports = await gceProjectReports(inv, { ...cmd.fleet, clusters: cmd.allClusters }, result);
       const yes = !!cmd.values.yes;
       const done: Array<{ project: string; resource: string; reason: string; action: 'would delete' | 'deleted' | 'failed' | 'kept'; error?: string }> = [];
       const errors: string[] = [];
       for (const r of reports) {
         if (r.error) { errors.push(`project ${r.project}: ${r.error}`); continue; }
-        if (r.orphans.unknown.length) { errors.push(`project ${r.project}: nothing deleted: the GLBC uid of ${r.orphans.unknown.join(', ')} is not known (cluster unreachable, or no kube-system/ingress-uid yet), and a resource could be theirs`); continue; }
+        if (r.orphans.unknown.length) { errors.push(`project ${r.project}: nothing deleted: the GLBC uid of ${r.orphans.unknown.join(', ')} is not known (cluster unreachable, left out by --context, or no kube-system/ingress-uid yet), and a resource could be theirs`); continue; }
         for (const o of [...r.orphans.orphans].sort((a, b) => rank(a) - rank(b))) {
           const entry = { project: r.project, resource: describeCloudResource(o.resource), reason: o.reason + (o.blocks ? `; ${o.blocks}` : '') };
           // Its uid is still in use elsewhere (the shared backend service may still list it): shown, never deleted.

@@ -20,6 +20,7 @@ import { dirEnds, gitEnds } from '../loop/sources.js';
 import { checkStatusDir, checkStatusSubdir, StatusDirRefused } from '../loop/status-dir.js';
 import { every, RetryBackoff, schedule, tickFailed, watchDir, type Trigger } from '../loop/triggers.js';
 import { parseCommandArgs, parseDuration, runCommand, UsageError } from './args.js';
+import { listenAddress, webhookSecretFrom } from './run-flags.js';
 import { COMMANDS } from './command-table.js';
 import { ageKeySource } from './fleet-context.js';
 import { cloneDir } from './git-flags.js';
@@ -85,13 +86,14 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     if (!v.repo === !v.dir) throw new UsageError('gitfed run: give exactly one of --repo URL or --dir DIR');
     if (v.interval && v.schedule) throw new UsageError('gitfed run: --interval and --schedule exclude each other');
     const kubeconfig = resolve(io.cwd, (v.kubeconfig as string) ?? io.env.KUBECONFIG ?? join(homedir(), '.kube', 'config'));
-    const intervalMs = parseDuration('--interval', (v.interval as string) ?? '30s');
-    const retryMs = parseDuration('--retry-interval', (v['retry-interval'] as string) ?? '5s');
-    if (retryMs <= 0) throw new UsageError('gitfed run: --retry-interval must be more than 0');
-    const healthIntervalMs = v['health-interval'] ? parseDuration('--health-interval', v['health-interval'] as string) : undefined;
-    if (healthIntervalMs !== undefined && healthIntervalMs < 1000) throw new UsageError('gitfed run: --health-interval must be at least 1s');
+    // Lower bounds: an interval of 0 would tick (and ask git and every cluster) without pause.
+    const intervalMs = parseDuration('--interval', (v.interval as string) ?? '30s', 100);
+    const retryMs = parseDuration('--retry-interval', (v['retry-interval'] as string) ?? '5s', 100);
+    const healthIntervalMs = v['health-interval'] ? parseDuration('--health-interval', v['health-interval'] as string, 1000) : undefined;
     const gitTimeoutMs = v['git-timeout'] ? parseDuration('--git-timeout', v['git-timeout'] as string) : DEFAULT_GIT_TIMEOUT_MS;
-    if (gitTimeoutMs <= 0) throw new UsageError('gitfed run: --git-timeout must be more than 0');
+    // Read before anything starts: a missing file or a bad address is a usage error, not a stack trace.
+    const webhookSecret = v['webhook-secret-file'] ? webhookSecretFrom(resolve(io.cwd, v['webhook-secret-file'] as string), v['webhook-secret-file'] as string) : undefined;
+    const { host, port } = listenAddress((v.listen as string) ?? '127.0.0.1:8080');
     const log = createLogger({ format: v['log-format'] === 'json' || (v['log-format'] !== 'text' && !process.stderr.isTTY) ? 'json' : 'text', write: (l) => io.err(l) });
     const metrics = new Metrics().collectProcessMetrics();
     const author = { name: (v['author-name'] as string) ?? 'gitfed', email: (v['author-email'] as string) ?? 'gitfed@localhost' };
@@ -182,10 +184,8 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     let activeSince = performance.now();
     const ready = () => readiness({ now: performance.now(), activeSince, periodMs, ...(operator.lastTickCompletedAt !== undefined ? { lastTickCompletedAt: operator.lastTickCompletedAt } : {}), ...(elector && !sharding ? { leader: elector.leader } : {}) });
     metrics.setReadiness(ready);
-    const webhookSecret = v['webhook-secret-file'] ? readFileSync(resolve(io.cwd, v['webhook-secret-file'] as string), 'utf8').trim() : undefined;
-    const [host, port] = ((v.listen as string) ?? '127.0.0.1:8080').split(/:(?=\d+$)/);
     const server = await startHttpServer({
-      host: host || '127.0.0.1', port: Number(port ?? 8080), metrics, ready,
+      host, port, metrics, ready,
       onPush: (provider, after) => { log.info('webhook: push received', { provider, ...(after ? { after } : {}) }); fire('webhook', after ? { after } : {}); },
       ...(webhookSecret ? { webhookSecret } : {}), ...(v.repo ? { branch: (v.branch as string) ?? 'main' } : {}),
     });

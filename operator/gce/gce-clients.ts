@@ -3,7 +3,7 @@
 // endpoint. `endpoint` points them elsewhere: the tests start a local HTTP
 // server there, because nothing on the development machines can reach Google.
 import { createRequire } from 'node:module';
-import type { BackendServicesClient, GlobalAddressesClient } from '@google-cloud/compute';
+import type { BackendServicesClient, GlobalAddressesClient, GlobalOperationsClient } from '@google-cloud/compute';
 
 // Loaded on the first use, not on import: the library takes seconds to load
 // (about 2 s idle, 6 s on a busy 2-core machine) and every `gitfed apply` and
@@ -23,6 +23,7 @@ export interface GceOptions {
 export interface GceClients {
   backendServices: BackendServicesClient;
   globalAddresses: GlobalAddressesClient;
+  globalOperations: GlobalOperationsClient;
   close(): Promise<void>;
 }
 
@@ -56,14 +57,16 @@ export function computeClientOptions(opts: GceOptions = {}): ConstructorParamete
 
 export function gceClients(opts: GceOptions = {}): GceClients {
   const clientOpts = computeClientOptions(opts);
-  const { BackendServicesClient, GlobalAddressesClient } = compute();
+  const { BackendServicesClient, GlobalAddressesClient, GlobalOperationsClient } = compute();
   const backendServices = new BackendServicesClient(clientOpts);
   const globalAddresses = new GlobalAddressesClient(clientOpts);
+  const globalOperations = new GlobalOperationsClient(clientOpts);
   return {
     backendServices,
     globalAddresses,
+    globalOperations,
     close: async () => {
-      await Promise.all([backendServices.close(), globalAddresses.close()]);
+      await Promise.all([backendServices.close(), globalAddresses.close(), globalOperations.close()]);
     },
   };
 }

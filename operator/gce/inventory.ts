@@ -3,7 +3,7 @@
 // failure names the call and the resource.
 import { GceError } from './backend-health.js';
 import { computeClientOptions, computeLibrary, type GceOptions } from './gce-clients.js';
-import { awaitOperation, withTimeout } from './operation.js';
+import { awaitOperation, callOptions, listAllPages, withTimeout, type OperationBody, type OperationPoller } from './operation.js';
 import type { CloudResource } from '../core/gce-orphans.js';
 
 export interface GceInventory {
@@ -16,7 +16,8 @@ export interface GceInventory {
 // Deletion order: what points at something goes first (forwarding rule -> proxy -> URL map -> backend service -> health check, instance group).
 export const GC_ORDER = ['forwardingRules', 'targetHttpsProxies', 'targetHttpProxies', 'sslCertificates', 'urlMaps', 'backendServices', 'healthChecks', 'instanceGroups', 'firewalls'] as const;
 
-type AnyClient = { list(req: object): Promise<unknown[]>; delete(req: object): Promise<unknown[]>; close(): Promise<void> };
+type AnyClient = { list(req: object, options?: object): Promise<unknown[]>; delete(req: object, options?: object): Promise<unknown[]>; close(): Promise<void> };
+type OperationsClient = { wait(req: object, options?: object): Promise<unknown[]>; close(): Promise<void> };
 
 export function gceInventory(opts: GceOptions, timeoutMs = 20_000): GceInventory {
   const o = computeClientOptions(opts);
@@ -24,8 +25,14 @@ export function gceInventory(opts: GceOptions, timeoutMs = 20_000): GceInventory
   // Loaded here, on first use: every command imports this module, few of them with --gce.
   const {
     BackendServicesClient, FirewallsClient, GlobalForwardingRulesClient, HealthChecksClient, InstanceGroupsClient,
-    SslCertificatesClient, TargetHttpProxiesClient, TargetHttpsProxiesClient, UrlMapsClient,
+    SslCertificatesClient, TargetHttpProxiesClient, TargetHttpsProxiesClient, UrlMapsClient, GlobalOperationsClient, ZoneOperationsClient,
   } = computeLibrary();
+  const globalOps = new GlobalOperationsClient(o) as unknown as OperationsClient;
+  const zoneOps = new ZoneOperationsClient(o) as unknown as OperationsClient;
+  const pollIn = (project: string): OperationPoller => async (operation, zone, signal) => {
+    const [body] = await (zone ? zoneOps.wait({ project, zone, operation }, callOptions(timeoutMs, signal)) : globalOps.wait({ project, operation }, callOptions(timeoutMs, signal)));
+    return body as OperationBody;
+  };
   const clients: Record<(typeof GC_ORDER)[number], [AnyClient, string]> = {
     forwardingRules: [new GlobalForwardingRulesClient(o) as unknown as AnyClient, 'forwardingRule'],
     targetHttpsProxies: [new TargetHttpsProxiesClient(o) as unknown as AnyClient, 'targetHttpsProxy'],
@@ -45,8 +52,8 @@ export function gceInventory(opts: GceOptions, timeoutMs = 20_000): GceInventory
         const [client] = clients[collection];
         const where = `projects/${project}/${zone ? `zones/${zone}` : 'global'}/${collection}`;
         try {
-          const [items] = await withTimeout(client.list({ project, ...(zone ? { zone } : {}) }), timeoutMs, `GCE ${collection}.list ${where}`);
-          return ((items ?? []) as Array<Record<string, unknown> & { name?: string }>).filter((it) => it.name).map((it): CloudResource => ({ collection, name: it.name!, ...(zone ? { zone } : {}), data: it }));
+          const items = await listAllPages((req, opts) => client.list(req, opts), { project, ...(zone ? { zone } : {}) }, timeoutMs, `GCE ${collection}.list ${where}`);
+          return (items as Array<Record<string, unknown> & { name?: string }>).filter((it) => it.name).map((it): CloudResource => ({ collection, name: it.name!, ...(zone ? { zone } : {}), data: it }));
         } catch (e) {
           if (e instanceof GceError) throw e;
           throw new GceError(`GCE ${collection}.list ${where}: ${(e as Error).message}`, where, e);
@@ -59,13 +66,15 @@ export function gceInventory(opts: GceOptions, timeoutMs = 20_000): GceInventory
       const [client, field] = clients[r.collection as (typeof GC_ORDER)[number]];
       const resource = path(project, r);
       try {
-        const [op] = await withTimeout(client.delete({ project, ...(r.zone ? { zone: r.zone } : {}), [field]: r.name }), timeoutMs, `GCE ${r.collection}.delete ${resource}`);
-        await awaitOperation(op as never, `${r.collection}.delete`, resource);
+        const ctrl = new AbortController();
+        const [op] = await withTimeout(client.delete({ project, ...(r.zone ? { zone: r.zone } : {}), [field]: r.name }, callOptions(timeoutMs, ctrl.signal)), timeoutMs, `GCE ${r.collection}.delete ${resource}`, ctrl);
+        // The next delete (what this one pointed at) waits until this one is DONE.
+        await awaitOperation(op as never, `${r.collection}.delete`, resource, pollIn(project));
       } catch (e) {
         if (e instanceof GceError) throw e;
         throw new GceError(`GCE ${r.collection}.delete ${resource}: ${(e as Error).message}`, resource, e);
       }
     },
-    close: async () => { await Promise.all(Object.values(clients).map(([c]) => c.close())); },
+    close: async () => { await Promise.all([...Object.values(clients).map(([c]) => c.close()), globalOps.close(), zoneOps.close()]); },
   };
 }

@@ -4,7 +4,7 @@
 // the others. A reserved address lets every cluster start at once.
 import type { GceClients } from './gce-clients.js';
 import { GceError } from './backend-health.js';
-import { awaitOperation } from './operation.js';
+import { awaitOperation, type OperationBody } from './operation.js';
 
 export interface StaticIp {
   name: string;
@@ -29,7 +29,11 @@ export async function ensureGlobalAddress(gce: GceClients, project: string, name
     }
     call = 'globalAddresses.insert';
     const [op] = await gce.globalAddresses.insert({ project, addressResource: { name, addressType: 'EXTERNAL', ipVersion: 'IPV4' } });
-    await awaitOperation(op, call, resource);
+    // The address exists (and has its IP) only once the insert is DONE.
+    await awaitOperation(op, call, resource, async (operation, _zone, signal) => {
+      const [body] = await gce.globalOperations.wait({ project, operation }, { signal, retry: null } as never);
+      return body as OperationBody;
+    });
     call = 'globalAddresses.get';
     const [created] = await gce.globalAddresses.get({ project, address: name });
     return { name, address: created.address ?? '', created: true };

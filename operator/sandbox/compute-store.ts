@@ -83,6 +83,13 @@ export class ComputeStore {
     this.failures.push(f);
   }
 
+  /**
+   * Mutations answer RUNNING, as Compute Engine does, instead of DONE; the
+   * Operation is DONE (with its error, if one was injected) when asked again
+   * (operations.get or wait). A client that does not wait sees no error.
+   */
+  answerRunning = false;
+
   /** Runs one mutation as an Operation: DONE at once, or DONE with the error of an injected failure. */
   private operate(project: string, scope: string, collection: string, name: string, verb: string, apply: () => Resource | undefined): Resource {
     const targetKey = ComputeStore.key(project, scope, collection, name);
@@ -104,6 +111,10 @@ export class ComputeStore {
       if (target) op.targetId = target.id;
     }
     this.operations.set(`projects/${project}/${scope}/operations/${op.name}`, op);
+    if (this.answerRunning) {
+      const { error: _error, httpErrorStatusCode: _status, endTime: _end, ...running } = op;
+      return structuredClone({ ...running, status: 'RUNNING', progress: 0 });
+    }
     return structuredClone(op);
   }
 

@@ -45,6 +45,8 @@ let dir = '';
 test('apply --gce-endpoint: a reservation whose Operation ends DONE with an error blocks that Ingress only, naming the call and the address; the next apply reserves it and applies the Ingress', async () => {
   const sb = await sandbox();
   standin = await startComputeStandin();
+  // As Compute Engine does: the insert answers RUNNING, and only waiting on the Operation shows how it ended.
+  standin.store.answerRunning = true;
   dir = await writeFleet({ name: 'gceapply', clusters: CLUSTERS, files: { 'manifests/app.yaml': web(ns, { replicas: 3 }) } });
   standin.failNext({ collection: 'addresses', verb: 'insert', code: 'QUOTA_EXCEEDED', message: 'Quota STATIC_ADDRESSES exceeded' });
   const io = cliIO();
@@ -68,6 +70,8 @@ test('apply --gce-endpoint: a reservation whose Operation ends DONE with an erro
   assert.equal(await main(['apply', dir, '--kubeconfig', sb.kubeconfig, '--gce-endpoint', standin.url], third), 0, third.stderr);
   assert.match(third.stdout, new RegExp(`${ns}/web: ${address.replaceAll('.', '\\.')} \\(reserved\\)`));
   assert.equal(standin.snapshot().addresses!.filter((a) => a.name === `${ns}-ip`).length, 1);
+  assert.equal(standin.requests.filter((r) => r.method === 'POST' && /\/global\/operations\/[^/]+\/wait$/.test(r.path)).length, 2, 'each insert waited on until DONE');
+  standin.store.answerRunning = false;
 });
 
 async function runOnce(sb: Sandbox): Promise<{ readme: string; ingress: any; log: string }> {

@@ -124,13 +124,23 @@ test('a uid migration: the old set is listed as orphans by status and doctor (th
     assert.match(doctor.out, new RegExp(`FAIL orphans     project ${PROJECT}: instanceGroups zones/asia-east1-a/k8s-ig--${oldUid}: .*instanceInMultipleLoadBalancedIgs`));
     assert.match(doctor.out, /fix: gitfed gce gc DIR --kubeconfig F --gce-endpoint http:\/\/127\.0\.0\.1:\d+ --yes/);
 
+    // --context leaves the other clusters unobserved: their uids (and their live firewalls) are unknown, so nothing goes.
+    const one = await cli(['gce', 'gc', dir, ...flags(), '--context', 'us-east1', '--yes']);
+    assert.equal(one.code, 1, one.out);
+    assert.match(one.out, /nothing deleted: the GLBC uid of europe-west1, asia-east1 is not known \(cluster unreachable, left out by --context/);
+    assert.deepEqual(names(), all, 'nothing deleted with --context');
     const dry = await cli(['gce', 'gc', dir, ...flags()]);
     assert.equal(dry.code, 0, dry.out);
     assert.deepEqual(dry.out.split('\n').filter((l) => l.startsWith('would delete ')).map((l) => l.split(':')[0]!.replace(`would delete ${PROJECT} `, '')).sort(), old);
     assert.deepEqual(names(), all, 'nothing deleted without --yes');
+    // Deletes answer RUNNING, as Compute Engine's do: each is waited on until DONE before the next.
+    standin.store.answerRunning = true;
+    const waitsBefore = standin.requests.filter((r) => r.method === 'POST' && /\/operations\/[^/]+\/wait$/.test(r.path)).length;
     const gc = await cli(['gce', 'gc', dir, ...flags(), '--yes']);
+    standin.store.answerRunning = false;
     assert.equal(gc.code, 0, gc.out);
     assert.deepEqual(names(), all.filter((n) => !old.includes(n)), 'exactly the old set deleted');
+    assert.equal(standin.requests.filter((r) => r.method === 'POST' && /\/operations\/[^/]+\/wait$/.test(r.path)).length - waitsBefore, old.length, 'one operations.wait per delete');
     assert.match((await cli(['gce', 'gc', dir, ...flags()])).out, /no orphaned GLBC resources/);
     // With the old groups gone the new ones take the nodes on GLBC's next sync.
     await glbcAll(sb);

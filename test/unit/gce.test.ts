@@ -51,3 +51,22 @@ test('gce: the static IP is reserved once, then found', async () => {
   assert.deepEqual(again, { ...first, created: false });
   assert.equal(endpoint.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/global/addresses')).length, 1);
 });
+
+test('a Compute list whose server sends the same page token again is an error within the deadline, and each page call gets its own timeout and abort signal', async () => {
+  const { listAllPages, MAX_LIST_PAGES } = await import('../../operator/gce/operation.js');
+  let calls = 0;
+  const options: Array<{ timeout: number; signal: AbortSignal; autoPaginate: boolean; retry: unknown }> = [];
+  const looping = async (req: object, o: { timeout: number; signal: AbortSignal; autoPaginate: false; retry: null }) => { calls++; options.push(o); return [[{ name: `r${calls}` }], { ...req, pageToken: 'same' }]; };
+  await assert.rejects(listAllPages(looping, { project: 'p' }, 5000, 'GCE firewalls.list projects/p/global/firewalls'), /GCE firewalls\.list projects\/p\/global\/firewalls: the server sent page token "same" twice/);
+  assert.equal(calls, 2, 'stopped at the repeat');
+  assert.ok(options.every((o) => o.autoPaginate === false && o.retry === null && o.timeout > 0 && o.timeout <= 5000 && o.signal instanceof AbortSignal));
+  // Tokens that never repeat still end: at MAX_LIST_PAGES.
+  let n = 0;
+  const endless = async (req: object) => [[], { ...req, pageToken: `t${n++}` }];
+  await assert.rejects(listAllPages(endless, {}, 60_000, 'GCE urlMaps.list'), new RegExp(`more than ${MAX_LIST_PAGES} pages`));
+  // Pages are followed to the last one.
+  const pages = [['a', 'b'], ['c'], ['d']];
+  let i = 0;
+  const three = async (req: object) => { const p = pages[i++]!; return [p.map((name) => ({ name })), i < pages.length ? { ...req, pageToken: `p${i}` } : null]; };
+  assert.deepEqual((await listAllPages(three, {}, 5000, 'x')).map((r) => (r as { name: string }).name), ['a', 'b', 'c', 'd']);
+});
