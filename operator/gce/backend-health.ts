@@ -27,14 +27,16 @@ function zoneOf(groupUrl: string): string | undefined {
   return /\/zones\/([^/]+)\//.exec(groupUrl)?.[1];
 }
 
-export async function backendServiceHealth(gce: GceClients, project: string, backendService: string): Promise<GroupHealth[]> {
+/** `signal` aborts the calls (the caller's timeout), so none goes on in the background. */
+export async function backendServiceHealth(gce: GceClients, project: string, backendService: string, signal?: AbortSignal): Promise<GroupHealth[]> {
   const resource = `projects/${project}/global/backendServices/${backendService}`;
+  const o = signal ? { signal } : undefined;
   try {
-    const [svc] = await gce.backendServices.get({ project, backendService });
+    const [svc] = await gce.backendServices.get({ project, backendService }, o);
     const out: GroupHealth[] = [];
     for (const b of svc.backends ?? []) {
       if (!b.group) continue;
-      const [health] = await gce.backendServices.getHealth({ project, backendService, resourceGroupReferenceResource: { group: b.group } });
+      const [health] = await gce.backendServices.getHealth({ project, backendService, resourceGroupReferenceResource: { group: b.group } }, o);
       const statuses = health.healthStatus ?? [];
       const healthy = statuses.filter((s) => s.healthState === 'HEALTHY').length;
       const state: BackendState = statuses.length === 0 ? 'UNKNOWN' : healthy > 0 ? 'HEALTHY' : 'UNHEALTHY';

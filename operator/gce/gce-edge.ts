@@ -18,12 +18,15 @@ export function gceEdge(clients: GceClients, timeoutMs = DEFAULT_GCE_TIMEOUT_MS)
   return {
     async address(project, name, lookupOnly) {
       const what = `GCE projects/${project}/global/addresses/${name}`;
-      const a = await withTimeout(lookupOnly ? findGlobalAddress(clients, project, name) : ensureGlobalAddress(clients, project, name), timeoutMs, what);
+      // The timeout aborts the calls too: a hanging Compute Engine leaves nothing running behind each tick.
+      const ctrl = new AbortController();
+      const a = await withTimeout(lookupOnly ? findGlobalAddress(clients, project, name, ctrl.signal) : ensureGlobalAddress(clients, project, name, ctrl.signal), timeoutMs, what, ctrl);
       return a && { address: a.address, created: a.created };
     },
     async backendHealth(project, backendService) {
       try {
-        return await withTimeout(backendServiceHealth(clients, project, backendService), timeoutMs, `GCE backendServices.getHealth projects/${project}/global/backendServices/${backendService}`);
+        const ctrl = new AbortController();
+        return await withTimeout(backendServiceHealth(clients, project, backendService, ctrl.signal), timeoutMs, `GCE backendServices.getHealth projects/${project}/global/backendServices/${backendService}`, ctrl);
       } catch (e) {
         if (notFound(e)) return undefined;
         throw e;

@@ -70,3 +70,23 @@ test('a Compute list whose server sends the same page token again is an error wi
   const three = async (req: object) => { const p = pages[i++]!; return [p.map((name) => ({ name })), i < pages.length ? { ...req, pageToken: `p${i}` } : null]; };
   assert.deepEqual((await listAllPages(three, {}, 5000, 'x')).map((r) => (r as { name: string }).name), ['a', 'b', 'c', 'd']);
 });
+
+test('gce: a backend health call that hangs fails at the timeout and is aborted, not left running behind the tick', async () => {
+  const { createServer } = await import('node:http');
+  const { gceEdge } = await import('../../operator/gce/gce-edge.js');
+  let open = 0;
+  let closed = 0;
+  const server = createServer((req) => { open++; req.on('close', () => { closed++; }); /* never answers */ });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const clients = gceClients({ endpoint: `http://127.0.0.1:${(server.address() as { port: number }).port}`, token: 't' });
+  try {
+    await assert.rejects(gceEdge(clients, 300).backendHealth('p', 'k8s-be-30080--uid'), /no answer within 300ms/);
+    for (let i = 0; i < 200 && !(open > 0 && closed === open); i++) await new Promise((r) => setTimeout(r, 25));
+    assert.ok(open > 0, 'the call reached the endpoint');
+    assert.equal(closed, open, 'the hanging request was cancelled');
+  } finally {
+    await clients.close();
+    server.closeAllConnections();
+    await new Promise<void>((r) => server.close(() => r()));
+  }
+});
