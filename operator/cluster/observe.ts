@@ -7,7 +7,7 @@
 import { isGceClass } from '../core/ingress.js';
 import { FLEET_LABEL, INGRESS_CLASS_ANNOTATION, INGRESS_UID_NAME, INGRESS_UID_NAMESPACE, MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '../core/labels.js';
 import type { ClusterObservation, KubeObject, ObservationFailures, ObservedWorkload } from '../core/model.js';
-import { keyOf, refOf } from '../core/object-keys.js';
+import { groupOf, keyOf, refOf } from '../core/object-keys.js';
 import { ALL_PARTS, type ObservationNeeds } from '../core/observation-needs.js';
 import type { Connection } from './connect.js';
 import { probeHealth, type HealthProbe } from './health.js';
@@ -42,7 +42,7 @@ export interface LiveCluster {
 
 /** What a failed owned-objects LIST is remembered by: group and kind, not version. */
 export function kindKey(apiVersion: string, kind: string): string {
-  return `${apiVersion.includes('/') ? apiVersion.split('/')[0] : ''}/${kind}`;
+  return `${groupOf(apiVersion)}/${kind}`;
 }
 
 /** Kinds gitfed looks for when pruning, besides every kind the fleet renders. */
