@@ -8,6 +8,7 @@ import { KubeHttp } from '../cluster/kube-http.js';
 import type { Binaries } from './binaries.js';
 import { caFromServingChain, clusterIdentities, kubeconfig, serviceAccountKey, tokenFile, type Identity } from './identities.js';
 import { onFreshPorts } from './ports.js';
+import { servingCert } from './serving-cert.js';
 import { alive, logTail, startProcess, waitFor, type ProcessRecord } from './supervisor.js';
 
 export interface ClusterState {
@@ -31,13 +32,13 @@ export function clusterName(i: number): string {
  * groups that neither gitfed nor the apiserver's own admission informers use
  * are off (so a fleet cannot apply a Job, HPA, PDB or Event to it), priority
  * and fairness is off (one client per cluster: nothing to be fair between),
- * and Go collects garbage at half the heap growth (memory). For idle CPU,
+ * and Go collects garbage at half the heap growth (memory) on one P (idle CPU). For idle CPU,
  * which is what runs out first at 100 clusters on 2 cores: no apiserver
  * identity Lease and no `kubernetes` endpoint reconciler (each writes etcd
  * every 10 s), no watch cache for the resources nothing here lists or
  * watches through one (each cache wakes every second to send bookmarks;
- * those LISTs and WATCHes go to etcd instead), and only the first apiserver
- * compacts the shared etcd. Measured per idle apiserver (Kubernetes 1.36,
+ * those LISTs and WATCHes go to etcd instead), no polling of etcd for
+ * metrics, and only the first apiserver compacts the shared etcd. Measured per idle apiserver (Kubernetes 1.36,
  * README "100 clusters").
  */
 const UNCACHED_RESOURCES = [
@@ -57,10 +58,20 @@ export const LEAN_APISERVER_ARGS = [
   '--runtime-config=batch/v1=false,autoscaling/v1=false,autoscaling/v2=false,certificates.k8s.io/v1=false,events.k8s.io/v1=false,flowcontrol.apiserver.k8s.io/v1=false,policy/v1=false',
   '--enable-priority-and-fairness=false',
   '--endpoint-reconciler-type=none',
+  // Metrics nothing here reads, polled from etcd by every apiserver: object
+  // counts per resource each minute (about 45 Range requests a minute per
+  // apiserver, 75 a second for 100) and the database size every 30 s.
+  '--etcd-count-metric-poll-period=0', '--etcd-db-metric-poll-interval=0',
   '--feature-gates=APIServerIdentity=false,UnknownVersionInteroperabilityProxy=false',
   `--watch-cache-sizes=${UNCACHED_RESOURCES.map((r) => `${r}#0`).join(',')}`,
 ];
-export const LEAN_APISERVER_ENV: Record<string, string> = { GOGC: '50' };
+/**
+ * GOMAXPROCS=1: with two Ps, an idle apiserver's Go scheduler spins the
+ * second one looking for work at every timer wake-up; one P took its idle
+ * CPU from 6-8 to 4 ms a second (100 apiservers on 2 cores: each has a
+ * process of its own to run in parallel with).
+ */
+export const LEAN_APISERVER_ENV: Record<string, string> = { GOGC: '50', GOMAXPROCS: '1' };
 
 /** `compacts: false` (lean, every apiserver but the first): etcd is shared, one compactor is enough. */
 export function apiserverArgs(c: { etcd: string; name: string; port: number; dir: string; lean?: boolean; compacts?: boolean }): string[] {
@@ -147,6 +158,10 @@ export async function startCluster(opts: { bins: Binaries; sandboxDir: string; i
   const ids = clusterIdentities(nodeNames);
   await writeFile(join(dir, 'tokens.csv'), tokenFile([ids.admin, ids.restricted, ids.controllerManager, ids.scheduler, ...ids.nodes]), { mode: 0o600 });
   await writeFile(join(dir, 'sa.key'), serviceAccountKey(), { mode: 0o600 });
+  // Where --cert-dir looks first: the apiserver serves these (ECDSA) instead of making its own (RSA).
+  const serving = servingCert(name);
+  await writeFile(join(dir, 'certs', 'apiserver.key'), serving.key, { mode: 0o600 });
+  await writeFile(join(dir, 'certs', 'apiserver.crt'), serving.chain);
   const st = { name, dir };
   const { rec, ca, server } = await onFreshPorts(1, async ([apiPort]) =>
     startApiserver(opts.bins, opts.sandboxDir, st, [...apiserverArgs({ etcd: opts.etcd, name, port: apiPort!, dir, lean: !!opts.lean, compacts: opts.index === 0 }), ...opts.apiserverArgs ?? []], ids.admin.token, opts.track, opts.lean ? LEAN_APISERVER_ENV : {}));

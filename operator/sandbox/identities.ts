@@ -34,7 +34,7 @@ export function serviceAccountKey(): string {
   return generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs1', format: 'pem' }).toString();
 }
 
-/** The CA is the second certificate in the apiserver's self-generated apiserver.crt. */
+/** The CA is the second certificate in apiserver.crt (serving-cert.ts writes it so, as an apiserver that makes its own does). */
 export function caFromServingChain(pem: string): string {
   const certs = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----\n?/g) ?? [];
   return (certs[1] ?? certs[0] ?? '').trim() + '\n';
