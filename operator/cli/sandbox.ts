@@ -25,9 +25,10 @@ up       starts one etcd, N kube-apiservers (each with a controller-manager, a
          N is at most 100. --lean (only with --no-controllers; the default
          there above 10 clusters) trims each apiserver's memory and idle
          CPU: no batch, autoscaling, policy, certificates, events.k8s.io or
-         flowcontrol API groups, no priority and fairness, GOGC=50, no
-         identity Lease or endpoint reconciler, no watch cache for
-         resources nothing here watches, one etcd compactor.
+         flowcontrol API groups, no priority and fairness, GOGC=50 and
+         GOMAXPROCS=1, no identity Lease or endpoint reconciler, no watch
+         cache for resources nothing here watches, no etcd metric polling,
+         one etcd compactor.
 down     stops every process the sandbox in D started.
 install  only makes sure the binaries exist (builds Kubernetes once per machine).`;
 

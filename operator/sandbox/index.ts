@@ -28,8 +28,8 @@ export interface SandboxOptions {
   detach?: boolean;
   /**
    * Trim every apiserver's memory and idle CPU (LEAN_APISERVER_ARGS: fewer API
-   * groups, no priority and fairness, GOGC=50, no identity Lease or endpoint
-   * reconciler, no watch cache for unused resources, one etcd compactor). Only without
+   * groups, no priority and fairness, GOGC=50 on one P, no identity Lease or endpoint
+   * reconciler, no watch cache for unused resources, no etcd metric polling, one etcd compactor). Only without
    * controllers (the controller-manager needs the groups it turns off).
    * Default: on when controllers are off and there are more than 10 clusters.
    */

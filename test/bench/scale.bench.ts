@@ -8,7 +8,7 @@
 // that cannot start is reported and ends the run. Prints numbers; asserts
 // nothing.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -42,6 +42,8 @@ interface Row {
   cliFloor: number;
   cliCold: number;
   cliNoop: number;
+  /** The no-op CLI's own CPU time (user + system), ms. */
+  cliNoopCpu: number;
   /** Why a one-shot apply exited non-zero (its time is still printed, marked failed). */
   cliFailed?: string;
   inProcessNoop: number;
@@ -86,14 +88,24 @@ function cpuSeconds(pid: number): number {
   return (Number(f[11]) + Number(f[12])) / 100; // utime + stime in clock ticks (USER_HZ = 100)
 }
 
-/** Wall time of one CLI run, and its last error line when it exited non-zero. */
-function timeCli(args: string[]): { ms: number; failed?: string } {
+/**
+ * Writes the process's own CPU time (user + system, every thread, in ms) to
+ * the file GITFED_BENCH_CPU_FILE names when it exits: what the CLI itself
+ * spent, apart from the apiservers it waited for on the same cores.
+ */
+const CPU_AT_EXIT = 'data:text/javascript,' + encodeURIComponent(
+  "import{writeFileSync}from'node:fs';process.on('exit',()=>{const u=process.cpuUsage();writeFileSync(process.env.GITFED_BENCH_CPU_FILE,String((u.user+u.system)/1000))})");
+
+/** Wall time and own CPU time of one CLI run, and its last error line when it exited non-zero. */
+function timeCli(args: string[], work: string): { ms: number; cpuMs: number; failed?: string } {
+  const cpuFile = join(work, 'cli-cpu');
   const t0 = performance.now();
-  const r = spawnSync(process.execPath, [GITFED, ...args], { encoding: 'utf8', timeout: 600_000 });
+  const r = spawnSync(process.execPath, ['--import', CPU_AT_EXIT, GITFED, ...args], { encoding: 'utf8', timeout: 600_000, env: { ...process.env, GITFED_BENCH_CPU_FILE: cpuFile } });
   const ms = performance.now() - t0;
-  if (r.status === 0) return { ms };
+  const cpuMs = Number(existsSync(cpuFile) ? readFileSync(cpuFile, 'utf8') : NaN);
+  if (r.status === 0) return { ms, cpuMs };
   const last = (r.stderr || r.stdout || '').trim().split('\n').filter(Boolean).slice(-1)[0] ?? '';
-  return { ms, failed: `gitfed ${args[0]} exited ${r.status ?? r.signal}: ${last.slice(0, 300)}` };
+  return { ms, cpuMs, failed: `gitfed ${args[0]} exited ${r.status ?? r.signal}: ${last.slice(0, 300)}` };
 }
 
 async function metric(url: string, name: string): Promise<number> {
@@ -164,14 +176,14 @@ async function measure(sb: Sandbox, clusters: number, upS: number): Promise<Row>
 
     // The one-shot CLI, and where its time goes.
     phase = 'one-shot CLI';
-    const version = timeCli(['--version']);
+    const version = timeCli(['--version'], work);
     if (version.failed) throw new Error(version.failed);
     const cliFloor = version.ms;
     // An apply that fails in a cluster (an apiserver too slow to answer on an
     // overloaded machine) is timed and marked, and the size goes on.
-    const cold = timeCli(['apply', repo.dir, '--kubeconfig', sb.kubeconfig]);
-    const noop = timeCli(['apply', repo.dir, '--kubeconfig', sb.kubeconfig]);
-    const [cliCold, cliNoop] = [cold.ms, noop.ms];
+    const cold = timeCli(['apply', repo.dir, '--kubeconfig', sb.kubeconfig], work);
+    const noop = timeCli(['apply', repo.dir, '--kubeconfig', sb.kubeconfig], work);
+    const [cliCold, cliNoop, cliNoopCpu] = [cold.ms, noop.ms, noop.cpuMs];
     const cliFailed = [cold.failed && `cold: ${cold.failed}`, noop.failed && `no-op: ${noop.failed}`].filter(Boolean).join('; ') || undefined;
     if (cliFailed) console.log(`  one-shot apply failed: ${cliFailed}`);
     phase = 'in-process no-op and each cluster alone';
@@ -202,8 +214,8 @@ async function measure(sb: Sandbox, clusters: number, upS: number): Promise<Row>
     const perCluster = clients.map(() => floorObjs);
     const floor = await patchFloor(clients, perCluster, await floorPaths(clients, perCluster), { fieldManager: 'floor' });
 
-    const oneShot = { cliFloor, cliCold, cliNoop, ...(cliFailed ? { cliFailed } : {}), inProcessNoop, noopRequests, slowestCluster: solo[solo.length - 1]![0], slowestMs: solo[solo.length - 1]![1], medianClusterMs: solo[Math.floor(solo.length / 2)]![1], patchFloor: floor };
-    console.log(`  one-shot apply: cold ${cliCold.toFixed(0)} ms, no-op ${cliNoop.toFixed(0)} ms (node + gitfed --version ${cliFloor.toFixed(0)} ms; the no-op in-process ${inProcessNoop.toFixed(0)} ms, ${noopRequests.toFixed(1)} requests per cluster; one cluster alone: median ${oneShot.medianClusterMs.toFixed(0)} ms, slowest ${oneShot.slowestCluster} ${oneShot.slowestMs.toFixed(0)} ms; raw PATCH floor ${floor.toFixed(0)} ms)`);
+    const oneShot = { cliFloor, cliCold, cliNoop, cliNoopCpu, ...(cliFailed ? { cliFailed } : {}), inProcessNoop, noopRequests, slowestCluster: solo[solo.length - 1]![0], slowestMs: solo[solo.length - 1]![1], medianClusterMs: solo[Math.floor(solo.length / 2)]![1], patchFloor: floor };
+    console.log(`  one-shot apply: cold ${cliCold.toFixed(0)} ms, no-op ${cliNoop.toFixed(0)} ms, of it ${cliNoopCpu.toFixed(0)} ms of the CLI's own CPU (node + gitfed --version ${cliFloor.toFixed(0)} ms; the no-op in-process ${inProcessNoop.toFixed(0)} ms, ${noopRequests.toFixed(1)} requests per cluster; one cluster alone: median ${oneShot.medianClusterMs.toFixed(0)} ms, slowest ${oneShot.slowestCluster} ${oneShot.slowestMs.toFixed(0)} ms; raw PATCH floor ${floor.toFixed(0)} ms)`);
     partial = { clusters, upS, apiserverRssMb: apiRss, apiserverPrivateMb: apiPrivate, sandboxPrivateGb: sandboxPrivate, ...oneShot, p50: NaN, p99: NaN, quietTickMs: NaN, quietRequests: NaN, quietBackground: NaN, quietCpuMs: NaN, quietStages: 'n/a', opRssMb: NaN, opCpuS: NaN, opHeapUsedMb: NaN, opHeapTotalMb: NaN, opExternalMb: NaN };
     phase = 'operator and pushes';
     // The operator, fed by a webhook.
@@ -302,10 +314,10 @@ for (const clusters of SIZES) {
 
 if (rows.length) {
   const t = (x: number, target: number | undefined, r: Row) => (Number.isNaN(x) ? 'n/a' : `${x.toFixed(0)}${target !== undefined && r.clusters >= 100 ? ` (<= ${target})` : ''}`);
-  console.log('\n| clusters | sandbox up s | apiserver RSS / private MB | push->applied p50 / p99 ms | quiet tick ms / requests | operator RSS MB / CPU s | one-shot cold / no-op ms | no-op in-process ms / requests per cluster | slowest cluster alone ms | PATCH floor ms |');
-  console.log('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  console.log('\n| clusters | sandbox up s | apiserver RSS / private MB | push->applied p50 / p99 ms | quiet tick ms / requests | operator RSS MB / CPU s | one-shot cold / no-op ms | no-op CLI CPU ms | no-op in-process ms / requests per cluster | slowest cluster alone ms | PATCH floor ms |');
+  console.log('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const r of rows) {
-    console.log(`| ${r.clusters} | ${r.upS.toFixed(0)} | ${r.apiserverRssMb.toFixed(0)} / ${r.apiserverPrivateMb.toFixed(0)} | ${t(r.p50, undefined, r)} / ${t(r.p99, TARGETS.p99, r)} | ${t(r.quietTickMs, TARGETS.quietTick, r)} / ${t(r.quietRequests, undefined, r)} | ${t(r.opRssMb, TARGETS.rssMb, r)} / ${Number.isNaN(r.opCpuS) ? 'n/a' : r.opCpuS.toFixed(1)} | ${r.cliCold.toFixed(0)} / ${t(r.cliNoop, TARGETS.noop, r)}${r.cliFailed ? ' (failed)' : ''} | ${r.inProcessNoop.toFixed(0)} / ${r.noopRequests.toFixed(0)} | ${r.slowestMs.toFixed(0)} | ${r.patchFloor.toFixed(0)} |`);
+    console.log(`| ${r.clusters} | ${r.upS.toFixed(0)} | ${r.apiserverRssMb.toFixed(0)} / ${r.apiserverPrivateMb.toFixed(0)} | ${t(r.p50, undefined, r)} / ${t(r.p99, TARGETS.p99, r)} | ${t(r.quietTickMs, TARGETS.quietTick, r)} / ${t(r.quietRequests, undefined, r)} | ${t(r.opRssMb, TARGETS.rssMb, r)} / ${Number.isNaN(r.opCpuS) ? 'n/a' : r.opCpuS.toFixed(1)} | ${r.cliCold.toFixed(0)} / ${t(r.cliNoop, TARGETS.noop, r)}${r.cliFailed ? ' (failed)' : ''} | ${r.cliNoopCpu.toFixed(0)} | ${r.inProcessNoop.toFixed(0)} / ${r.noopRequests.toFixed(0)} | ${r.slowestMs.toFixed(0)} | ${r.patchFloor.toFixed(0)} |`);
   }
   console.log(`operator memory: ${rows.map((r) => `${r.clusters} clusters: RSS ${r.opRssMb.toFixed(0)} MB = V8 heap ${r.opHeapTotalMb.toFixed(0)} MB (${r.opHeapUsedMb.toFixed(0)} used) + external ${r.opExternalMb.toFixed(0)} MB + the rest ${(r.opRssMb - r.opHeapTotalMb - r.opExternalMb).toFixed(0)} MB (code, TLS, stacks)`).join('; ')}`);
   console.log(`(targets at 100 clusters in parentheses; all sandbox processes together: ${rows.map((r) => `${r.clusters}: ${r.sandboxPrivateGb.toFixed(1)} GB private`).join(', ')})`);
