@@ -1,7 +1,6 @@
 // One simulated cluster: a real kube-apiserver (sharing the sandbox's etcd
 // under its own prefix), kube-controller-manager, kube-scheduler and hollow
 // nodes (kubemark's hollow kubelet), every listener on 127.0.0.1.
-import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { KubeHttp } from '../cluster/kube-http.js';
@@ -102,18 +101,10 @@ export async function startApiserver(bins: Binaries, sandboxDir: string, st: { n
   track?.(rec);
   const port = args[args.indexOf('--secure-port') + 1]!;
   const server = `https://127.0.0.1:${port}`;
-  const crt = join(st.dir, 'certs', 'apiserver.crt');
-  await waitFor(`cluster ${st.name}: kube-apiserver`, 30_000, async () => existsSync(crt), rec.log, rec.pid);
-  // The apiserver writes its serving chain (leaf, then its CA) while we may
-  // already read it: a half-written file yields the leaf alone, which then
-  // verifies nothing, ever. So the CA is read again until the probe succeeds.
-  let ca = '';
-  let http: KubeHttp | undefined;
-  const probe = async (path: string) => {
-    const next = caFromServingChain(await readFile(crt, 'utf8'));
-    if (next !== ca || !http) { http?.close(); ca = next; http = new KubeHttp({ server, ca, token }, 2000); }
-    return http.request({ path });
-  };
+  // The sandbox wrote the serving chain (leaf, then its CA) before the start (serving-cert.ts).
+  const ca = caFromServingChain(await readFile(join(st.dir, 'certs', 'apiserver.crt'), 'utf8'));
+  const http = new KubeHttp({ server, ca, token }, 2000);
+  const probe = (path: string) => http.request({ path });
   try {
     await waitFor(`cluster ${st.name}: kube-apiserver /readyz`, READYZ_TIMEOUT_MS, async () => (await probe('/readyz')).status === 200, rec.log, rec.pid).catch(async (e: Error) => {
       // Its log is often silent at --v 0: the checks that are not ok say why.
@@ -121,7 +112,7 @@ export async function startApiserver(bins: Binaries, sandboxDir: string, st: { n
       throw new Error(verbose ? `${e.message}\nfailing /readyz checks: ${verbose}` : e.message);
     });
   } finally {
-    http?.close();
+    http.close();
   }
   return { rec, ca, server };
 }
