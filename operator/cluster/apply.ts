@@ -70,15 +70,24 @@ export function describe(cluster: string, ref: ObjectRef): string {
   return `${cluster} ${ref.kind} ${ref.namespace ? `${ref.namespace}/` : ''}${ref.name}`;
 }
 
-async function applyOne(conn: Connection, desired: KubeObject, owned: Map<string, KubeObject>, opts: ApplyOptions): Promise<ObjectResult> {
+/**
+ * `created`: namespaces this apply created (their PATCH answered 201): nothing
+ * can be in them yet but what a controller makes for every new namespace
+ * (kube-root-ca.crt, the default ServiceAccount), which no fleet owns.
+ */
+async function applyOne(conn: Connection, desired: KubeObject, owned: Map<string, KubeObject>, created: ReadonlySet<string>, opts: ApplyOptions): Promise<ObjectResult> {
   const obj = toApply(desired);
   const ref = refOf(obj);
   const key = keyOf(ref);
   try {
     // Not owned yet: GET it first, to show what adoption would change and to
     // refuse an object another gitfed fleet owns (SSA would silently take it).
+    // Not in a namespace this apply just created: nothing is there to show or
+    // refuse, and a cold apply sends half the requests (the GET and the PATCH
+    // could only race with another writer the same way).
     const owns = owned.get(key);
-    const live = owns ?? await getLive(conn, obj);
+    const fresh = !owns && !!ref.namespace && created.has(ref.namespace);
+    const live = owns ?? (fresh ? undefined : await getLive(conn, obj));
     const foreign = owns ? undefined : otherFleet(desired, live);
     if (foreign) {
       // What gitfed generates (a namespace manifests use, the GLBC uid
@@ -120,6 +129,7 @@ export async function applyCluster(conn: Connection, objects: readonly KubeObjec
   const crds = crdKinds(objects);
   let unusable = new Map<string, string>();
   const limit = opts.concurrency ?? 32;
+  const created = new Set<string>();
   let i = 0;
   while (i < objects.length) {
     const rank = applyRank(objects[i]!);
@@ -131,10 +141,12 @@ export async function applyCluster(conn: Connection, objects: readonly KubeObjec
     await Promise.all(Array.from({ length: Math.min(limit, group.length) }, async () => {
       while (next < group.length) {
         const k = next++;
-        out[k] = (crds.size ? await customResourceVerdict(conn, group[k]!, crds, unusable, opts.dryRun) : undefined) ?? await applyOne(conn, group[k]!, owned, opts);
+        out[k] = (crds.size ? await customResourceVerdict(conn, group[k]!, crds, unusable, opts.dryRun) : undefined) ?? await applyOne(conn, group[k]!, owned, created, opts);
       }
     }));
     results.push(...out);
+    // Namespaces go first (their own rank), so every object in them sees this.
+    group.forEach((o, n) => { if (o.kind === 'Namespace' && out[n]!.action === 'created') created.add(o.metadata.name); });
     if (group.some((o) => o.kind === 'CustomResourceDefinition') && !opts.dryRun) {
       // Only CRDs written now can be on their way; an unchanged one is served already.
       const written = group.filter((o, n) => o.kind === 'CustomResourceDefinition' && ['created', 'updated', 'adopted'].includes(out[n]!.action));

@@ -110,6 +110,70 @@ test('apply: a second apply of the same revision makes zero writes (the objects 
   assert.deepEqual(await seen(), before);
 });
 
+test('apply: objects in a namespace the same apply creates are PATCHed without a GET first; in a namespace that existed, an object made by hand is still read and its adoption shown', async () => {
+  const sb = await sandbox();
+  const fresh = uniqueNamespace('cold');
+  const existing = uniqueNamespace('warm');
+  // In us-east1 only, someone made `existing` and a ConfigMap in it by hand.
+  const h = admin(sb, 'us-east1');
+  try {
+    assert.equal((await h.request({ method: 'POST', path: '/api/v1/namespaces', body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: existing } } })).status, 201);
+    const made = await h.request({ method: 'POST', path: `/api/v1/namespaces/${existing}/configmaps`, body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings' }, data: { mode: 'hand' } } });
+    assert.equal(made.status, 201, made.text);
+  } finally {
+    h.close();
+  }
+  const settings = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings', namespace: existing }, data: { mode: 'git' } };
+  const dir = await writeFleet({ name: 'cold', clusters: CLUSTERS, files: { 'manifests/app.yaml': web(fresh), 'manifests/settings.yaml': [settings] } });
+  const loaded = await loadFleetDir(dir);
+  const conns = await connect(sb.kubeconfig, loaded.fleet.clusters);
+  // Every request each cluster's client sends, as "METHOD path" without the query.
+  const sent = new Map<string, string[]>();
+  for (const c of conns.values()) {
+    if (c instanceof Error) continue;
+    const log: string[] = [];
+    sent.set(c.cluster, log);
+    const request = c.http.request.bind(c.http);
+    c.http.request = ((o: Parameters<typeof request>[0]) => { log.push(`${o.method ?? 'GET'} ${o.path.split('?')[0]}`); return request(o); }) as typeof c.http.request;
+  }
+  try {
+    const r = await reconcileFleet({ fleet: loaded.fleet, kubeconfigPath: sb.kubeconfig, allocations: sharedUid(), dryRun: false, prune: false, writes: 'all', connections: conns });
+    const objectPaths = [`/api/v1/namespaces/${fresh}/services/web`, `/apis/apps/v1/namespaces/${fresh}/deployments/web`, `/apis/networking.k8s.io/v1/namespaces/${fresh}/ingresses/web`];
+    const settingsPath = `/api/v1/namespaces/${existing}/configmaps/settings`;
+    for (const c of CLUSTERS) {
+      const log = sent.get(c)!;
+      const res = r.clusters.find((x) => x.cluster === c)!;
+      assert.deepEqual(res.errors, [], `${c}: ${res.errors.join('; ')}`);
+      const action = (kind: string, ns: string) => res.objects.find((o) => o.ref.kind === kind && o.ref.namespace === ns)?.action;
+      assert.equal(res.objects.find((o) => o.ref.kind === 'Namespace' && o.ref.name === fresh)?.action, 'created', c);
+      // The namespace itself was read first (it could have been another fleet's); nothing in it was.
+      assert.ok(log.includes(`GET /api/v1/namespaces/${fresh}`), `${c}: ${log.join(', ')}`);
+      for (const p of objectPaths) {
+        assert.ok(!log.includes(`GET ${p}`), `${c}: no GET of ${p} before its PATCH: ${log.join(', ')}`);
+        assert.equal(log.filter((l) => l === `PATCH ${p}`).length, 1, `${c}: one PATCH of ${p}`);
+      }
+      for (const kind of ['Service', 'Deployment', 'Ingress']) assert.equal(action(kind, fresh), 'created', `${c} ${kind}`);
+      assert.equal((await get(sb, c, `/apis/apps/v1/namespaces/${fresh}/deployments/web`)).metadata.labels['app.kubernetes.io/managed-by'], 'gitfed');
+      // `existing` was there before in us-east1 (by hand): its ConfigMap is read
+      // before it is written, and the adoption shows what changes. Elsewhere
+      // gitfed created that namespace in this apply: no GET there either.
+      const cm = res.objects.find((o) => o.ref.kind === 'ConfigMap' && o.ref.namespace === existing)!;
+      const read = log.indexOf(`GET ${settingsPath}`);
+      if (c === 'us-east1') {
+        assert.ok(read >= 0 && read < log.indexOf(`PATCH ${settingsPath}`), `${c}: ${log.join(', ')}`);
+        assert.equal(cm.action, 'adopted');
+        assert.ok(cm.diff?.some((d) => JSON.stringify(d.path).includes('mode') && d.have === 'hand' && d.want === 'git'), JSON.stringify(cm.diff));
+      } else {
+        assert.equal(read, -1, `${c}: ${log.join(', ')}`);
+        assert.equal(cm.action, 'created');
+      }
+      assert.deepEqual((await get(sb, c, settingsPath)).data, { mode: 'git' });
+    }
+  } finally {
+    closeAll(conns);
+  }
+});
+
 test('apply: a nodePort already taken in one cluster makes gitfed pick one free in all', async () => {
   const sb = await sandbox();
   const ns = uniqueNamespace('port');
