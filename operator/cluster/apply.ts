@@ -82,9 +82,9 @@ async function applyOne(conn: Connection, desired: KubeObject, owned: Map<string
   try {
     // Not owned yet: GET it first, to show what adoption would change and to
     // refuse an object another gitfed fleet owns (SSA would silently take it).
-    // Not in a namespace this apply just created: nothing is there to show or
-    // refuse, and a cold apply sends half the requests (the GET and the PATCH
-    // could only race with another writer the same way).
+    // Except in a namespace this apply just created: nothing is there to show
+    // or refuse, and a cold apply sends half the requests (another writer
+    // could race the PATCH there just as it could race a GET and the PATCH).
     const owns = owned.get(key);
     const fresh = !owns && !!ref.namespace && created.has(ref.namespace);
     const live = owns ?? (fresh ? undefined : await getLive(conn, obj));
