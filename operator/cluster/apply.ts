@@ -86,7 +86,7 @@ async function applyOne(conn: Connection, desired: KubeObject, owned: Map<string
     // or refuse, and a cold apply sends half the requests (another writer
     // could race the PATCH there just as it could race a GET and the PATCH).
     const owns = owned.get(key);
-    const fresh = !owns && !!ref.namespace && created.has(ref.namespace);
+    const fresh = !!ref.namespace && created.has(ref.namespace);
     const live = owns ?? (fresh ? undefined : await getLive(conn, obj));
     const foreign = owns ? undefined : otherFleet(desired, live);
     if (foreign) {

@@ -8,7 +8,7 @@
 // that cannot start is reported and ends the run. Prints numbers; asserts
 // nothing.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -99,6 +99,8 @@ const CPU_AT_EXIT = 'data:text/javascript,' + encodeURIComponent(
 /** Wall time and own CPU time of one CLI run, and its last error line when it exited non-zero. */
 function timeCli(args: string[], work: string): { ms: number; cpuMs: number; failed?: string } {
   const cpuFile = join(work, 'cli-cpu');
+  // A run killed before its exit handler must not report the previous run's CPU.
+  rmSync(cpuFile, { force: true });
   const t0 = performance.now();
   const r = spawnSync(process.execPath, ['--import', CPU_AT_EXIT, GITFED, ...args], { encoding: 'utf8', timeout: 600_000, env: { ...process.env, GITFED_BENCH_CPU_FILE: cpuFile } });
   const ms = performance.now() - t0;
